@@ -1,0 +1,41 @@
+"""synthcheck: certify how much a synthetic table leaks about its training records.
+
+Public API::
+
+    import synthcheck
+    result = synthcheck.audit(train_df, holdout_df, synthetic=synth_df, seed=0)
+    result.verdict, result.summary, result.records, result.to_json()
+    result.certificate("cert.pdf", signer=synthcheck.Signer.from_pem("key.pem", "cert.pem"))
+
+Heavy dependencies are imported lazily so ``import synthcheck`` stays fast.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+SCHEMA_VERSION = "1.0"
+
+__all__ = ["audit", "Audit", "InputError", "Signer", "__version__", "SCHEMA_VERSION"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from synthcheck.pipeline import Audit, audit
+    from synthcheck.certificate.sign import Signer
+    from synthcheck.errors import InputError
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("audit", "Audit"):
+        # The module is not called ``audit`` so that importing it never shadows the function.
+        from synthcheck import pipeline
+
+        return getattr(pipeline, name)
+    if name == "InputError":
+        from synthcheck.errors import InputError
+
+        return InputError
+    if name == "Signer":
+        from synthcheck.certificate.sign import Signer
+
+        return Signer
+    raise AttributeError(name)
