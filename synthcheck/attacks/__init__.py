@@ -1,0 +1,17 @@
+"""The attack registry: adding an attack is one file and one line here."""
+from __future__ import annotations
+
+from synthcheck.attacks.base import Attack, AttackInputs
+from synthcheck.attacks.dcr import DistanceToClosestRecord
+from synthcheck.attacks.dcr_ratio import DistanceRatio
+from synthcheck.attacks.density_ratio import DensityRatio
+
+REGISTRY: dict[str, type[Attack]] = {
+    DistanceToClosestRecord.name: DistanceToClosestRecord,
+    DistanceRatio.name: DistanceRatio,
+    DensityRatio.name: DensityRatio,
+}
+
+DEFAULT_ATTACKS = ("dcr", "dcr-ratio", "density-ratio")
+
+__all__ = ["Attack", "AttackInputs", "REGISTRY", "DEFAULT_ATTACKS"]

@@ -1,0 +1,235 @@
+"""Column types: read from SDV metadata when given, otherwise inferred from train and shown.
+
+Types are decided once, here, and every later step (encoding, attacks, shadow generators)
+reads them from the ``ColumnTypes`` this module returns. Each input is then coerced to those
+types; a value that cannot be coerced is a user error naming the file and column.
+"""
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from synthcheck.errors import InputError
+from synthcheck.load import Table
+
+NUMERIC, CATEGORICAL, DATETIME, BOOLEAN = "numeric", "categorical", "datetime", "boolean"
+KINDS = (NUMERIC, CATEGORICAL, DATETIME, BOOLEAN)
+
+# A text column whose values are (almost) all distinct names records, it does not describe
+# them; distances over it would be noise. Excluded, and the exclusion is reported.
+ID_LIKE_UNIQUE_FRACTION = 0.95
+ID_LIKE_MIN_ROWS = 50
+
+_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+_SDV_KINDS = {"numerical": NUMERIC, "categorical": CATEGORICAL, "datetime": DATETIME,
+              "boolean": BOOLEAN}
+
+
+@dataclass
+class ColumnTypes:
+    """The audited columns, their kinds, the id column and what was left out (with why)."""
+
+    kinds: dict[str, str]
+    id_column: str | None = None
+    excluded: dict[str, str] = field(default_factory=dict)
+    from_metadata: bool = False
+    datetime_formats: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.kinds)
+
+    def of_kind(self, *kinds: str) -> list[str]:
+        return [c for c, k in self.kinds.items() if k in kinds]
+
+    def describe(self) -> str:
+        lines = [f"  {name:<28} {kind}" for name, kind in self.kinds.items()]
+        if self.id_column:
+            lines.append(f"  {self.id_column:<28} id (names records, not audited)")
+        lines += [f"  {name:<28} excluded: {why}" for name, why in self.excluded.items()]
+        origin = "from metadata" if self.from_metadata else "inferred"
+        return f"column types ({origin}):\n" + "\n".join(lines)
+
+
+def read_metadata(path: str | Path) -> dict:
+    """Read SDV metadata JSON (single-table, or the multi-table form with one table)."""
+    source = str(path)
+    try:
+        document = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise InputError("metadata file does not exist", source=source) from None
+    except (OSError, json.JSONDecodeError) as error:
+        raise InputError(f"cannot read metadata JSON: {error}", source=source) from None
+    if isinstance(document, dict) and "tables" in document:
+        tables = document["tables"]
+        if not isinstance(tables, dict) or len(tables) != 1:
+            raise InputError("metadata must describe exactly one table", source=source)
+        document = next(iter(tables.values()))
+    if not isinstance(document, dict) or not isinstance(document.get("columns"), dict):
+        raise InputError("metadata has no 'columns' object", source=source)
+    document["_source"] = source
+    return document
+
+
+def _looks_boolean(values: pd.Series) -> bool:
+    lowered = set(values.astype(str).str.strip().str.lower().unique())
+    return 0 < len(lowered) <= 2 and lowered <= (_TRUE | _FALSE) and not lowered <= {"1", "0", "1.0", "0.0"}
+
+
+def _looks_datetime(values: pd.Series) -> bool:
+    sample = values.astype(str).head(200)
+    if not sample.str.contains(r"\d").all() or not sample.str.contains(r"[-/:T]").all():
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
+    return parsed.notna().mean() >= 0.95
+
+
+def infer_kind(column: pd.Series) -> str:
+    """Guess one column's kind from train's values."""
+    if pd.api.types.is_bool_dtype(column):
+        return BOOLEAN
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return DATETIME
+    if pd.api.types.is_numeric_dtype(column):
+        return NUMERIC
+    present = column.dropna()
+    if present.empty:
+        return CATEGORICAL
+    if pd.to_numeric(present.astype(str).str.strip(), errors="coerce").notna().all():
+        return NUMERIC
+    if _looks_boolean(present):
+        return BOOLEAN
+    if _looks_datetime(present):
+        return DATETIME
+    return CATEGORICAL
+
+
+def decide_types(train: Table, metadata: dict | None = None, id_column: str | None = None
+                 ) -> ColumnTypes:
+    """Column kinds for the audit: metadata first, then inference on train."""
+    frame = train.frame
+    kinds: dict[str, str] = {}
+    excluded: dict[str, str] = {}
+    formats: dict[str, str] = {}
+    if metadata is not None:
+        source = metadata.get("_source")
+        id_column = id_column or metadata.get("primary_key")
+        for name, spec in metadata["columns"].items():
+            if name not in frame.columns:
+                raise InputError(f"metadata names a column that {train.source} does not have",
+                                 source=source, column=name)
+            sdtype = str(spec.get("sdtype", "")).lower()
+            if name == id_column:
+                continue
+            if sdtype in _SDV_KINDS:
+                kinds[name] = _SDV_KINDS[sdtype]
+                if sdtype == "datetime" and spec.get("datetime_format"):
+                    formats[name] = spec["datetime_format"]
+            elif sdtype == "id":
+                excluded[name] = "sdtype 'id' in metadata"
+            else:
+                excluded[name] = f"sdtype '{sdtype}' (personal data a synthesizer replaces)"
+        for name in frame.columns:
+            if name not in metadata["columns"] and name != id_column:
+                kinds[name] = infer_kind(frame[name])
+    if id_column is not None and id_column not in frame.columns:
+        raise InputError("id column not found", source=train.source, column=id_column)
+    if metadata is None:
+        for name in frame.columns:
+            if name == id_column:
+                continue
+            kind = infer_kind(frame[name])
+            present = frame[name].dropna()
+            if (kind == CATEGORICAL and len(present) >= ID_LIKE_MIN_ROWS
+                    and present.nunique() >= ID_LIKE_UNIQUE_FRACTION * len(present)):
+                excluded[name] = "id-like: almost every value is distinct (pass metadata to override)"
+                continue
+            kinds[name] = kind
+    if not kinds:
+        raise InputError("no columns left to audit after excluding id and id-like columns",
+                         source=train.source)
+    return ColumnTypes(kinds=kinds, id_column=id_column, excluded=excluded,
+                       from_metadata=metadata is not None, datetime_formats=formats)
+
+
+def _first_bad(original: pd.Series, coerced: pd.Series) -> tuple[int, object]:
+    bad = original.notna() & coerced.isna()
+    return int(bad.sum()), original[bad].iloc[0] if bad.any() else None
+
+
+def category_text(column: pd.Series) -> pd.Series:
+    """Categories as text, so 3 (int), 3.0 (float from a column with gaps) and "3" agree."""
+    if pd.api.types.is_bool_dtype(column):
+        text = column.map({True: "true", False: "false"})
+    elif pd.api.types.is_numeric_dtype(column):
+        values = column.astype("float64")
+        integral = np.isfinite(values) & (np.floor(values) == values)
+        text = values.astype(str)
+        text[integral] = values[integral].astype("int64").astype(str)
+    else:
+        text = column.astype(str).str.strip()
+    return text.where(column.notna(), None).astype(object)
+
+
+def coerce_table(table: Table, types: ColumnTypes) -> pd.DataFrame:
+    """The audited columns of ``table`` in their kinds' working form.
+
+    numeric, datetime (seconds since epoch) and boolean (0/1) become float64 with NaN for
+    missing; categorical becomes text with None for missing. Missing values stay missing.
+    """
+    out: dict[str, pd.Series] = {}
+    frame = table.frame
+    for name, kind in types.kinds.items():
+        column = frame[name]
+        if kind == NUMERIC:
+            if pd.api.types.is_bool_dtype(column):
+                column = column.astype("float64")
+            coerced = pd.to_numeric(column if pd.api.types.is_numeric_dtype(column)
+                                    else column.astype(str).str.strip().where(column.notna()),
+                                    errors="coerce").astype("float64")
+            what = "numbers"
+        elif kind == BOOLEAN:
+            text = column.astype(str).str.strip().str.lower().where(column.notna())
+            coerced = text.map(lambda v: 1.0 if v in _TRUE else (0.0 if v in _FALSE else np.nan))
+            coerced = coerced.astype("float64")
+            what = "true/false values"
+        elif kind == DATETIME:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fmt = types.datetime_formats.get(name)
+                if pd.api.types.is_datetime64_any_dtype(column):
+                    stamps = column
+                else:
+                    stamps = pd.to_datetime(column, errors="coerce", format=fmt, utc=True)
+                    if fmt is None and stamps.isna().sum() > column.isna().sum():
+                        stamps = pd.to_datetime(column, errors="coerce", format="mixed", utc=True)
+            if getattr(stamps.dt, "tz", None) is None:
+                stamps = stamps.dt.tz_localize("UTC")
+            coerced = pd.Series(stamps.astype("int64") / 1e9, index=column.index)
+            coerced[stamps.isna()] = np.nan
+            what = "dates/times"
+        else:
+            out[name] = category_text(column)
+            continue
+        count, example = _first_bad(column, coerced)
+        if count:
+            raise InputError(
+                f"is {kind} in train but {count} value(s) here are not {what} (e.g. {example!r})",
+                source=table.source, column=name)
+        out[name] = coerced
+    return pd.DataFrame(out, index=frame.index)
+
+
+def record_names(table: Table, types: ColumnTypes) -> pd.Series:
+    """How each record is named in outputs: its id, or '<role>:<row>' (row 1 = first data row)."""
+    if types.id_column is not None and types.id_column in table.frame.columns:
+        return category_text(table.frame[types.id_column]).fillna("").reset_index(drop=True)
+    return pd.Series([f"{table.role}:{i + 1}" for i in range(table.rows)], dtype=object)

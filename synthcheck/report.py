@@ -1,0 +1,37 @@
+"""The plain-text summary printed by the CLI: a table per attack and the verdict's reasons."""
+from __future__ import annotations
+
+
+def _interval(entry: dict | None, percent: bool = False) -> str:
+    if entry is None:
+        return "not measurable"
+    scale, unit = (100.0, "%") if percent else (1.0, "")
+    return (f"{entry['value'] * scale:.3g}{unit} "
+            f"[{entry['low'] * scale:.3g}, {entry['high'] * scale:.3g}]")
+
+
+def summary_text(results: dict) -> str:
+    confidence = results["parameters"]["confidence"]
+    header = (f"{'attack':<14} {'AUC [' + format(confidence, '.0%') + ' CI]':<26} "
+              f"{'TPR@FPR 0.1%':<24} {'TPR@FPR 1%':<24} {'TPR@FPR 10%':<24} "
+              f"{'advantage':>9} {'eps >=':>7}")
+    lines = [header, "-" * len(header)]
+    for name, attack in results["attacks"].items():
+        tpr = attack["tpr_at_fpr"]
+        lines.append(f"{name:<14} {_interval(attack['auc']):<26} {_interval(tpr['0.001'], True):<24} "
+                     f"{_interval(tpr['0.01'], True):<24} {_interval(tpr['0.1'], True):<24} "
+                     f"{attack['advantage']:>9.3f} {attack['epsilon_lower_bound']:>7.2f}")
+    counts = results["counts"]
+    lines.append("")
+    lines.append(f"members {counts['members']}, non-members {counts['non_members']}, "
+                 f"synthetic rows {counts['synthetic']}; records flagged at FPR 0.1 %: "
+                 f"{counts['flagged_records']} (ids in records.parquet)")
+    lines.append(f"strongest attack: {results['overall']['strongest_attack']}; "
+                 f"epsilon lower bound: {results['overall']['epsilon_lower_bound']:.2f}")
+    lines.append("")
+    lines.append(f"VERDICT: {results['verdict']} (policy '{results['policy']['name']}', "
+                 f"{results['policy']['multiplicity']}-adjusted, alpha {results['policy']['alpha']})")
+    shown = [r for r in results["verdict_reasons"] if r["outcome"] != "PASS"] or results["verdict_reasons"][:1]
+    for reason in shown:
+        lines.append(f"  {reason['outcome']:<12} {reason['reason']}")
+    return "\n".join(lines)

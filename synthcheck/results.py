@@ -1,0 +1,142 @@
+"""From per-record scores to the results.json document and the per-record table.
+
+Everything here is arithmetic on score arrays (via ``stats``); no attack knowledge.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthcheck import SCHEMA_VERSION, __version__, stats
+
+FPR_TARGETS = (0.001, 0.01, 0.1)
+FLAG_FPR = 0.001
+
+
+def _fpr_key(fpr: float) -> str:
+    return repr(fpr)  # "0.001", "0.01", "0.1"
+
+
+def _tpr_table(members: np.ndarray, non_members: np.ndarray, confidence: float) -> dict:
+    table = {}
+    for fpr in FPR_TARGETS:
+        found = stats.tpr_at_fpr(members, non_members, fpr, confidence)
+        table[_fpr_key(fpr)] = None if found is None else found.as_dict()
+    return table
+
+
+def attack_statistics(members: np.ndarray, non_members: np.ndarray, *, confidence: float,
+                      epsilon_confidence: float, verdict_confidence: float, delta: float,
+                      seed: int) -> dict:
+    """Every number results.json reports for one attack."""
+    threshold = stats.threshold_at_fpr(non_members, FLAG_FPR) \
+        if len(non_members) >= stats.minimum_non_members(FLAG_FPR) else None
+    flagged = None
+    if len(non_members) >= stats.minimum_non_members(FLAG_FPR):
+        flagged = {"members": int((members >= threshold).sum()) if threshold is not None else 0,
+                   "non_members": int((non_members >= threshold).sum()) if threshold is not None else 0}
+    fpr, tpr = stats.roc_curve(members, non_members)
+    return {
+        "auc": stats.roc_auc(members, non_members, confidence).as_dict(),
+        "tpr_at_fpr": _tpr_table(members, non_members, confidence),
+        "advantage": stats.membership_advantage(members, non_members),
+        "epsilon_lower_bound": stats.epsilon_lower_bound(members, non_members, delta,
+                                                         epsilon_confidence, seed),
+        "flagged": flagged,
+        "verdict_bounds": {
+            "level": verdict_confidence,
+            "auc": stats.roc_auc(members, non_members, verdict_confidence).as_dict(),
+            "tpr_at_fpr": _tpr_table(members, non_members, verdict_confidence),
+            "epsilon_lower_bound": stats.epsilon_lower_bound(members, non_members, delta,
+                                                             verdict_confidence, seed),
+        },
+        "curves": {
+            "roc": {"fpr": [float(v) for v in fpr], "tpr": [float(v) for v in tpr]},
+            "score_histogram": stats.histogram({"members": members, "non_members": non_members}),
+        },
+    }
+
+
+def strongest_attack(attacks: dict[str, dict]) -> str:
+    """The attack that catches most members at 1 % FPR (AUC where that is not measurable)."""
+    def strength(name: str) -> tuple[float, float]:
+        tpr = attacks[name]["tpr_at_fpr"]["0.01"]
+        return (tpr["value"] if tpr else -1.0, attacks[name]["auc"]["value"])
+    return max(attacks, key=strength)
+
+
+def overall(attacks: dict[str, dict]) -> dict:
+    best = strongest_attack(attacks)
+    return {"strongest_attack": best, "auc": attacks[best]["auc"],
+            "tpr_at_fpr": attacks[best]["tpr_at_fpr"], "advantage": attacks[best]["advantage"],
+            "epsilon_lower_bound": max(a["epsilon_lower_bound"] for a in attacks.values())}
+
+
+def records_table(names: pd.Series, roles: np.ndarray, rows: np.ndarray, is_member: np.ndarray,
+                  scores: dict[str, np.ndarray]) -> pd.DataFrame:
+    """One row per candidate: id, role, row in its file, member flag, each attack's score,
+    percentile among non-members and flag at the FPR 0.1 % threshold. For the data owner."""
+    table = pd.DataFrame({"id": names.to_numpy(), "role": roles, "row": rows,
+                          "member": is_member})
+    percentiles, flags = [], []
+    for name, score in scores.items():
+        non_members = score[~is_member]
+        percentile = stats.percentile_among(non_members, score)
+        measurable = len(non_members) >= stats.minimum_non_members(FLAG_FPR)
+        threshold = stats.threshold_at_fpr(non_members, FLAG_FPR) if measurable else None
+        flagged = score >= threshold if threshold is not None else np.zeros(len(score), bool)
+        table[f"score_{name}"] = score
+        table[f"percentile_{name}"] = percentile
+        table[f"flagged_{name}"] = flagged
+        percentiles.append(percentile)
+        flags.append(flagged)
+    table["risk_percentile"] = np.max(percentiles, axis=0)
+    table["flagged"] = np.any(flags, axis=0)
+    return table
+
+
+def summaries(distance_to_synthetic: np.ndarray, is_member: np.ndarray,
+              risk_percentile: np.ndarray) -> dict:
+    """Small histograms for the certificate's plots, independent of table size."""
+    positive = distance_to_synthetic[distance_to_synthetic > 0]
+    floor = float(positive.min()) if positive.size else 1e-6
+    clipped = np.maximum(distance_to_synthetic, floor)
+    return {
+        "distance_to_synthetic": stats.histogram(
+            {"train": clipped[is_member], "holdout": clipped[~is_member]}, bins=40, log=True),
+        "risk": stats.histogram({"members": risk_percentile[is_member],
+                                 "non_members": risk_percentile[~is_member]}, bins=20),
+    }
+
+
+def audit_id(inputs: dict, parameters: dict) -> str:
+    """Deterministic: the same inputs and parameters give the same id."""
+    material = json.dumps({"inputs": {k: v["sha256"] for k, v in inputs.items()
+                                      if isinstance(v, dict) and "sha256" in v},
+                           "parameters": parameters}, sort_keys=True)
+    return "SC-" + hashlib.sha256(material.encode()).hexdigest()[:16].upper()
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe values: numpy scalars to Python, non-finite floats to strings-free nulls."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def document(**parts: Any) -> dict:
+    return _clean({"schema_version": SCHEMA_VERSION, "tool_version": __version__} | parts)
