@@ -1,0 +1,205 @@
+"""Render the certificate PDF from the results dict (and nothing else).
+
+The results dict holds aggregates only, and every figure is drawn from its fixed-size
+summaries, so rendering costs the same for a thousand records as for a million and the PDF
+cannot contain a record's values. The canonical results JSON is embedded as the attachment
+``results.json`` (PDF/A-3b when weasyprint manages it, plain PDF otherwise), and its SHA-256
+is printed in the document and stored in the PDF metadata, both covered by the signature.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from synthcheck.certificate import plots
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATE = "certificate.html.j2"
+ATTACHMENT_NAME = "results.json"
+PDF_VARIANT = "pdf/a-3b"
+#: PDF metadata keys (document information dictionary); weasyprint keeps letters and digits only.
+META_RESULTS_SHA256 = "SynthcheckResultsSHA256"
+META_CERTIFICATE_ID = "SynthcheckCertificateId"
+META_PDF_VARIANT = "SynthcheckPdfVariant"
+ROLES = ("train", "holdout", "synthetic")
+FPR_KEYS = ("0.001", "0.01", "0.1")
+REQUIRED = ("schema_version", "tool_version", "audit_id", "created", "verdict",
+            "verdict_reasons", "policy", "inputs", "generator", "parameters", "counts",
+            "attacks", "overall", "summaries", "notes")
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Issuance:
+    """Who issued this certificate and when: printed on page 1, not part of the results."""
+
+    issuer: str
+    issuer_fingerprint: str
+    issued: dt.datetime
+    certificate_id: str
+
+    @classmethod
+    def now(cls, results: Mapping, issuer: str, issuer_fingerprint: str,
+            when: dt.datetime | None = None) -> "Issuance":
+        issued = (when or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+        issued = issued.replace(microsecond=0)
+        return cls(issuer, issuer_fingerprint, issued,
+                   f"{results['audit_id']}-{issued:%Y%m%dT%H%M%SZ}")
+
+
+def canonical_json(results: Mapping) -> str:
+    """The exact text embedded as ``results.json``."""
+    return json.dumps(results, sort_keys=True, indent=2)
+
+
+def results_digest(results: Mapping) -> str:
+    return hashlib.sha256(canonical_json(results).encode("utf-8")).hexdigest()
+
+
+def render_pdf(results: Mapping, issuance: Issuance) -> tuple[bytes, str]:
+    """Render the unsigned certificate; return ``(pdf_bytes, pdf_variant)``.
+
+    ``pdf_variant`` is ``"pdf/a-3b"``, or ``"pdf"`` when weasyprint could not produce PDF/A.
+    """
+    check_results(results)
+    context = build_context(results, issuance)
+    try:
+        return _write_pdf(render_html(context, PDF_VARIANT), results, PDF_VARIANT), PDF_VARIANT
+    except Exception as exc:  # weasyprint raises assorted errors for what PDF/A cannot hold
+        log.warning("PDF/A-3b rendering failed (%s); writing a plain PDF", exc)
+        return _write_pdf(render_html(context, "pdf"), results, None), "pdf"
+
+
+def check_results(results) -> None:
+    """Refuse anything that is not a results dict: the renderer never sees records."""
+    if not isinstance(results, Mapping):
+        raise TypeError("the certificate is rendered from the results dict only, got "
+                        f"{type(results).__name__}")
+    missing = [key for key in REQUIRED if key not in results]
+    if missing:
+        raise ValueError(f"results dict lacks {', '.join(missing)} (see "
+                         "synthcheck/schema/results.schema.json)")
+
+
+def render_html(context: Mapping, variant: str) -> str:
+    """The certificate as HTML, from :func:`build_context`'s output."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(pct=format_pct, num=format_num, interval=format_interval,
+                       tpr=format_tpr, count=format_count)
+    return env.get_template(TEMPLATE).render(**context, variant=variant)
+
+
+def build_context(results: Mapping, issuance: Issuance) -> dict:
+    """Everything the template shows. Figures come from summaries, never from records."""
+    check_results(results)
+    attacks = results["attacks"]
+    by_outcome: dict[str, int] = {}
+    for reason in results["verdict_reasons"]:
+        by_outcome[reason["outcome"]] = by_outcome.get(reason["outcome"], 0) + 1
+    column_types: dict[str, int] = {}
+    for kind in results["inputs"].get("column_types", {}).values():
+        column_types[kind] = column_types.get(kind, 0) + 1
+    return {
+        "r": results,
+        "issuance": issuance,
+        "issued_text": f"{issuance.issued:%Y-%m-%d %H:%M} UTC",
+        "digest": results_digest(results),
+        "roles": ROLES,
+        "fpr_keys": FPR_KEYS,
+        "fpr_labels": {"0.001": "0.1 %", "0.01": "1 %", "0.1": "10 %"},
+        "outcome_counts": by_outcome,
+        "column_type_counts": column_types,
+        "figures": {
+            "roc": plots.roc_curves(attacks, results["counts"]["non_members"]),
+            "scores": plots.score_histograms(attacks),
+            "distance": plots.distance_histogram(results["summaries"]["distance_to_synthetic"]),
+            "risk": plots.risk_histogram(results["summaries"]["risk"]),
+        },
+        "policy_text": results["policy"].get("text") or json.dumps(
+            results["policy"].get("limits", {}), indent=2, sort_keys=True),
+        "verdict_meaning": VERDICT_MEANING[results["verdict"]],
+        "meta": {
+            META_RESULTS_SHA256: results_digest(results),
+            META_CERTIFICATE_ID: issuance.certificate_id,
+        },
+    }
+
+
+VERDICT_MEANING = {
+    "PASS": "No attack reached any limit of the policy, at the stated confidence.",
+    "FAIL": "At least one attack exceeded a limit of the policy.",
+    "INCONCLUSIVE": "Too few records to measure what the policy asks; no attack exceeded a "
+                    "limit where it could be measured.",
+}
+
+
+def _write_pdf(html: str, results: Mapping, variant: str | None) -> bytes:
+    import weasyprint
+
+    created = _parse_created(results.get("created")) or dt.datetime.now(dt.timezone.utc)
+    attachment = weasyprint.Attachment(
+        string=canonical_json(results), name=ATTACHMENT_NAME,
+        description="synthcheck audit results (machine-readable, JSON)",
+        created=created, modified=created, relationship="Data")
+    options = {"attachments": [attachment], "custom_metadata": True}
+    if variant:
+        options["pdf_variant"] = variant
+    return weasyprint.HTML(string=html, base_url=str(TEMPLATE_DIR)).write_pdf(**options)
+
+
+def _parse_created(text) -> dt.datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+# -- number formatting (template filters) ---------------------------------------------------------
+
+
+def format_num(value, digits: int = 3) -> str:
+    if value is None:
+        return "–"
+    return f"{float(value):.{digits}f}"
+
+
+def format_pct(value, digits: int | None = None) -> str:
+    if value is None:
+        return "–"
+    percent = 100 * float(value)
+    if digits is None:
+        digits = 2 if 0 < abs(percent) < 1 else 1
+    return f"{percent:.{digits}f} %"
+
+
+def format_interval(interval: Mapping | None, digits: int = 3) -> str:
+    if interval is None:
+        return "–"
+    return (f"{format_num(interval['value'], digits)} "
+            f"[{format_num(interval['low'], digits)}, {format_num(interval['high'], digits)}]")
+
+
+def format_tpr(entry: Mapping | None) -> str:
+    if entry is None:
+        return "not measurable"
+    return f"{format_pct(entry['value'])} [{format_pct(entry['low'])}, {format_pct(entry['high'])}]"
+
+
+def format_count(value) -> str:
+    return "–" if value is None else f"{int(value):,}"

@@ -1,0 +1,254 @@
+"""The issuer's signing key, and signing a rendered certificate (PAdES, with pyhanko).
+
+``Signer`` checks everything a user can get wrong before any output exists: a missing file, a
+wrong password, a certificate that does not belong to the key, a certificate that has expired
+or is not valid yet. ``sign_pdf`` writes the signed PDF to a temporary file beside the target
+and moves it into place only once it is complete, so a failure never leaves a partial PDF and
+never replaces a good one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from synthcheck.errors import InputError
+
+SIGNATURE_FIELD = "SynthcheckIssuer"
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A private key and the X.509 certificate that vouches for it (plus any chain certificates).
+
+    Build it with :meth:`from_pem` or :meth:`from_pkcs12`; both raise ``InputError`` for problems
+    the user can fix.
+    """
+
+    private_key: Any
+    certificate: Any
+    chain: tuple = field(default=())
+    source: str = ""
+
+    # -- loading ---------------------------------------------------------------------------
+
+    @classmethod
+    def from_pem(cls, key_path: str | Path, cert_path: str | Path,
+                 passphrase: bytes | None = None) -> "Signer":
+        """Load a PEM (or DER) private key and a PEM certificate file.
+
+        ``cert_path`` may hold a chain: the certificate matching the key signs, the others are
+        embedded so that readers can build the path to their trust anchor.
+        """
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+
+        key_data = _read(key_path, "private key")
+        cert_data = _read(cert_path, "certificate")
+        try:
+            if b"-----BEGIN" in key_data:
+                key = serialization.load_pem_private_key(key_data, passphrase)
+            else:
+                key = serialization.load_der_private_key(key_data, passphrase)
+        except TypeError as exc:
+            if passphrase is None:
+                raise InputError("the private key is encrypted; a passphrase is needed",
+                                 source=str(key_path)) from exc
+            raise InputError("the private key is not encrypted, but a passphrase was given",
+                             source=str(key_path)) from exc
+        except ValueError as exc:
+            if passphrase is not None:
+                raise InputError("cannot decrypt the private key: wrong passphrase, or not a "
+                                 "private key", source=str(key_path)) from exc
+            raise InputError("not a readable private key (PEM or DER expected)",
+                             source=str(key_path)) from exc
+        try:
+            if b"-----BEGIN" in cert_data:
+                certs = x509.load_pem_x509_certificates(cert_data)
+            else:
+                certs = [x509.load_der_x509_certificate(cert_data)]
+        except ValueError as exc:
+            raise InputError("not a readable X.509 certificate (PEM or DER expected)",
+                             source=str(cert_path)) from exc
+        mine = [c for c in certs if _same_public_key(c, key)]
+        if not mine:
+            raise InputError(f"the certificate does not belong to the private key {key_path} "
+                             "(their public keys differ)", source=str(cert_path))
+        others = tuple(c for c in certs if c is not mine[0])
+        signer = cls(key, mine[0], others, source=str(cert_path))
+        signer.check_usable()
+        return signer
+
+    @classmethod
+    def from_pkcs12(cls, path: str | Path, password: bytes | None) -> "Signer":
+        """Load a PKCS#12 (``.p12``/``.pfx``) file holding the key, its certificate and chain."""
+        from cryptography.hazmat.primitives.serialization import pkcs12
+
+        data = _read(path, "PKCS#12 file")
+        try:
+            key, cert, extra = pkcs12.load_key_and_certificates(data, password)
+        except ValueError as exc:
+            if not password:
+                raise InputError("cannot open the PKCS#12 file without a password (or it is "
+                                 "not a PKCS#12 file); set SYNTHCHECK_P12_PASSWORD, or run "
+                                 "interactively to be asked", source=str(path)) from exc
+            raise InputError("cannot open the PKCS#12 file: wrong password, or not a PKCS#12 "
+                             "file", source=str(path)) from exc
+        if key is None or cert is None:
+            raise InputError("the PKCS#12 file must hold both a private key and its certificate",
+                             source=str(path))
+        if not _same_public_key(cert, key):
+            raise InputError("the certificate in the PKCS#12 file does not belong to its "
+                             "private key", source=str(path))
+        signer = cls(key, cert, tuple(extra or ()), source=str(path))
+        signer.check_usable()
+        return signer
+
+    # -- facts about the signer -------------------------------------------------------------
+
+    @property
+    def common_name(self) -> str:
+        """The subject's common name (or the whole subject when it has none)."""
+        from cryptography.x509.oid import NameOID
+
+        names = self.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        return str(names[0].value) if names else self.certificate.subject.rfc4514_string()
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 fingerprint of the signing certificate, as colon-separated hex."""
+        from cryptography.hazmat.primitives import hashes
+
+        return format_fingerprint(self.certificate.fingerprint(hashes.SHA256()))
+
+    def check_usable(self, now: dt.datetime | None = None) -> None:
+        """Raise ``InputError`` if the certificate cannot sign now (expired, not yet valid, or
+        its key usage forbids signatures)."""
+        from cryptography import x509
+
+        now = now or dt.datetime.now(dt.timezone.utc)
+        cert = self.certificate
+        if now > cert.not_valid_after_utc:
+            raise InputError(f"the signing certificate expired on "
+                             f"{cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC; issue a new one "
+                             "(synthcheck keygen for a demo issuer)", source=self.source)
+        if now < cert.not_valid_before_utc:
+            raise InputError(f"the signing certificate is not valid before "
+                             f"{cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC", source=self.source)
+        try:
+            usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+        except x509.ExtensionNotFound:
+            return
+        if not (usage.digital_signature or usage.content_commitment):
+            raise InputError("the certificate's key usage does not allow signing documents "
+                             "(needs digitalSignature or nonRepudiation)", source=self.source)
+
+    def pyhanko_signer(self):
+        """The same key material as a pyhanko ``SimpleSigner``."""
+        from asn1crypto import keys as asn1_keys
+        from asn1crypto import x509 as asn1_x509
+        from cryptography.hazmat.primitives import serialization
+        from pyhanko.sign.signers import SimpleSigner
+        from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+        def to_asn1(cert):
+            return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+        key_info = asn1_keys.PrivateKeyInfo.load(self.private_key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption()))
+        registry = SimpleCertificateStore()
+        registry.register_multiple([to_asn1(c) for c in self.chain])
+        return SimpleSigner(signing_cert=to_asn1(self.certificate), signing_key=key_info,
+                            cert_registry=registry)
+
+
+def sign_pdf(pdf_bytes: bytes, signer: Signer, out_path: str | Path, *,
+             reason: str = "synthcheck privacy audit certificate") -> Path:
+    """Sign ``pdf_bytes`` and write the result to ``out_path`` atomically.
+
+    The signature is a PAdES (``ETSI.CAdES.detached``) certification signature that permits no
+    later changes, so any update appended after signing is reported by validators.
+    """
+    signed = sign_bytes(pdf_bytes, signer, reason=reason)
+    return write_atomically(signed, out_path)
+
+
+def sign_bytes(pdf_bytes: bytes, signer: Signer, *,
+               reason: str = "synthcheck privacy audit certificate") -> bytes:
+    """Return the signed PDF (see :func:`sign_pdf`) without writing anything."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.fields import MDPPerm
+
+    signer.check_usable()
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
+    meta = signers.PdfSignatureMetadata(
+        field_name=SIGNATURE_FIELD,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        certify=True,
+        docmdp_permissions=MDPPerm.NO_CHANGES,
+        reason=reason,
+        name=signer.common_name,
+    )
+    output = io.BytesIO()
+    signers.sign_pdf(writer, meta, signer=signer.pyhanko_signer(), output=output)
+    return output.getvalue()
+
+
+def write_atomically(data: bytes, out_path: str | Path) -> Path:
+    """Write ``data`` to a temporary file beside ``out_path``, then move it into place."""
+    out_path = Path(out_path)
+    directory = out_path.parent
+    if not directory.is_dir():
+        raise InputError("the directory for the certificate does not exist", source=str(directory))
+    if out_path.is_dir():
+        raise InputError("is a directory; give a file name for the certificate",
+                         source=str(out_path))
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".partial", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, out_path)
+    except BaseException:
+        try:
+            os.unlink(tmp_name)
+        except FileNotFoundError:
+            pass
+        raise
+    return out_path
+
+
+def format_fingerprint(digest: bytes) -> str:
+    return ":".join(f"{b:02X}" for b in digest)
+
+
+def _read(path: str | Path, what: str) -> bytes:
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{what} not found", source=str(path))
+    if path.is_dir():
+        raise InputError(f"is a directory, expected a {what}", source=str(path))
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the {what}: {exc.strerror}", source=str(path)) from exc
+
+
+def _same_public_key(cert, key) -> bool:
+    from cryptography.hazmat.primitives import serialization
+
+    def spki(public):
+        return public.public_bytes(serialization.Encoding.DER,
+                                   serialization.PublicFormat.SubjectPublicKeyInfo)
+
+    return spki(cert.public_key()) == spki(key.public_key())
+
