@@ -1,0 +1,43 @@
+"""Shared fixtures: the bundled UCI Adult slices and ways to make controlled releases."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+NUMERIC = ["age", "fnlwgt", "education-num", "capital_gain", "capital_loss", "hours_per_week"]
+
+
+@pytest.fixture(scope="session")
+def adult() -> dict[str, pd.DataFrame]:
+    return {part: pd.read_csv(FIXTURES / f"adult_{part}.csv")
+            for part in ("train", "holdout", "population")}
+
+
+def near_copies(rows: pd.DataFrame, seed: int, relative_noise: float = 0.01) -> pd.DataFrame:
+    """Training rows with small multiplicative noise on numbers, rounded back to whole numbers
+    as the columns are (SDV and most generators keep a column's precision): what a
+    memorising generator emits."""
+    rng = np.random.default_rng(seed)
+    copies = rows.copy()
+    for column in NUMERIC:
+        values = copies[column].to_numpy(dtype=float)
+        noisy = values * (1 + relative_noise * rng.standard_normal(len(values)))
+        copies[column] = np.round(noisy).astype(int)
+    copies["person_id"] = [f"S{i}" for i in range(len(copies))]
+    return copies.reset_index(drop=True)
+
+
+def partial_leak(adult: dict, seed: int, share: float = 0.10) -> pd.DataFrame:
+    """share of the release are near-copies of train rows, the rest honest (other real rows)."""
+    train, population = adult["train"], adult["population"]
+    rng = np.random.default_rng(seed)
+    copied = int(round(share * len(train)))
+    leaked = near_copies(train.iloc[rng.choice(len(train), copied, replace=False)], seed)
+    honest = population.iloc[rng.choice(len(population), len(train) - copied, replace=False)]
+    release = pd.concat([leaked, honest], ignore_index=True)
+    release["person_id"] = [f"S{i}" for i in range(len(release))]
+    return release.sample(frac=1, random_state=seed).reset_index(drop=True)
