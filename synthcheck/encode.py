@@ -30,7 +30,7 @@ from synthcheck.columns import CATEGORICAL, ColumnTypes
 
 MISSING_LEVEL = "\x00missing"
 MAX_ONE_HOT_LEVELS = 31
-RARE_BLOCK_DIMENSIONS = 8
+RARE_BLOCK_DIMENSIONS = 16
 _MISSING_WEIGHT = np.sqrt(0.875)  # (cdf - 0.5)^2 + w^2 lies in [0.875, 1.125]
 
 
