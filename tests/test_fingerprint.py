@@ -35,6 +35,18 @@ def test_matches_the_published_recipe():
     assert fingerprint_file(path) == recipe_from_readme(path)
 
 
+def test_the_readme_snippet_itself_reproduces_the_fingerprint(tmp_path):
+    readme = (FIXTURES.parent / "README.md").read_text()
+    snippet = readme.split("## Fingerprints")[1].split("```python")[1].split("```")[0]
+    namespace: dict = {}
+    exec(snippet, namespace)
+    frame = pd.read_csv(FIXTURES / "adult_holdout.csv")
+    frame.loc[3, "workclass"] = None  # missing values too
+    frame.to_parquet(tmp_path / "h.parquet")
+    for path in (FIXTURES / "adult_train.csv", tmp_path / "h.parquet"):
+        assert namespace["fingerprint"](str(path)) == fingerprint_file(path)
+
+
 def test_same_table_in_csv_parquet_and_shuffled(tmp_path):
     frame = pd.read_csv(FIXTURES / "adult_holdout.csv")
     frame.to_parquet(tmp_path / "t.parquet")
