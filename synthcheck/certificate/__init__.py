@@ -1,0 +1,31 @@
+"""Signed, verifiable PDF certificates of an audit's results.
+
+``issue(results, path, signer)`` renders the certificate from the results dict and signs it;
+``verify.verify_certificate`` checks one. The CLI's ``keygen`` and ``verify`` commands live in
+``commands``. Heavy libraries (weasyprint, pyhanko, matplotlib) are imported only when used.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from synthcheck.certificate.sign import Signer
+
+__all__ = ["issue"]
+
+
+def issue(results: Mapping, path: str | Path, signer: "Signer") -> Path:
+    """Render the certificate for ``results``, sign it with ``signer`` and write it to ``path``.
+
+    Nothing is written unless signing succeeds; an existing file at ``path`` is replaced only
+    by a complete, signed certificate. Returns ``path``.
+    """
+    from synthcheck.certificate.render import Issuance, render_pdf
+    from synthcheck.certificate.sign import sign_pdf
+
+    signer.check_usable()
+    issuance = Issuance.now(results, signer.common_name, signer.fingerprint)
+    pdf, _variant = render_pdf(results, issuance)
+    return sign_pdf(pdf, signer, path)

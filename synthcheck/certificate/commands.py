@@ -1,0 +1,164 @@
+"""Command-line pieces for certificates: ``keygen``, ``verify``, and the signing options of
+``audit``. Importing this module imports no heavy library; the handlers do, when they run.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+
+from synthcheck.errors import InputError
+
+EXIT_OK, EXIT_INVALID = 0, 1
+P12_PASSWORD_ENV = "SYNTHCHECK_P12_PASSWORD"
+
+KEYGEN_EPILOG = f"""\
+examples:
+  synthcheck keygen --out issuer/
+  synthcheck keygen --out issuer/ --common-name "Acme Data Ltd (demo)" --days 30
+  {P12_PASSWORD_ENV}=secret synthcheck keygen --out issuer/ --p12
+
+writes:
+  DIR/key.pem     private key (RSA 3072, PKCS#8, unencrypted; readable by you only)
+  DIR/cert.pem    self-signed X.509 certificate for document signing
+  DIR/issuer.p12  with --p12: the same key and certificate as PKCS#12, encrypted with the
+                  password from ${P12_PASSWORD_ENV} or asked for at the prompt
+
+A self-signed issuer is for trying synthcheck out: readers can only check a signature made with
+it against cert.pem itself (synthcheck verify --trust DIR/cert.pem). For certificates others
+rely on, sign with a key whose certificate comes from a CA they trust.
+"""
+
+VERIFY_EPILOG = """\
+examples:
+  synthcheck verify cert.pdf
+  synthcheck verify cert.pdf --train train.csv --holdout holdout.csv --synthetic synth.csv
+  synthcheck verify cert.pdf --synthetic synth.parquet --trust issuer-ca.pem --json
+
+checks, one line each (✓ holds, ✗ fails, – not asked for):
+  signature   the signature is cryptographically intact (no byte of the signed file changed)
+  coverage    the signature covers the whole file (nothing appended after signing)
+  signer      who signed: subject and SHA-256 fingerprint of the signing certificate
+  trust       with --trust: the signer chains to one of the CA certificates in that file
+  results     the embedded results.json matches the visible certificate
+  input       each file given matches its certified fingerprint (canonical form, see README)
+
+exit codes: 0 every check holds, 1 a check fails, 2 bad input (e.g. a missing file).
+A valid certificate can still carry a FAIL verdict: read the verdict line.
+"""
+
+def register(subparsers) -> None:
+    """Add the ``keygen`` and ``verify`` subcommands to an argparse subparsers object."""
+    keygen = subparsers.add_parser(
+        "keygen", help="make a self-signed issuer key and certificate, for trying it out",
+        description="Create a self-signed issuer: an RSA key and an X.509 certificate with the "
+                    "key usages for signing documents (digitalSignature, nonRepudiation).",
+        epilog=KEYGEN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    keygen.add_argument("--out", required=True, metavar="DIR",
+                        help="directory for key.pem and cert.pem (created if needed)")
+    keygen.add_argument("--common-name", default="synthcheck demo issuer", metavar="NAME",
+                        help="the issuer's name shown on certificates (default: %(default)s)")
+    keygen.add_argument("--days", type=int, default=365,
+                        help="validity of the certificate in days (default: %(default)s)")
+    keygen.add_argument("--p12", action="store_true",
+                        help=f"also write issuer.p12 (PKCS#12), password from ${P12_PASSWORD_ENV} "
+                             "or a prompt")
+    keygen.add_argument("--overwrite", action="store_true",
+                        help="replace existing key and certificate files in DIR")
+    keygen.set_defaults(handler=run_keygen)
+
+    verify = subparsers.add_parser(
+        "verify", help="check a certificate's signature, integrity and input fingerprints",
+        description="Verify a synthcheck certificate: its signature, that nothing changed "
+                    "after signing, who signed it (and, with --trust, that a CA you trust "
+                    "vouches for them), that its embedded results match what it shows, and "
+                    "that the files you were given are the ones it certifies.",
+        epilog=VERIFY_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    verify.add_argument("certificate", metavar="CERT.pdf", help="the signed certificate")
+    verify.add_argument("--train", metavar="FILE", help="train table to compare (CSV or Parquet)")
+    verify.add_argument("--holdout", metavar="FILE", help="holdout table to compare")
+    verify.add_argument("--synthetic", metavar="FILE", help="synthetic table to compare")
+    verify.add_argument("--trust", metavar="CA.pem",
+                        help="PEM file of CA certificates you trust; the signer must chain to one")
+    verify.add_argument("--json", action="store_true", help="print the report as JSON")
+    verify.set_defaults(handler=run_verify)
+
+
+def run_keygen(args: argparse.Namespace) -> int:
+    from synthcheck.certificate.keygen import P12_FILE, generate_issuer
+
+    password = read_p12_password(confirm=True) if args.p12 else None
+    if args.p12 and not password:
+        raise InputError(f"--p12 needs a password: set {P12_PASSWORD_ENV} or run interactively")
+    key_path, cert_path = generate_issuer(args.out, common_name=args.common_name, days=args.days,
+                                          p12_password=password, overwrite=args.overwrite)
+    print(f"wrote {key_path} (keep it private)")
+    print(f"wrote {cert_path}")
+    if args.p12:
+        print(f"wrote {key_path.parent / P12_FILE}")
+    print(f"sign with: synthcheck audit ... --certificate cert.pdf --sign-key {key_path} "
+          f"--sign-cert {cert_path}")
+    return EXIT_OK
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from synthcheck.certificate.verify import verify_certificate
+
+    files = {role: getattr(args, role) for role in ("train", "holdout", "synthetic")
+             if getattr(args, role)}
+    report = verify_certificate(args.certificate, files, trust=args.trust)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(args.certificate)
+        summary = report.summary()
+        if summary:
+            print(f"  {summary}")
+        for line in report.lines():
+            print(f"  {line}")
+        print("VALID: every check holds" if report.ok else "INVALID: see the ✗ lines above")
+    return EXIT_OK if report.ok else EXIT_INVALID
+
+
+def add_signing_arguments(parser) -> None:
+    """Add ``--certificate`` and the signing key options to a parser or argument group."""
+    parser.add_argument("--certificate", metavar="PDF",
+                        help="write a signed PDF certificate of the results here (needs "
+                             "--sign-key and --sign-cert, or --sign-p12)")
+    parser.add_argument("--sign-key", metavar="PEM", help="issuer's private key (PEM)")
+    parser.add_argument("--sign-cert", metavar="PEM",
+                       help="issuer's X.509 certificate (PEM; may include the CA chain)")
+    parser.add_argument("--sign-p12", metavar="P12",
+                       help=f"issuer's key and certificate as PKCS#12 (password from "
+                            f"${P12_PASSWORD_ENV} or a prompt)")
+
+
+def signer_from_args(args: argparse.Namespace):
+    """The ``Signer`` the signing options describe, or None when none were given."""
+    key, cert, p12 = (getattr(args, name, None) for name in ("sign_key", "sign_cert", "sign_p12"))
+    if p12 and (key or cert):
+        raise InputError("give either --sign-p12, or --sign-key with --sign-cert, not both")
+    if bool(key) != bool(cert):
+        raise InputError("--sign-key and --sign-cert go together")
+    if not (p12 or key):
+        return None
+    from synthcheck.certificate.sign import Signer
+
+    if p12:
+        return Signer.from_pkcs12(p12, read_p12_password())
+    return Signer.from_pem(key, cert)
+
+
+def read_p12_password(*, confirm: bool = False) -> bytes | None:
+    """The PKCS#12 password from the environment, else from a prompt when interactive."""
+    value = os.environ.get(P12_PASSWORD_ENV)
+    if value is not None:
+        return value.encode("utf-8")
+    if not sys.stdin.isatty():
+        return None
+    first = getpass.getpass("PKCS#12 password: ")
+    if confirm and getpass.getpass("again: ") != first:
+        raise InputError("the two passwords differ")
+    return first.encode("utf-8")

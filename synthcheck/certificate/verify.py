@@ -1,0 +1,366 @@
+"""Check a signed certificate: signature, coverage, signer, trust, embedded results, input files.
+
+Each check is one line of the report with its own message, so a reader can tell "a byte was
+changed" from "something was appended after signing" from "this is not the file that was
+audited". The report's ``ok`` holds only if every check that was run holds; a check that was
+not asked for (no ``--trust``) is shown as skipped and does not fail the report.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import logging
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from synthcheck.errors import InputError
+
+ROLES = ("train", "holdout", "synthetic")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report."""
+
+    name: str
+    ok: bool
+    message: str
+    skipped: bool = False
+
+    @property
+    def mark(self) -> str:
+        return "–" if self.skipped else ("✓" if self.ok else "✗")
+
+    def line(self) -> str:
+        return f"{self.mark} {self.message}"
+
+
+@dataclass
+class VerifyReport:
+    """All checks made on one certificate, and what it certifies (when it could be read)."""
+
+    path: str
+    checks: list[Check] = field(default_factory=list)
+    results: dict | None = None
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(c.ok for c in self.checks)
+
+    def add(self, name: str, ok: bool, message: str, skipped: bool = False) -> Check:
+        check = Check(name, ok, message, skipped)
+        self.checks.append(check)
+        return check
+
+    def summary(self) -> str | None:
+        """One line on what the certificate says, from its embedded results."""
+        if not self.results:
+            return None
+        r = self.results
+        return (f"certificate for audit {r.get('audit_id')}: verdict {r.get('verdict')}, "
+                f"audit run {r.get('created')}, synthcheck {r.get('tool_version')}")
+
+    def lines(self) -> list[str]:
+        return [c.line() for c in self.checks]
+
+    def to_dict(self) -> dict:
+        return {
+            "certificate": self.path,
+            "valid": self.ok,
+            "checks": [{"check": c.name, "ok": c.ok, "skipped": c.skipped, "message": c.message}
+                       for c in self.checks],
+            "audit_id": (self.results or {}).get("audit_id"),
+            "verdict": (self.results or {}).get("verdict"),
+        }
+
+
+def verify_certificate(pdf_path: str | Path, files: dict[str, str | Path] | None = None,
+                       trust: str | Path | None = None) -> VerifyReport:
+    """Verify the certificate at ``pdf_path``.
+
+    ``files`` maps roles (train, holdout, synthetic) to files to compare with the certified
+    fingerprints; ``trust`` is a PEM file of trust anchors (CA certificates) for the signer.
+    Raises ``InputError`` for arguments that cannot be used (missing files, unreadable trust
+    anchors); everything about the certificate itself goes into the report.
+    """
+    pdf_path = Path(pdf_path)
+    data = _read_input(pdf_path, "certificate")
+    files = {role: Path(p) for role, p in (files or {}).items()}
+    for role, path in files.items():
+        if role not in ROLES:
+            raise InputError(f"unknown role '{role}' (expected one of {', '.join(ROLES)})")
+        if not path.is_file():
+            raise InputError("file not found", source=str(path))
+    roots = load_trust_anchors(trust) if trust is not None else None
+
+    report = VerifyReport(str(pdf_path))
+    signature = _check_signature(report, data, roots, trust)
+    if signature is None:
+        return report
+    reader, embedded = signature
+    report.results = _check_embedded_results(report, reader, embedded, pdf_path)
+    _check_files(report, files)
+    return report
+
+
+# -- signature ---------------------------------------------------------------------------------
+
+
+def _check_signature(report: VerifyReport, data: bytes, roots, trust):
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
+    from pyhanko.sign.validation.settings import KeyUsageConstraints
+    from pyhanko_certvalidator import ValidationContext
+
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        signatures = reader.embedded_signatures
+    except Exception as exc:  # a damaged file can fail anywhere in the parser
+        report.add("signature", False, f"the file cannot be read as a PDF ({exc}); it is "
+                   "damaged or not a certificate")
+        return None
+    if not signatures:
+        report.add("signature", False, "the PDF carries no signature; it is not a signed "
+                   "synthcheck certificate")
+        return None
+    embedded = signatures[0]
+    context = ValidationContext(trust_roots=roots or [], allow_fetching=False)
+    usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"},
+                                match_all_key_usages=False)
+    try:
+        with _quiet("pyhanko", "pyhanko_certvalidator"):
+            status = validate_pdf_signature(embedded, context, key_usage_settings=usage)
+    except Exception as exc:  # pyhanko raises for malformed signature structures
+        report.add("signature", False, f"the signature cannot be validated ({exc}); the "
+                   "certificate was damaged or altered")
+        return None
+
+    if status.intact and status.valid:
+        report.add("signature", True, "signature is cryptographically intact "
+                   f"({status.md_algorithm.upper()}, {status.pkcs7_signature_mechanism})")
+    else:
+        report.add("signature", False, "signature is INVALID: the signed content was changed "
+                   "after signing (its digest no longer matches the signature)")
+
+    byte_range = [int(x) for x in embedded.byte_range]
+    signed_end = byte_range[2] + byte_range[3]
+    extra = len(data) - signed_end
+    if status.coverage == SignatureCoverageLevel.ENTIRE_FILE and extra == 0 and len(signatures) == 1:
+        report.add("coverage", True, "signature covers the whole file: nothing was added after "
+                   "signing")
+    elif extra > 0 and reader.xrefs.total_revisions > embedded.signed_revision + 1:
+        report.add("coverage", False, f"an incremental update ({extra} bytes) was appended "
+                   "after signing; the signature does not cover it, and the issuer's "
+                   "signature permits no changes")
+    elif extra > 0:
+        report.add("coverage", False, f"{extra} bytes were appended after the signed part of "
+                   "the file; the signature does not cover them")
+    else:
+        report.add("coverage", False, "the signature does not cover the file in the standard "
+                   "way (unusual byte range); the file may have been manipulated")
+
+    cert = embedded.signer_cert
+    fingerprint = ":".join(f"{b:02X}" for b in hashlib.sha256(cert.dump()).digest())
+    validity = cert["tbs_certificate"]["validity"]
+    report.add("signer", True, f"signed by {_subject(cert)}; signing certificate "
+               f"SHA-256 {fingerprint}; valid {validity['not_before'].native:%Y-%m-%d} to "
+               f"{validity['not_after'].native:%Y-%m-%d}")
+
+    if roots is None:
+        report.add("trust", True, "signer not checked against a trust anchor (give --trust "
+                   "CA.pem to check who vouches for the issuer)", skipped=True)
+    elif status.trusted:
+        anchor = status.validation_path[0].subject.human_friendly if status.validation_path else ""
+        report.add("trust", True, f"signer chains to a trust anchor in {trust} ({anchor})")
+    else:
+        why = status.trust_problem_indic.name if status.trust_problem_indic else "no valid path"
+        report.add("trust", False, f"signer does NOT chain to a trust anchor in {trust} "
+                   f"({why.lower().replace('_', ' ')})")
+    return reader, embedded
+
+
+def _subject(cert) -> str:
+    from cryptography import x509
+
+    return x509.load_der_x509_certificate(cert.dump()).subject.rfc4514_string()
+
+
+def load_trust_anchors(path: str | Path) -> list:
+    """Read CA certificates (PEM, several allowed, or one DER) as asn1crypto certificates."""
+    from asn1crypto import pem, x509
+
+    data = _read_input(Path(path), "trust anchor file")
+    try:
+        if pem.detect(data):
+            certs = [x509.Certificate.load(der) for kind, _, der in pem.unarmor(data, multiple=True)
+                     if kind == "CERTIFICATE"]
+        else:
+            certs = [x509.Certificate.load(data)]
+            certs[0].native  # parse now, so a bad file fails here
+    except Exception as exc:
+        raise InputError("not a readable certificate file (PEM or DER expected)",
+                         source=str(path)) from exc
+    if not certs:
+        raise InputError("holds no certificate", source=str(path))
+    return certs
+
+
+# -- embedded results vs visible text ------------------------------------------------------------
+
+
+def _check_embedded_results(report: VerifyReport, reader, embedded, pdf_path: Path) -> dict | None:
+    from synthcheck.certificate.render import ATTACHMENT_NAME, META_RESULTS_SHA256
+
+    try:
+        signed_view = reader.get_historical_resolver(embedded.signed_revision)
+        raw = _attachment(signed_view.root, ATTACHMENT_NAME)
+        info = _info(signed_view.trailer_view)
+    except Exception as exc:
+        report.add("results", False, f"cannot read the embedded {ATTACHMENT_NAME} ({exc})")
+        return None
+    if raw is None:
+        report.add("results", False, f"the certificate has no embedded {ATTACHMENT_NAME}")
+        return None
+    try:
+        results = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        report.add("results", False, f"the embedded {ATTACHMENT_NAME} is not valid JSON ({exc})")
+        return None
+
+    digest = hashlib.sha256(raw).hexdigest()
+    problems = []
+    recorded = info.get(META_RESULTS_SHA256.lower())
+    if recorded != digest:
+        problems.append("its SHA-256 differs from the one recorded in the signed metadata")
+    expected = _visible_facts(results, digest)
+    text = extract_text(pdf_path)
+    if text is None:
+        compared = "signed metadata only; pdftotext (poppler-utils) is not installed to compare the visible text"
+    else:
+        squeezed = re.sub(r"\s+", "", text)
+        for label, value in expected:
+            if re.sub(r"\s+", "", value) not in squeezed:
+                problems.append(f"{label} not shown in the document")
+        compared = "audit id, verdict, input fingerprints and results digest"
+    if problems:
+        report.add("results", False, f"the embedded {ATTACHMENT_NAME} does NOT match the visible "
+                   "certificate: " + "; ".join(problems))
+    else:
+        report.add("results", True, f"the embedded {ATTACHMENT_NAME} matches the visible "
+                   f"certificate ({compared})")
+    return results
+
+
+def _visible_facts(results: dict, digest: str) -> list[tuple[str, str]]:
+    facts = [(f"audit id {results.get('audit_id')}", f"Audit id: {results.get('audit_id')}"),
+             (f"verdict {results.get('verdict')}", f"Verdict: {results.get('verdict')}"),
+             ("results digest", f"Results SHA-256: {digest}")]
+    for role in ROLES:
+        sha = ((results.get("inputs") or {}).get(role) or {}).get("sha256")
+        facts.append((f"{role} fingerprint", str(sha)))
+    return facts
+
+
+def extract_text(pdf_path: Path) -> str | None:
+    """The document's text as poppler's pdftotext reads it, or None without poppler."""
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        return None
+    done = subprocess.run([exe, "-enc", "UTF-8", str(pdf_path), "-"], capture_output=True,
+                          timeout=120)
+    if done.returncode != 0:
+        return ""
+    return done.stdout.decode("utf-8", errors="replace")
+
+
+def _attachment(root, name: str) -> bytes | None:
+    """The bytes of the embedded file called ``name`` (flat or nested name tree)."""
+    try:
+        tree = root["/Names"]["/EmbeddedFiles"]
+    except KeyError:
+        return None
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        names = node.get("/Names")
+        if names is not None:
+            for index in range(0, len(names) - 1, 2):
+                if str(names[index]) == name:
+                    return names[index + 1]["/EF"]["/F"].data
+        kids = node.get("/Kids")
+        if kids is not None:
+            pending.extend(kids[index] for index in range(len(kids)))
+    return None
+
+
+def _info(trailer) -> dict[str, str]:
+    try:
+        info = trailer["/Info"]
+    except KeyError:
+        return {}
+    return {str(k).lstrip("/").lower(): str(v) for k, v in info.items()}
+
+
+# -- input files ---------------------------------------------------------------------------------
+
+
+def _check_files(report: VerifyReport, files: dict[str, Path]) -> None:
+    if not files:
+        return
+    from synthcheck.fingerprint import fingerprint_file
+
+    inputs = (report.results or {}).get("inputs") or {}
+    for role in ROLES:
+        if role not in files:
+            continue
+        path = files[role]
+        expected = (inputs.get(role) or {}).get("sha256")
+        if expected is None:
+            report.add(f"input:{role}", False, f"{role}: cannot compare {path}; the certificate's "
+                       "results could not be read")
+            continue
+        try:
+            actual = fingerprint_file(path)
+        except InputError:
+            raise
+        except Exception as exc:
+            raise InputError(f"cannot read the table to fingerprint it ({exc})",
+                             source=str(path)) from exc
+        if actual == expected:
+            report.add(f"input:{role}", True, f"{role}: {path} matches the certified fingerprint "
+                       f"({expected[:16]}…)")
+        else:
+            report.add(f"input:{role}", False, f"{role}: {path} does NOT match the certified "
+                       f"fingerprint (file {actual[:16]}…, certificate {expected[:16]}…); it is "
+                       "not the table that was audited")
+
+
+@contextlib.contextmanager
+def _quiet(*names: str):
+    """Silence library loggers that report expected failures (an untrusted signer, a tampered
+    file) with tracebacks; the report says what went wrong."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
+
+
+def _read_input(path: Path, what: str) -> bytes:
+    if not path.exists():
+        raise InputError(f"{what} not found", source=str(path))
+    if path.is_dir():
+        raise InputError(f"is a directory, expected a {what}", source=str(path))
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the {what}: {exc.strerror}", source=str(path)) from exc
