@@ -55,6 +55,7 @@ class Audit:
     results: dict
     records: pd.DataFrame
     types: ColumnTypes
+    release: pd.DataFrame | None = None  # the synthetic table, when the tool made it
 
     @property
     def verdict(self) -> str:
@@ -70,12 +71,16 @@ class Audit:
         return json.dumps(self.results, indent=indent, sort_keys=True, ensure_ascii=False)
 
     def write(self, out_dir: str | os.PathLike) -> dict[str, Path]:
-        """results.json and records.parquet, each written whole or not at all."""
+        """results.json, records.parquet and (when the tool made the release)
+        synthetic.parquet, each written whole or not at all."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         paths = {"results": out / "results.json", "records": out / "records.parquet"}
         _atomic_write(paths["results"], lambda p: Path(p).write_text(self.to_json() + "\n"))
         _atomic_write(paths["records"], lambda p: self.records.to_parquet(p, index=False))
+        if self.release is not None:
+            paths["synthetic"] = out / "synthetic.parquet"
+            _atomic_write(paths["synthetic"], lambda p: self.release.to_parquet(p, index=False))
         return paths
 
     def certificate(self, path: str | os.PathLike, signer: Any) -> Path:
@@ -165,6 +170,7 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
 
     generator_info = None
     generator_spec = None
+    made_release = synthetic is None
     if generator is not None:
         from synthcheck.generators import prepare_release
 
@@ -239,4 +245,5 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
         summaries=_results.summaries(inputs.synthetic_neighbours().distances[:, 0], is_member,
                                      records["risk_percentile"].to_numpy()),
         notes=NOTES)
-    return Audit(results=document, records=records, types=types)
+    release = synthetic_table.frame if generator is not None and made_release else None
+    return Audit(results=document, records=records, types=types, release=release)
