@@ -1,0 +1,152 @@
+"""The document: page 1 renders, results embedded exactly, cost independent of audit size,
+and never a record's values."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from synthcheck.certificate import plots
+from synthcheck.certificate.render import (ATTACHMENT_NAME, Issuance, build_context,
+                                           canonical_json, check_results, render_pdf)
+from tests.certificate.conftest import needs_poppler, pdftotext, scaled_results
+from tests.conftest import FIXTURES
+
+ISSUANCE = Issuance("Test Issuer Ltd", "AB:" * 31 + "CD",
+                    dt.datetime(2026, 5, 14, 10, 0, tzinfo=dt.timezone.utc), "sc-test-1")
+
+
+@needs_poppler
+def test_page_one_is_not_blank(signed_example, tmp_path):
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(signed_example),
+                    str(tmp_path / "page")], check=True)
+    (png,) = tmp_path.glob("page*.png")
+    grey = np.asarray(Image.open(png).convert("L"), dtype=int)
+    assert grey.shape[1] > 300 and grey.shape[0] > 400  # A4 at 50 dpi is 413 x 585
+    ink = (grey < 200).mean()
+    assert ink > 0.03, f"page 1 is nearly blank ({ink:.1%} ink)"
+    # Ink on the top, middle and bottom of the page body: nothing collapsed into one block.
+    thirds = np.array_split((grey < 200).mean(axis=1)[40:-60], 3)
+    assert all(part.mean() > 0.01 for part in thirds), [part.mean() for part in thirds]
+    # The verdict banner is coloured: clearly green pixels for a PASS.
+    r, g, b = np.moveaxis(np.asarray(Image.open(png).convert("RGB"), dtype=int), -1, 0)
+    assert ((g > r + 40) & (g > b + 20)).sum() > 200
+
+
+@needs_poppler
+def test_page_one_states_the_answer(signed_example, example_results):
+    page1 = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-enc", "UTF-8",
+                            str(signed_example), "-"], capture_output=True, check=True
+                           ).stdout.decode()
+    flat = " ".join(page1.split())
+    for fact in ("PASS", "Test Issuer Ltd", example_results["audit_id"],
+                 example_results["tool_version"], "sdv:GaussianCopulaSynthesizer",
+                 "Policy default"):
+        assert fact in flat, fact
+    for role in ("train", "holdout", "synthetic"):
+        assert example_results["inputs"][role]["sha256"] in page1
+    assert "1,500" in flat
+
+
+@needs_poppler
+def test_results_table_says_not_measurable(signed_example):
+    text = pdftotext(signed_example)
+    assert "not measurable" in text
+    assert "What this certificate can and cannot say" in text
+    assert "not a proof of" in " ".join(text.split())
+
+
+@needs_poppler
+def test_results_are_embedded_verbatim(signed_example, example_results, tmp_path):
+    listing = subprocess.run(["pdfdetach", "-list", str(signed_example)], capture_output=True,
+                             check=True, text=True).stdout
+    assert ATTACHMENT_NAME in listing
+    out = tmp_path / "extracted.json"
+    subprocess.run(["pdfdetach", "-savefile", ATTACHMENT_NAME, "-o", str(out),
+                    str(signed_example)], check=True)
+    assert out.read_text() == canonical_json(example_results)
+    assert json.loads(out.read_text()) == example_results
+
+
+def test_pdfa_variant_is_recorded(signed_example):
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    with open(signed_example, "rb") as handle:
+        reader = PdfFileReader(handle)
+        info = {str(k).lower(): str(v) for k, v in reader.trailer["/Info"].items()}
+        assert info["/synthcheckpdfvariant"] == "pdf/a-3b"
+        assert "/AF" in reader.root  # PDF/A-3 associated file
+        assert str(reader.root["/AF"][0]["/AFRelationship"]) == "/Data"
+
+
+def test_renderer_accepts_only_the_results_dict(example_results):
+    rows = pd.read_csv(FIXTURES / "adult_train.csv")
+    with pytest.raises(TypeError, match="results dict only"):
+        render_pdf(rows, ISSUANCE)
+    with pytest.raises(TypeError):
+        check_results([example_results])
+    incomplete = dict(example_results)
+    del incomplete["summaries"]
+    with pytest.raises(ValueError, match="summaries"):
+        check_results(incomplete)
+
+
+def test_plots_refuse_per_record_series(example_results):
+    attacks = json.loads(json.dumps(example_results["attacks"]))
+    attacks["dcr"]["curves"]["roc"] = {"fpr": [i / 10**6 for i in range(10**6)],
+                                       "tpr": [i / 10**6 for i in range(10**6)]}
+    with pytest.raises(ValueError, match="not per-record data"):
+        plots.roc_curves(attacks, 10**6)
+
+
+def test_a_million_row_audit_renders_the_same_work(example_results):
+    """Structural: the renderer's input for a 1M-row audit has the same sizes as for 1.5k
+    rows, and the figures it draws are made of the same number of points."""
+    big = scaled_results(example_results, 1_000_000)
+    small_context = build_context(example_results, ISSUANCE)
+    big_context = build_context(big, ISSUANCE)
+
+    def sizes(node, path=""):
+        if isinstance(node, dict):
+            return {k: v for key in sorted(node) for k, v in sizes(node[key], f"{path}/{key}").items()}
+        if isinstance(node, list):
+            return {path: len(node)}
+        return {}
+
+    assert sizes(big) == sizes(example_results)
+    assert len(canonical_json(big)) < 1.1 * len(canonical_json(example_results))
+    for name in small_context["figures"]:
+        small_svg, big_svg = small_context["figures"][name], big_context["figures"][name]
+        # Same drawing work: SVG sizes within a few percent (only tick labels differ).
+        assert abs(len(big_svg) - len(small_svg)) < 0.1 * len(small_svg), name
+
+
+def test_million_row_certificate_shows_the_counts(example_results):
+    pdf, variant = render_pdf(scaled_results(example_results, 1_000_000), ISSUANCE)
+    assert pdf.startswith(b"%PDF") and variant == "pdf/a-3b"
+    assert len(pdf) < 400_000
+
+
+@needs_poppler
+def test_no_record_values_in_a_real_audits_certificate(real_certificate):
+    """Certificate of an audit of the fixture tables: no id or distinctive value of any train
+    row appears in the text or in the embedded results."""
+    pdf, results = real_certificate
+    text = pdftotext(pdf)
+    tokens = set(re.split(r"[^0-9A-Za-z_.-]+", text))
+    attachment = json.dumps(results)
+    train = pd.read_csv(FIXTURES / "adult_train.csv")
+    ids = set(train["person_id"])
+    assert not ids & tokens
+    assert not any(i in attachment for i in ids)
+    distinctive = {str(v) for v in train["fnlwgt"]}  # six-digit census weights, per person
+    assert not distinctive & tokens
+    for value in ("Married-civ-spouse", "Prof-specialty", "Never-married", "United-States"):
+        assert value not in text
