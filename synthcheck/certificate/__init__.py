@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["issue"]
 
 
-def issue(results: Mapping, path: str | Path, signer: "Signer") -> Path:
+def issue(results: Mapping, path: str | Path, signer: Signer) -> Path:
     """Render the certificate for ``results``, sign it with ``signer`` and write it to ``path``.
 
     Nothing is written unless signing succeeds; an existing file at ``path`` is replaced only

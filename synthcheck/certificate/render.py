@@ -46,7 +46,7 @@ class Issuance:
 
     @classmethod
     def now(cls, results: Mapping, issuer: str, issuer_fingerprint: str,
-            when: dt.datetime | None = None) -> "Issuance":
+            when: dt.datetime | None = None) -> Issuance:
         issued = (when or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
         issued = issued.replace(microsecond=0)
         return cls(issuer, issuer_fingerprint, issued,
@@ -71,7 +71,7 @@ def render_pdf(results: Mapping, issuance: Issuance) -> tuple[bytes, str]:
     context = build_context(results, issuance)
     try:
         return _write_pdf(render_html(context, PDF_VARIANT), results, PDF_VARIANT), PDF_VARIANT
-    except Exception as exc:  # weasyprint raises assorted errors for what PDF/A cannot hold
+    except Exception as exc:  # noqa: BLE001 - weasyprint raises assorted errors for PDF/A
         log.warning("PDF/A-3b rendering failed (%s); writing a plain PDF", exc)
         return _write_pdf(render_html(context, "pdf"), results, None), "pdf"
 

@@ -38,7 +38,7 @@ class Signer:
 
     @classmethod
     def from_pem(cls, key_path: str | Path, cert_path: str | Path,
-                 passphrase: bytes | None = None) -> "Signer":
+                 passphrase: bytes | None = None) -> Signer:
         """Load a PEM (or DER) private key and a PEM certificate file.
 
         ``cert_path`` may hold a chain: the certificate matching the key signs, the others are
@@ -84,7 +84,7 @@ class Signer:
         return signer
 
     @classmethod
-    def from_pkcs12(cls, path: str | Path, password: bytes | None) -> "Signer":
+    def from_pkcs12(cls, path: str | Path, password: bytes | None) -> Signer:
         """Load a PKCS#12 (``.p12``/``.pfx``) file holding the key, its certificate and chain."""
         from cryptography.hazmat.primitives.serialization import pkcs12
 

@@ -38,7 +38,7 @@ def tpr_at(fpr, tpr, thr, target, n_members, n_non, level, measurable):
         return None
     ok = fpr <= target
     i = int(np.flatnonzero(ok)[np.argmax(tpr[ok])])
-    k = int(round(tpr[i] * n_members))
+    k = round(tpr[i] * n_members)
     low, high = clopper_pearson(k, n_members, level)
     threshold = None if not np.isfinite(thr[i]) else float(thr[i])
     return {"value": float(tpr[i]), "low": low, "high": high, "fpr_achieved": float(fpr[i]),
@@ -159,7 +159,7 @@ def build(rows_train: int = 1500, rows_holdout: int = 1500, seed: int = 7) -> di
     verdict = "FAIL" if "FAIL" in outcomes else "INCONCLUSIVE" if "INCONCLUSIVE" in outcomes else "PASS"
     risk_edges = np.linspace(0, 100, 21)
     sm, sn = scores[strongest]
-    pct = lambda s: 100 * np.searchsorted(np.sort(sn), s, side="right") / len(sn)  # noqa: E731
+    pct = lambda s: 100 * np.searchsorted(np.sort(sn), s, side="right") / len(sn)
     dist_edges = np.linspace(0, float(np.quantile(np.r_[d_train, d_holdout], 0.99)), 41)
     overall = attacks[strongest]
     return {
@@ -171,9 +171,9 @@ def build(rows_train: int = 1500, rows_holdout: int = 1500, seed: int = 7) -> di
         "verdict_reasons": reasons,
         "policy": {"name": "default", "source": None, "limits": limits, "alpha": 0.05,
                    "multiplicity": "bonferroni",
-                   "text": "[limits]\nauc_upper = 0.6\ntpr_at_fpr_0.01_upper = 0.05\n"
-                           "epsilon_lower = 1.0\n\n[statistics]\nalpha = 0.05\n"
-                           "multiplicity = \"bonferroni\"\n"},
+                   "text": ("[limits]\nauc_upper = 0.6\ntpr_at_fpr_0.01_upper = 0.05\n"
+                            "epsilon_lower = 1.0\n\n[statistics]\nalpha = 0.05\n"
+                            "multiplicity = \"bonferroni\"\n")},
         "inputs": {
             "train": {"sha256": "3f0c" + "a1" * 30, "rows": rows_train, "columns": 16,
                       "source": "adult_train.csv"},
@@ -204,10 +204,10 @@ def build(rows_train: int = 1500, rows_holdout: int = 1500, seed: int = 7) -> di
             "risk": histogram(risk_edges, members=pct(sm), non_members=pct(sn)),
         },
         "notes": [
-            "TPR at a target FPR uses the conservative rule: the largest TPR among thresholds "
-            "whose FPR does not exceed the target, without interpolation.",
-            "The epsilon lower bound assumes train and holdout are a random split of one "
-            "population.",
+            ("TPR at a target FPR uses the conservative rule: the largest TPR among thresholds "
+             "whose FPR does not exceed the target, without interpolation."),
+            ("The epsilon lower bound assumes train and holdout are a random split of one "
+             "population."),
             "density-ratio: TPR at FPR 0.1 % not measurable (too few non-members per fold).",
             "Verdict bounds are Bonferroni-adjusted across 3 attacks (level 0.9833).",
         ],

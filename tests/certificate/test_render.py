@@ -3,7 +3,6 @@ and never a record's values."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import re
 import subprocess
@@ -14,8 +13,14 @@ import pytest
 from PIL import Image
 
 from synthcheck.certificate import plots
-from synthcheck.certificate.render import (ATTACHMENT_NAME, Issuance, build_context,
-                                           canonical_json, check_results, render_pdf)
+from synthcheck.certificate.render import (
+    ATTACHMENT_NAME,
+    Issuance,
+    build_context,
+    canonical_json,
+    check_results,
+    render_pdf,
+)
 from tests.certificate.conftest import needs_poppler, pdftotext, scaled_results
 from tests.conftest import FIXTURES
 

@@ -58,7 +58,7 @@ def test_missing_key_file(example_results, issuer_dir, target, tmp_path):
 
 
 def test_certificate_of_another_key(example_results, issuer_dir, target, tmp_path):
-    other_key, other_cert = self_signed("Other", not_before=NOW - dt.timedelta(days=1),
+    _other_key, other_cert = self_signed("Other", not_before=NOW - dt.timedelta(days=1),
                                         not_after=NOW + dt.timedelta(days=1))
     _, other_cert_path = write_pem(tmp_path, "other", cert=other_cert)
     message = issue_both(example_results, target,

@@ -24,7 +24,8 @@ def failing(report) -> dict[str, str]:
 
 
 def pdfsig(path) -> str:
-    return subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+    return subprocess.run(["pdfsig", str(path)], capture_output=True, text=True,
+                          check=False).stdout
 
 
 def signed_range_end(data: bytes) -> int:
