@@ -100,7 +100,7 @@ def roc_curves(attacks: Mapping[str, Mapping], non_members: int) -> str:
 def score_histograms(attacks: Mapping[str, Mapping]) -> str:
     """Member vs non-member score distributions, one panel per attack."""
     count = max(len(attacks), 1)
-    columns = min(count, 3)
+    columns = min(count, 4)
     rows = -(-count // columns)
     fig, axes = _figure(6.4, 2.2 * rows, rows=rows, columns=columns)
     for ax, (name, attack) in zip(axes.flat, attacks.items()):
