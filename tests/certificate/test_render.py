@@ -155,3 +155,14 @@ def test_no_record_values_in_a_real_audits_certificate(real_certificate):
     assert not distinctive & tokens
     for value in ("Married-civ-spouse", "Prof-specialty", "Never-married", "United-States"):
         assert value not in text
+
+
+def test_example_results_follow_the_schema(example_results):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((FIXTURES.parent / "synthcheck" / "schema" / "results.schema.json")
+                        .read_text())
+    jsonschema.validate(example_results, schema)
+    assert set(example_results["attacks"]) == {"dcr", "dcr-ratio", "density-ratio"}
+    nulls = [name for name, attack in example_results["attacks"].items()
+             for entry in attack["tpr_at_fpr"].values() if entry is None]
+    assert nulls == ["density-ratio"]
