@@ -129,7 +129,7 @@ def _validate_parameters(attacks: Sequence[str], folds: int, confidence: float, 
 def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = None,
           generator: Any = None, *, id_column: str | None = None,
           metadata: str | os.PathLike | dict | None = None,
-          attacks: Sequence[str] = DEFAULT_ATTACKS,
+          attacks: Sequence[str] | None = None,
           policy: Policy | str | os.PathLike | None = None, seed: int = 0,
           confidence: float = 0.95, folds: int = 5, delta: float = 1e-5,
           density: str = "auto", drop_overlap: bool = False, progress: bool = False,
@@ -141,7 +141,9 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
     for anything the user must fix.
     """
     say = log or (lambda message: None)
-    attacks = list(attacks)
+    # default: the release attacks, plus the shadow attack when a generator is given
+    attacks = list(attacks) if attacks is not None else \
+        list(DEFAULT_ATTACKS) + (["shadow"] if generator is not None else [])
     _validate_parameters(attacks, folds, confidence, delta, density)
     resolved_policy = _resolve_policy(policy)
     if generator is None and synthetic is None:
@@ -175,7 +177,8 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
         from synthcheck.generators import prepare_release
 
         synthetic, generator_spec, generator_info = prepare_release(
-            generator, train_table, types, synthetic, seed=seed, log=say, **generator_options)
+            generator, train_table, types, synthetic, seed=seed, log=say,
+            holdout=holdout_table, **generator_options)
     synthetic_table = load_table(synthetic, "synthetic")
     check_columns(train_table, [synthetic_table], types)
     synthetic_typed = coerce_table(synthetic_table, types)

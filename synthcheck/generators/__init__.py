@@ -1,0 +1,283 @@
+"""Generators the tool can fit and sample: SDV synthesizers by name, or any ``module:callable``.
+
+A generator is given as a *spec* (a name and JSON parameters), never as a fitted object: every
+process that needs one (the release, each shadow fit in a joblib or Dask worker) builds a fresh
+instance from the spec, so nothing unpicklable or stateful travels between processes.
+
+* ``sdv:<SynthesizerName>`` — an SDV single-table synthesizer (GaussianCopula, CTGAN, TVAE,
+  CopulaGAN; with or without the ``Synthesizer`` suffix), parameters passed to its constructor.
+  Column types come from synthcheck's ``ColumnTypes`` (see ``sdv_adapter``).
+* ``module:callable`` — ``callable(**params)`` returns an object with ``fit(DataFrame)`` and
+  ``sample(n) -> DataFrame``. If the callable takes ``random_state`` (or ``seed``) and the
+  parameters do not set it, synthcheck passes its own seed.
+* From Python, a callable (a class or factory function) instead of the string.
+
+``prepare_release`` is the pipeline's hook: it checks the spec, makes the release when no
+synthetic table is given, and returns the ``GeneratorSetup`` the shadow attack runs from.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import os
+import random
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from synthcheck.columns import ColumnTypes, record_names
+from synthcheck.errors import InputError
+from synthcheck.load import Table
+
+SDV_PREFIX = "sdv:"
+DEFAULT_SHADOWS = 32
+_SEED_PARAMETERS = ("random_state", "seed")
+
+
+def derive_seed(seed: int, *labels: int) -> int:
+    """A 32-bit seed that depends only on ``seed`` and ``labels`` (e.g. the shadow number), so
+    a fit gets the same randomness in whichever process or order it runs."""
+    return int(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, *labels]).generate_state(1)[0])
+
+
+@dataclass(frozen=True)
+class GeneratorSpec:
+    """How to build a fresh, unfitted generator: picklable, re-creatable in any worker."""
+
+    name: str  # "sdv:GaussianCopulaSynthesizer", "pkg.module:make", or a callable's qualified name
+    params: dict = field(default_factory=dict)
+    factory: Callable | None = None  # a Python callable given through the API, else None
+    column_kinds: tuple = ()  # ((column, kind), ...) from ColumnTypes, for SDV metadata
+    datetime_formats: tuple = ()  # ((column, format), ...)
+
+    def describe(self) -> dict:
+        return {"name": self.name, "params": dict(self.params)}
+
+    def build(self, seed: int | None = None) -> Any:
+        """A new unfitted generator. Raises InputError if it cannot be made or lacks the
+        methods synthcheck calls."""
+        if self.name.startswith(SDV_PREFIX) and self.factory is None:
+            from synthcheck.generators.sdv_adapter import SdvGenerator
+
+            instance = SdvGenerator(self.name[len(SDV_PREFIX):], self.params,
+                                    dict(self.column_kinds), dict(self.datetime_formats))
+        else:
+            factory = self.factory or _import_callable(self.name)
+            params = dict(self.params)
+            if seed is not None:
+                accepted = _seed_parameter(factory)
+                if accepted and accepted not in params:
+                    params[accepted] = seed
+            try:
+                instance = factory(**params)
+            except TypeError as error:
+                raise InputError(f"generator '{self.name}' rejected its parameters: {error}") from None
+        missing = [m for m in ("fit", "sample") if not callable(getattr(instance, m, None))]
+        if missing:
+            raise InputError(f"generator '{self.name}' made a {type(instance).__name__} without "
+                             f"{' and '.join(m + '()' for m in missing)}; a generator needs "
+                             "fit(DataFrame) and sample(n) -> DataFrame")
+        return instance
+
+
+def _seed_parameter(factory: Callable) -> str | None:
+    try:
+        parameters = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return None
+    return next((name for name in _SEED_PARAMETERS if name in parameters), None)
+
+
+def _import_callable(name: str) -> Callable:
+    module_name, _, attribute = name.partition(":")
+    if not module_name or not attribute:
+        raise InputError(f"generator '{name}' is neither sdv:<SynthesizerName> nor "
+                         "module:callable")
+    try:
+        target: Any = importlib.import_module(module_name)
+    except ImportError as error:
+        raise InputError(f"generator '{name}': cannot import module '{module_name}' "
+                         f"({error})") from None
+    for part in attribute.split("."):
+        if not hasattr(target, part):
+            raise InputError(f"generator '{name}': module '{module_name}' has no '{attribute}'")
+        target = getattr(target, part)
+    if not callable(target):
+        raise InputError(f"generator '{name}': '{attribute}' is not callable")
+    return target
+
+
+def read_params(params: dict | str | os.PathLike | None) -> dict:
+    """Generator parameters: a dict, or a JSON file holding one object."""
+    if params is None:
+        return {}
+    if isinstance(params, dict):
+        return dict(params)
+    source = str(params)
+    try:
+        document = json.loads(Path(params).read_text())
+    except FileNotFoundError:
+        raise InputError("generator parameters file does not exist", source=source) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"cannot read generator parameters JSON: {error}", source=source) from None
+    if not isinstance(document, dict):
+        raise InputError("generator parameters must be a JSON object "
+                         "({\"name\": value, ...})", source=source)
+    return document
+
+
+def make_spec(generator: Any, types: ColumnTypes, params: dict | None = None) -> GeneratorSpec:
+    """Resolve what the user gave (a name, a callable or a spec) and check it builds."""
+    kinds = tuple(types.kinds.items())
+    formats = tuple(types.datetime_formats.items())
+    params = dict(params or {})
+    if isinstance(generator, GeneratorSpec):
+        spec = generator
+    elif isinstance(generator, str):
+        name = generator.strip()
+        if name.startswith(SDV_PREFIX):
+            from synthcheck.generators.sdv_adapter import synthesizer_class
+
+            name = SDV_PREFIX + synthesizer_class(name[len(SDV_PREFIX):]).__name__
+        else:
+            _import_callable(name)
+        spec = GeneratorSpec(name, params, None, kinds, formats)
+    elif callable(generator):
+        name = f"{getattr(generator, '__module__', '?')}:{getattr(generator, '__qualname__', repr(generator))}"
+        spec = GeneratorSpec(name, params, generator, kinds, formats)
+    else:
+        raise InputError(f"generator must be 'sdv:<SynthesizerName>', 'module:callable' or a "
+                         f"callable, got {type(generator).__name__}")
+    _check_json(spec)
+    spec.build(seed=0)  # fails now, with a clear message, rather than in every worker
+    return spec
+
+
+def _check_json(spec: GeneratorSpec) -> None:
+    try:
+        json.dumps(spec.params)
+    except (TypeError, ValueError):
+        raise InputError(f"generator '{spec.name}': parameters must be JSON values") from None
+
+
+def fit_and_sample(spec: GeneratorSpec, training: pd.DataFrame, rows: int, seed: int
+                   ) -> pd.DataFrame:
+    """Build a fresh generator, fit it on ``training`` and sample ``rows`` rows, with every
+    random source seeded from ``seed`` alone. The caller's global random state is restored."""
+    numpy_state, python_state = np.random.get_state(), random.getstate()
+    torch = sys.modules.get("torch")
+    torch_state = torch.random.get_rng_state() if torch is not None else None
+    try:
+        np.random.seed(seed)
+        random.seed(seed)
+        generator = spec.build(seed=seed)
+        torch = sys.modules.get("torch")  # building an SDV synthesizer may import it
+        if torch is not None:
+            torch.manual_seed(seed)
+        generator.fit(training.copy())
+        if hasattr(generator, "set_sampling_seed"):
+            generator.set_sampling_seed(seed)
+        sampled = generator.sample(rows)
+    finally:
+        np.random.set_state(numpy_state)
+        random.setstate(python_state)
+        if torch_state is not None:
+            sys.modules["torch"].random.set_rng_state(torch_state)
+    return check_sample(spec, sampled, list(training.columns), rows)
+
+
+def check_sample(spec: GeneratorSpec, sampled: Any, columns: list[str], rows: int) -> pd.DataFrame:
+    """The sample must be a DataFrame with exactly the training columns and ``rows`` rows."""
+    if isinstance(sampled, dict) and len(sampled) == 1:  # SDV's {table: frame} form
+        sampled = next(iter(sampled.values()))
+    if not isinstance(sampled, pd.DataFrame):
+        raise InputError(f"generator '{spec.name}': sample(n) returned a "
+                         f"{type(sampled).__name__}, expected a pandas DataFrame")
+    sampled = sampled.rename(columns=str)
+    missing = [c for c in columns if c not in sampled.columns]
+    extra = [c for c in sampled.columns if c not in set(columns)]
+    if missing or extra:
+        what = (f"lacks column(s) {', '.join(map(repr, missing[:5]))}" if missing
+                else f"has unexpected column(s) {', '.join(map(repr, extra[:5]))}")
+        raise InputError(f"generator '{spec.name}': sample(n) {what}; it must return the "
+                         "training columns")
+    if len(sampled) != rows:
+        raise InputError(f"generator '{spec.name}': sample({rows}) returned {len(sampled)} rows")
+    return sampled[columns].reset_index(drop=True)
+
+
+@dataclass
+class GeneratorSetup:
+    """What the shadow attack needs: the spec, the pool of real records shadows train on (raw,
+    as read; train rows then holdout rows, the candidates' order), how to run the fits."""
+
+    spec: GeneratorSpec
+    pool: pd.DataFrame  # raw rows of train then holdout, id column dropped
+    pool_names: pd.Series  # how each pool record is named in outputs (its id)
+    training_rows: int  # |train|: the size of the real generator's training set
+    shadows: int = DEFAULT_SHADOWS
+    jobs: int = -1
+    scheduler: Any = None  # a Dask scheduler address (or a distributed.Client)
+    log: Callable[[str], None] = field(default=lambda message: None, repr=False)
+
+
+def _training_frame(table: Table, types: ColumnTypes) -> pd.DataFrame:
+    frame = table.frame
+    if types.id_column is not None and types.id_column in frame.columns:
+        frame = frame.drop(columns=[types.id_column])
+    return frame.reset_index(drop=True)
+
+
+def prepare_release(generator: Any, train: Table, types: ColumnTypes, synthetic: Any, *,
+                    seed: int, log: Callable[[str], None], holdout: Table,
+                    generator_params: dict | str | os.PathLike | None = None,
+                    synthetic_rows: int | None = None, shadows: int = DEFAULT_SHADOWS,
+                    scheduler: Any = None, jobs: int | None = None
+                    ) -> tuple[Any, GeneratorSetup, dict]:
+    """Check the generator; with no synthetic table, fit it on train and sample the release.
+
+    Returns (the release or the given synthetic table, the setup for the shadow attack, the
+    results.json "generator" block).
+    """
+    if shadows is None:
+        shadows = DEFAULT_SHADOWS
+    if int(shadows) < 2:
+        raise InputError(f"shadows must be at least 2 (the shadow attack needs in and out fits), "
+                         f"got {shadows}")
+    if jobs is not None and (int(jobs) == 0 or int(jobs) < -1):
+        raise InputError(f"jobs must be a positive number of workers (or -1 for every core), "
+                         f"got {jobs}")
+    if synthetic_rows is not None and int(synthetic_rows) <= 0:
+        raise InputError(f"synthetic rows must be positive, got {synthetic_rows}")
+    if synthetic is not None and synthetic_rows is not None:
+        raise InputError("synthetic rows applies only when synthcheck samples the release "
+                         "(no synthetic table given)")
+    spec = make_spec(generator, types, read_params(generator_params))
+    training = _training_frame(train, types)
+    info: dict = spec.describe() | {"shadows": int(shadows)}
+    if synthetic is None:
+        rows = int(synthetic_rows or len(training))
+        release_seed = derive_seed(seed, 0x5E1EA5E)
+        log(f"fitting generator {spec.name} on train ({len(training)} rows) and sampling the "
+            f"release ({rows} rows) ...")
+        synthetic = fit_and_sample(spec, training, rows, release_seed)
+        info |= {"release": "fitted on train and sampled by synthcheck", "release_rows": rows,
+                 "release_seed": release_seed}
+    else:
+        info |= {"release": "given synthetic table; the generator is used for shadow fits only"}
+    pool = pd.concat([training, _training_frame(holdout, types)], ignore_index=True)
+    names = pd.concat([record_names(train, types), record_names(holdout, types)],
+                      ignore_index=True)
+    setup = GeneratorSetup(spec=spec, pool=pool, pool_names=names, training_rows=len(training),
+                           shadows=int(shadows), jobs=-1 if jobs is None else int(jobs),
+                           scheduler=scheduler, log=log)
+    return synthetic, setup, info
+
+
+__all__ = ["GeneratorSpec", "GeneratorSetup", "derive_seed", "fit_and_sample", "make_spec",
+           "prepare_release", "read_params", "check_sample"]

@@ -1,0 +1,101 @@
+"""SDV single-table synthesizers behind synthcheck's ``fit(df)`` / ``sample(n)`` contract.
+
+SDV 2.x takes and returns ``{table_name: DataFrame}`` and needs a ``Metadata`` object. The
+metadata is built from synthcheck's column types (the single source of types), not detected
+from the data: detection records each column's observed range and levels, and metadata
+detected on the real train table would carry those into every shadow fit.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pandas as pd
+
+from synthcheck.errors import InputError
+
+TABLE = "table"
+# booleans go to SDV as categorical: the raw values may be any true/false spelling
+_SDTYPES = {"numeric": "numerical", "categorical": "categorical", "boolean": "categorical",
+            "datetime": "datetime"}
+
+
+def _synthesizer_classes() -> dict[str, type]:
+    try:
+        import sdv.single_table as single_table
+        from sdv.single_table.base import BaseSingleTableSynthesizer
+    except ImportError as error:
+        raise InputError(f"sdv generators need SDV: pip install 'synthcheck[sdv]' ({error})") from None
+    return {name: value for name, value in vars(single_table).items()
+            if isinstance(value, type) and issubclass(value, BaseSingleTableSynthesizer)
+            and value is not BaseSingleTableSynthesizer}
+
+
+def synthesizer_class(name: str) -> type:
+    """The SDV single-table synthesizer called ``name`` (the Synthesizer suffix is optional)."""
+    classes = _synthesizer_classes()
+    for candidate in (name, name + "Synthesizer"):
+        if candidate in classes:
+            return classes[candidate]
+    raise InputError(f"'sdv:{name}' is not an SDV single-table synthesizer; available: "
+                     + ", ".join(f"sdv:{n}" for n in sorted(classes)))
+
+
+class SdvGenerator:
+    """A fresh SDV synthesizer per fit. ``params`` go to the synthesizer's constructor."""
+
+    def __init__(self, name: str, params: dict, column_kinds: dict[str, str],
+                 datetime_formats: dict[str, str]):
+        self.synthesizer_class = synthesizer_class(name)
+        self.params = dict(params)
+        self.column_kinds = dict(column_kinds)
+        self.datetime_formats = dict(datetime_formats)
+        self._synthesizer: Any = None
+        self._sampling_seed: int | None = None
+        self._check_params()
+
+    def _check_params(self) -> None:
+        import inspect
+
+        accepted = inspect.signature(self.synthesizer_class.__init__).parameters
+        unknown = [p for p in self.params if p not in accepted or p == "metadata"]
+        if unknown:
+            usable = [p for p in accepted if p not in ("self", "metadata")]
+            raise InputError(f"sdv:{self.synthesizer_class.__name__} does not take parameter(s) "
+                             f"{', '.join(map(repr, unknown))}; it takes {', '.join(usable)}")
+
+    def _metadata(self, frame: pd.DataFrame):
+        from sdv.metadata import Metadata
+
+        columns = {}
+        for name in frame.columns:
+            kind = self.column_kinds.get(name)
+            if kind is None:
+                # a column synthcheck does not audit (id-like text): SDV makes fresh ids
+                columns[name] = {"sdtype": "id"}
+                continue
+            spec = {"sdtype": _SDTYPES[kind]}
+            if kind == "datetime" and name in self.datetime_formats:
+                spec["datetime_format"] = self.datetime_formats[name]
+            columns[name] = spec
+        return Metadata.load_from_dict({"tables": {TABLE: {"columns": columns}}})
+
+    def fit(self, frame: pd.DataFrame) -> "SdvGenerator":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self._synthesizer = self.synthesizer_class(self._metadata(frame), **self.params)
+            self._synthesizer.fit({TABLE: frame})
+        return self
+
+    def set_sampling_seed(self, seed: int) -> None:
+        """SDV samples from a fixed seed unless told otherwise; synthcheck gives each fit its own."""
+        self._sampling_seed = int(seed)
+
+    def sample(self, rows: int) -> pd.DataFrame:
+        if self._synthesizer is None:
+            raise RuntimeError("sample() before fit()")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if self._sampling_seed is not None and hasattr(self._synthesizer, "_set_random_state"):
+                self._synthesizer._set_random_state(self._sampling_seed)
+            return self._synthesizer.sample(rows)[TABLE]

@@ -1,0 +1,163 @@
+"""Run independent tasks (shadow fits) on local cores with joblib, or on a Dask cluster.
+
+The same task function runs on either backend. A task's result depends only on its own
+description (which carries its seed) and the shared data, never on the worker, the order of
+completion or the number of workers, so both backends give identical results. Each task runs
+with one BLAS / torch thread: parallelism comes from processes, and a fixed thread count keeps
+floating-point sums in the same order everywhere.
+
+A task that raises is retried once (same seed); if it fails again it is reported as failed
+and the others carry on.
+"""
+from __future__ import annotations
+
+import contextlib
+import sys
+import traceback
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Sequence
+
+from synthcheck.errors import InputError
+
+RETRIES = 1
+
+
+@dataclass
+class TaskOutcome:
+    index: int  # position of the task in the submitted list
+    value: Any = None
+    error: str | None = None  # "ExceptionType: message" of the last failure, when it failed
+    attempts: int = 1
+    trace: str | None = None  # the last failure's traceback, for debugging
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@contextlib.contextmanager
+def _single_threaded() -> Iterator[None]:
+    from threadpoolctl import threadpool_limits
+
+    torch = sys.modules.get("torch")
+    threads = torch.get_num_threads() if torch is not None else None
+    try:
+        with threadpool_limits(limits=1):
+            if torch is not None:
+                torch.set_num_threads(1)
+            yield
+    finally:
+        if torch is not None and threads is not None:
+            torch.set_num_threads(threads)
+
+
+def _error_line(error: BaseException) -> str:
+    message = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {message[0] if message else ''}".rstrip(": ")
+
+
+def run_task(function: Callable[[Any, Any], Any], task: Any, shared: Any, index: int,
+             retries: int = RETRIES) -> TaskOutcome:
+    """Run ``function(task, shared)``, retrying a failure ``retries`` times. Never raises for
+    an ordinary exception: the outcome says what happened."""
+    error = trace = None
+    for attempt in range(1, retries + 2):
+        try:
+            with _single_threaded():
+                return TaskOutcome(index, function(task, shared), None, attempt)
+        except Exception as failure:  # a generator may raise anything; report, do not crash
+            error, trace = _error_line(failure), traceback.format_exc()
+    return TaskOutcome(index, None, error, retries + 1, trace)
+
+
+def run_tasks(function: Callable[[Any, Any], Any], tasks: Sequence[Any], shared: Any, *,
+              jobs: int = -1, scheduler: Any = None,
+              on_done: Callable[[TaskOutcome], None] | None = None,
+              retries: int = RETRIES) -> list[TaskOutcome]:
+    """``function(task, shared)`` for every task; outcomes in task order.
+
+    ``scheduler``: a Dask scheduler address ("tcp://host:8786") or a ``distributed.Client``;
+    otherwise joblib on ``jobs`` local processes (-1: every core; 1: in this process).
+    ``on_done`` is called in this process as each task completes (progress bars).
+    """
+    done = on_done or (lambda outcome: None)
+    if scheduler is not None:
+        outcomes = _run_dask(function, tasks, shared, scheduler, done, retries)
+    else:
+        outcomes = _run_joblib(function, tasks, shared, jobs, done, retries)
+    return sorted(outcomes, key=lambda outcome: outcome.index)
+
+
+def _run_joblib(function, tasks, shared, jobs, done, retries) -> list[TaskOutcome]:
+    from joblib import Parallel, delayed
+
+    outcomes = []
+    if jobs == 1 or len(tasks) <= 1:
+        for index, task in enumerate(tasks):
+            outcomes.append(run_task(function, task, shared, index, retries))
+            done(outcomes[-1])
+        return outcomes
+    runner = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")
+    for outcome in runner(delayed(run_task)(function, task, shared, index, retries)
+                          for index, task in enumerate(tasks)):
+        outcomes.append(outcome)
+        done(outcome)
+    return outcomes
+
+
+@contextlib.contextmanager
+def _client(scheduler: Any) -> Iterator[Any]:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise InputError("a Dask scheduler needs dask.distributed: "
+                         "pip install 'synthcheck[dask]'") from None
+    if isinstance(scheduler, Client):
+        yield scheduler
+        return
+    address = str(scheduler)
+    try:
+        client = Client(address, timeout="15s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as error:
+        raise InputError(f"cannot reach the Dask scheduler at {address}: {_error_line(error)}") \
+            from None
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def _run_dask(function, tasks, shared, scheduler, done, retries) -> list[TaskOutcome]:
+    import uuid
+
+    from distributed import as_completed
+
+    outcomes = []
+    run_id = uuid.uuid4().hex[:12]
+    with _client(scheduler) as client:
+        shared_future = client.scatter(shared, broadcast=True, hash=False)
+
+        def submit(index: int):
+            return client.submit(run_task, function, tasks[index], shared_future, index, retries,
+                                 key=f"synthcheck-task-{run_id}-{index}", pure=False)
+
+        futures = {submit(index): index for index in range(len(tasks))}
+        lost: set[int] = set()
+        pending = as_completed(list(futures))
+        for future in pending:
+            index = futures[future]
+            try:
+                outcome = future.result()
+            except Exception as failure:  # the worker died or the task could not run at all
+                if index not in lost:
+                    lost.add(index)
+                    again = client.submit(run_task, function, tasks[index], shared_future, index,
+                                          retries, key=f"synthcheck-task-{run_id}-{index}-again",
+                                          pure=False)
+                    futures[again] = index
+                    pending.add(again)
+                    continue
+                outcome = TaskOutcome(index, None, _error_line(failure), 2)
+            outcomes.append(outcome)
+            done(outcome)
+    return outcomes
