@@ -57,7 +57,8 @@ def attack_statistics(members: np.ndarray, non_members: np.ndarray, *, confidenc
         },
         "curves": {
             "roc": {"fpr": [float(v) for v in fpr], "tpr": [float(v) for v in tpr]},
-            "score_histogram": stats.histogram({"members": members, "non_members": non_members}),
+            "score_histogram": stats.histogram({"members": members, "non_members": non_members},
+                                               tail=0.005),
         },
     }
 

@@ -547,14 +547,17 @@ def percentile_among(reference: np.ndarray, scores: np.ndarray) -> np.ndarray:
 
 
 def histogram(
-    values_by_group: dict[str, np.ndarray], bins: int = 40, log: bool = False
+    values_by_group: dict[str, np.ndarray], bins: int = 40, log: bool = False,
+    tail: float = 0.0,
 ) -> dict:
     """Counts per group over shared bin edges, ready for JSON and plotting.
 
     Edges are shared so groups (members vs non-members) can be overlaid; they span all groups'
     finite values, log-spaced when ``log`` is set and every finite value is positive (otherwise
     linear). Infinite scores are clipped into the outer bins so they are counted, not lost. With
-    no finite values the edges span [0, 1].
+    no finite values the edges span [0, 1]. ``tail`` > 0 spans only the central quantiles
+    [tail, 1 - tail] of the pooled finite values (the rest is counted in the outer bins), so a
+    few extreme scores do not squeeze everything else into one bin.
     """
     if bins < 1:
         raise ValueError(f"bins must be at least 1, got {bins}")
@@ -571,6 +574,8 @@ def histogram(
         edges = np.linspace(0.0, 1.0, bins + 1)
     else:
         lo, hi = float(finite.min()), float(finite.max())
+        if tail > 0.0:
+            lo, hi = (float(q) for q in np.quantile(finite, [tail, 1.0 - tail]))
         if log and lo > 0.0:
             if lo == hi:
                 lo, hi = lo / math.sqrt(10.0), hi * math.sqrt(10.0)
@@ -580,7 +585,8 @@ def histogram(
                 lo, hi = lo - 0.5, hi + 0.5
             edges = np.linspace(lo, hi, bins + 1)
         # logspace may round the outer edges; pin them so extreme values stay inside.
-        edges[0], edges[-1] = min(edges[0], finite.min()), max(edges[-1], finite.max())
+        if tail <= 0.0:
+            edges[0], edges[-1] = min(edges[0], finite.min()), max(edges[-1], finite.max())
     out: dict = {"edges": [float(e) for e in edges]}
     for name, values in groups.items():
         counts, _ = np.histogram(np.clip(values, edges[0], edges[-1]), bins=edges)

@@ -123,6 +123,9 @@ def distance_histogram(summary: Mapping) -> str:
     _histogram(ax, summary, [("train", "train (members)", MEMBER_COLOUR),
                              ("holdout", "holdout (non-members)", NON_MEMBER_COLOUR)],
                "distance_to_synthetic")
+    edges = summary["edges"]
+    if len(edges) > 2 and edges[0] > 0 and abs(edges[2] / edges[1] - edges[1] / edges[0]) < 1e-6 * edges[1] / edges[0]:
+        ax.set_xscale("log")  # log-spaced bins: near-copies sit far to the left
     ax.set_title("Distance to closest synthetic record", fontsize=9)
     ax.set_xlabel("distance", fontsize=7)
     ax.set_ylabel("share of records", fontsize=7)
