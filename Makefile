@@ -5,7 +5,8 @@ PIP ?= $(PYTHON) -m pip
 .PHONY: install system-deps demo test bench
 
 system-deps:
-	@command -v pdfsig >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || \
+	@for tool in pdfsig pdftoppm pdftotext pdfdetach; do command -v $$tool >/dev/null 2>&1 || missing=1; done; \
+	[ -z "$$missing" ] || \
 	  (apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null)
 
 # torch must be the CPU build: install it alone first so SDV does not pull CUDA wheels.
