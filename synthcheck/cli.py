@@ -82,6 +82,34 @@ def _add_audit_parser(subparsers) -> None:
     method.add_argument("--density", choices=("auto", "kde", "classifier"), default="auto",
                         help="density-ratio estimator (auto: kernel densities on small data, "
                              "a classifier at scale)")
+    generator = parser.add_argument_group(
+        "generator",
+        "  With --generator and no --synthetic, synthcheck fits the generator on train and\n"
+        "  audits the release it samples; with both, --synthetic is the release and the\n"
+        "  generator only trains the shadow attack's shadow generators. For example:\n"
+        "    --generator sdv:GaussianCopulaSynthesizer --shadows 32\n"
+        "    --generator mypkg.gen:make_generator --generator-params params.json\n"
+        "    --generator sdv:CTGANSynthesizer --shadows 64 --scheduler tcp://host:8786")
+    generator.add_argument("--generator", metavar="NAME",
+                           help="sdv:<Synthesizer> (GaussianCopulaSynthesizer, CTGANSynthesizer, "
+                                "TVAESynthesizer, CopulaGANSynthesizer) or module:callable "
+                                "returning an object with fit(DataFrame) and sample(n)")
+    generator.add_argument("--generator-params", metavar="JSON",
+                           help="JSON object of parameters for the generator (SDV: constructor "
+                                "arguments such as {\"epochs\": 300}; module:callable: keyword "
+                                "arguments)")
+    generator.add_argument("--synthetic-rows", type=_positive_int, metavar="N",
+                           help="rows to sample for the release (default: as many as train)")
+    generator.add_argument("--shadows", type=_positive_int, metavar="K",
+                           help="shadow generators fitted for the shadow attack (default 32, at "
+                                "least 4; each is one fit of the generator)")
+    generator.add_argument("--scheduler", metavar="ADDRESS",
+                           help="run shadow fits on this Dask scheduler, e.g. tcp://host:8786 "
+                                "(needs synthcheck installed on the workers; default: local "
+                                "processes)")
+    generator.add_argument("--jobs", type=int, metavar="N",
+                           help="local processes for shadow fits (default -1: every core; 1: "
+                                "no subprocesses)")
     output = parser.add_argument_group("output")
     output.add_argument("--out", metavar="DIR", help="write results.json and records.parquet here")
     output.add_argument("--json", action="store_true",

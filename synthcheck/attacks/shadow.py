@@ -18,9 +18,10 @@ releases and the real one; the encoding is fitted on S alone):
 
 Per candidate and feature, Gaussians with a shared variance are fitted to the "in" and "out"
 observations; the variance is shrunk towards the variance pooled over all candidates (so a
-candidate with few observations falls back to the pooled one), and a candidate never seen
-"in" (or "out") borrows the average in-out shift. The score is the summed log likelihood ratio
-of the real release's features. Real membership enters only through the real release.
+candidate with few observations falls back to the pooled one), the in-out difference towards
+the average one (empirical Bayes), and a candidate never seen "in" (or "out") borrows the
+average difference. The score is the summed log likelihood ratio of the real release's
+features. Real membership enters only through the real release.
 
 Design of the shadow training sets: shadows come in complementary pairs. Pair j splits the
 pool into two random halves; shadow 2j trains on the first, 2j + 1 on the second (each cut to
@@ -44,10 +45,11 @@ from synthcheck.neighbours import nearest
 LOCAL_NEIGHBOURS = 32
 QUERY_COUNT = 16
 QUERY_SIZES = (2, 3, 4)
-VARIANCE_PRIOR = 4.0  # pseudo-observations of the pooled variance in each candidate's variance
+VARIANCE_PRIOR = 8.0  # pseudo-observations of the pooled variance in each candidate's variance
 VULNERABILITY_NEIGHBOURS = 5
 VULNERABLE_SHOWN = 10
 K_STEPS = (4, 8, 16, 32, 64, 128, 256)
+MIN_FITS = 4  # fewer cannot estimate a within-candidate variance for most candidates
 
 
 # ------------------------------------------------------------------------------------------
@@ -210,12 +212,20 @@ def likelihood_ratio(observations: np.ndarray, included: np.ndarray, target: np.
 
     observations: (fits, candidates, features); included: (fits, candidates) bool;
     target: (candidates, features), the real release's features.
+
+    Per candidate and feature: in and out Gaussians with one variance, so the ratio is
+    ``d (t - c) / var`` with d = mean_in - mean_out and c their midpoint. Two empirical-Bayes
+    steps across candidates keep few observations from turning into noise:
+    the variance is shrunk towards the pooled one (``prior`` pseudo-observations), and d
+    towards the average shift by the share of its spread that is not sampling noise, so a
+    feature that separates in from out for no candidate contributes nothing.
     """
     included = np.asarray(included, dtype=bool)
     fits, n, count = observations.shape
     n_in = included.sum(axis=0).astype(np.float64)
     n_out = fits - n_in
     degrees = np.maximum(n_in - 1, 0) + np.maximum(n_out - 1, 0)
+    both = (n_in > 0) & (n_out > 0)
     total = np.zeros(n)
     for feature in range(count):
         x = observations[:, :, feature].astype(np.float64)
@@ -225,15 +235,20 @@ def likelihood_ratio(observations: np.ndarray, included: np.ndarray, target: np.
             centred = np.where(included, x - mean_in, x - mean_out)
         squares = (centred ** 2).sum(axis=0)
         pooled = squares.sum() / max(degrees.sum(), 1.0)
-        if not pooled > 1e-12:
-            continue  # constant within every candidate: no evidence either way
-        both = (n_in > 0) & (n_out > 0)
-        shift = float(np.mean(mean_in[both] - mean_out[both])) if both.any() else 0.0
-        mean_in = np.where(n_in > 0, mean_in, mean_out + shift)
-        mean_out = np.where(n_out > 0, mean_out, mean_in - shift)
+        if not pooled > 1e-12 or not both.any():
+            continue  # constant within every candidate, or never both in and out: no evidence
         variance = (squares + prior * pooled) / (degrees + prior)
-        value = target[:, feature].astype(np.float64)
-        total += ((value - mean_out) ** 2 - (value - mean_in) ** 2) / (2.0 * variance)
+        difference = np.where(both, mean_in - mean_out, 0.0)
+        shift = float(difference[both].mean())
+        # a candidate seen on one side only borrows the average shift
+        centre = np.where(both, (mean_in + mean_out) / 2.0,
+                          np.where(n_in > 0, mean_in - shift / 2.0, mean_out + shift / 2.0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            noise = np.where(both, variance * (1.0 / n_in + 1.0 / n_out), np.inf)
+        spread = max(0.0, float(difference[both].var() - noise[both].mean()))
+        weight = np.where(both, spread / (spread + noise), 0.0) if spread > 0 else 0.0
+        shrunk = shift + weight * (difference - shift)
+        total += shrunk * (target[:, feature].astype(np.float64) - centre) / variance
     return total
 
 
@@ -290,10 +305,11 @@ class ShadowGenerators(Attack):
             setup.log(f"shadow: {len(failed)} of {len(tasks)} fit(s) failed after a retry "
                       f"(first: shadow {failed[0].index}: {failed[0].error}); scoring with the "
                       f"{len(succeeded)} that succeeded")
-        if len(succeeded) < 2:
+        if len(succeeded) < MIN_FITS:
             first = failed[0].error if failed else "no fits"
-            raise InputError(f"generator '{setup.spec.name}': {len(failed)} of {len(tasks)} "
-                             f"shadow fits failed; first error: {first}")
+            raise InputError(f"generator '{setup.spec.name}': only {len(succeeded)} of "
+                             f"{len(tasks)} shadow fits succeeded (the shadow attack needs at "
+                             f"least {MIN_FITS}); first error: {first}")
         observations = np.stack([o.value for o in succeeded])
         used = included[[o.index for o in succeeded]]
         scores = likelihood_ratio(observations, used, target, self.prior)

@@ -36,6 +36,7 @@ from synthcheck.load import Table
 
 SDV_PREFIX = "sdv:"
 DEFAULT_SHADOWS = 32
+MIN_SHADOWS = 4
 _SEED_PARAMETERS = ("random_state", "seed")
 
 
@@ -246,9 +247,9 @@ def prepare_release(generator: Any, train: Table, types: ColumnTypes, synthetic:
     """
     if shadows is None:
         shadows = DEFAULT_SHADOWS
-    if int(shadows) < 2:
-        raise InputError(f"shadows must be at least 2 (the shadow attack needs in and out fits), "
-                         f"got {shadows}")
+    if int(shadows) < MIN_SHADOWS:
+        raise InputError(f"shadows must be at least {MIN_SHADOWS} (each record needs several "
+                         f"fits with and without it), got {shadows}")
     if jobs is not None and (int(jobs) == 0 or int(jobs) < -1):
         raise InputError(f"jobs must be a positive number of workers (or -1 for every core), "
                          f"got {jobs}")

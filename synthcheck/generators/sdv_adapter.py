@@ -3,7 +3,8 @@
 SDV 2.x takes and returns ``{table_name: DataFrame}`` and needs a ``Metadata`` object. The
 metadata is built from synthcheck's column types (the single source of types), not detected
 from the data: detection records each column's observed range and levels, and metadata
-detected on the real train table would carry those into every shadow fit.
+detected on the real train table would carry those into every shadow fit. Columns synthcheck
+does not audit (id-like text) are not modelled; the sample fills them with placeholders.
 """
 from __future__ import annotations
 
@@ -64,27 +65,25 @@ class SdvGenerator:
             raise InputError(f"sdv:{self.synthesizer_class.__name__} does not take parameter(s) "
                              f"{', '.join(map(repr, unknown))}; it takes {', '.join(usable)}")
 
-    def _metadata(self, frame: pd.DataFrame):
+    def _metadata(self, columns: list[str]):
         from sdv.metadata import Metadata
 
-        columns = {}
-        for name in frame.columns:
-            kind = self.column_kinds.get(name)
-            if kind is None:
-                # a column synthcheck does not audit (id-like text): SDV makes fresh ids
-                columns[name] = {"sdtype": "id"}
-                continue
+        described = {}
+        for name in columns:
+            kind = self.column_kinds[name]
             spec = {"sdtype": _SDTYPES[kind]}
             if kind == "datetime" and name in self.datetime_formats:
                 spec["datetime_format"] = self.datetime_formats[name]
-            columns[name] = spec
-        return Metadata.load_from_dict({"tables": {TABLE: {"columns": columns}}})
+            described[name] = spec
+        return Metadata.load_from_dict({"tables": {TABLE: {"columns": described}}})
 
     def fit(self, frame: pd.DataFrame) -> "SdvGenerator":
+        self._columns = list(frame.columns)
+        modelled = [c for c in frame.columns if c in self.column_kinds]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self._synthesizer = self.synthesizer_class(self._metadata(frame), **self.params)
-            self._synthesizer.fit({TABLE: frame})
+            self._synthesizer = self.synthesizer_class(self._metadata(modelled), **self.params)
+            self._synthesizer.fit({TABLE: frame[modelled]})
         return self
 
     def set_sampling_seed(self, seed: int) -> None:
@@ -98,4 +97,8 @@ class SdvGenerator:
             warnings.simplefilter("ignore")
             if self._sampling_seed is not None and hasattr(self._synthesizer, "_set_random_state"):
                 self._synthesizer._set_random_state(self._sampling_seed)
-            return self._synthesizer.sample(rows)[TABLE]
+            sampled = self._synthesizer.sample(rows)[TABLE]
+        for name in self._columns:
+            if name not in sampled.columns:  # not audited (id-like): fresh placeholders
+                sampled[name] = [f"synthetic-{i}" for i in range(len(sampled))]
+        return sampled[self._columns]
