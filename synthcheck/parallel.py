@@ -143,7 +143,7 @@ def _run_dask(function, tasks, shared, scheduler, done, retries) -> list[TaskOut
 
         futures = {submit(index): index for index in range(len(tasks))}
         lost: set[int] = set()
-        pending = as_completed(list(futures))
+        pending = as_completed(list(futures), loop=client.loop)
         for future in pending:
             index = futures[future]
             try:

@@ -201,6 +201,7 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
 
     scores: dict[str, np.ndarray] = {}
     details: dict[str, dict] = {}
+    record_columns: dict[str, np.ndarray] = {}  # per-record extras an attack offers (records only)
     for name in attacks:
         attack = REGISTRY[name](**({"estimator": density} if name == "density-ratio" else {}))
         if attack.requires_generator and generator_spec is None:
@@ -211,6 +212,7 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
             raise RuntimeError(f"attack {name} returned invalid scores")
         scores[name] = score
         details[name] = attack.details() | {"description": attack.description}
+        record_columns |= getattr(attack, "record_columns", dict)()
 
     verdict_confidence = resolved_policy.adjusted_confidence(len(attacks))
     epsilon_confidence = 1.0 - (1.0 - confidence) / len(attacks)
@@ -230,6 +232,8 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
     names = pd.concat([record_names(train_table, types), record_names(holdout_table, types)],
                       ignore_index=True)
     records = _results.records_table(names, roles, rows, is_member, scores)
+    for column, values in record_columns.items():
+        records[column] = values
     inputs_block = {"train": train_table.describe(), "holdout": holdout_table.describe(),
                     "synthetic": synthetic_table.describe(), "id_column": types.id_column,
                     "column_types": dict(types.kinds), "excluded_columns": dict(types.excluded),

@@ -267,6 +267,7 @@ class ShadowGenerators(Attack):
         self.queries = queries
         self.prior = prior
         self._details: dict = {}
+        self._record_columns: dict = {}
 
     def score(self, inputs: AttackInputs) -> np.ndarray:
         from synthcheck import stats
@@ -276,9 +277,16 @@ class ShadowGenerators(Attack):
         setup = inputs.generator
         if not isinstance(setup, GeneratorSetup):
             raise InputError("the shadow attack needs a generator (--generator)")
-        if len(setup.pool) != len(inputs.candidates):
-            raise RuntimeError("shadow pool and candidates differ")
+        # shadows train on the whole pool; the scored candidates may be a sample of it
+        positions = (np.arange(len(setup.pool)) if setup.candidate_rows is None
+                     else np.asarray(setup.candidate_rows))
+        if len(positions) != len(inputs.candidates):
+            raise RuntimeError("shadow pool positions and candidates differ")
+        names = setup.pool_names.iloc[positions].reset_index(drop=True)
         vulnerability = self._vulnerability(inputs)
+        shown = [str(names.iloc[i]) for i in vulnerability["order"][:VULNERABLE_SHOWN]]
+        setup.log(f"shadow: most vulnerable records before any shadow fit (most isolated among "
+                  f"the real records): {', '.join(shown)}")
 
         space = FeatureSpace(
             types=inputs.types, candidates=inputs.candidates,
@@ -311,7 +319,7 @@ class ShadowGenerators(Attack):
                              f"{len(tasks)} shadow fits succeeded (the shadow attack needs at "
                              f"least {MIN_FITS}); first error: {first}")
         observations = np.stack([o.value for o in succeeded])
-        used = included[[o.index for o in succeeded]]
+        used = included[[o.index for o in succeeded]][:, positions]
         scores = likelihood_ratio(observations, used, target, self.prior)
 
         is_member = inputs.is_member
@@ -342,11 +350,13 @@ class ShadowGenerators(Attack):
             "vulnerability": {
                 "measure": f"mean distance to the {VULNERABILITY_NEIGHBOURS} nearest other real "
                            "records (encoding fitted on the release); outliers leak most",
-                "most_vulnerable_ids": [str(setup.pool_names.iloc[i])
-                                        for i in vulnerability["order"][:VULNERABLE_SHOWN]],
+                "records": "per record in records.parquet (vulnerability, vulnerability_rank: "
+                           "1 = most vulnerable); ids are kept out of results.json",
                 "auc_most_vulnerable_tenth": subgroup,
             },
         }
+        self._record_columns = {"vulnerability": vulnerability["isolation"],
+                                "vulnerability_rank": vulnerability["rank"]}
         return scores
 
     @staticmethod
@@ -355,7 +365,14 @@ class ShadowGenerators(Attack):
         encoded = inputs.encoded_candidates
         found = nearest(encoded, encoded, VULNERABILITY_NEIGHBOURS, skip_same_row=True)
         isolation = found.distances.mean(axis=1)
-        return {"isolation": isolation, "order": np.argsort(-isolation, kind="stable")}
+        order = np.argsort(-isolation, kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(1, len(order) + 1)
+        return {"isolation": isolation, "order": order, "rank": rank}
 
     def details(self) -> dict:
         return dict(self._details)
+
+    def record_columns(self) -> dict[str, np.ndarray]:
+        """Per-record extras for records.parquet (the data owner's file, never results.json)."""
+        return dict(self._record_columns)

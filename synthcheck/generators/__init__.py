@@ -224,6 +224,7 @@ class GeneratorSetup:
     shadows: int = DEFAULT_SHADOWS
     jobs: int = -1
     scheduler: Any = None  # a Dask scheduler address (or a distributed.Client)
+    candidate_rows: Any = None  # pool positions of the scored candidates, when they are a sample
     log: Callable[[str], None] = field(default=lambda message: None, repr=False)
 
 
