@@ -1,11 +1,24 @@
 """Exact nearest neighbours and kernel sums in the encoded space, in bounded memory.
 
 Every distance-based attack needs, for many query rows, the closest rows of some base table
-(and sometimes a Gaussian kernel sum over all of it). One blocked pass does both: blocks of
-query x base squared distances come from one matrix product (|q|^2 + |b|^2 - 2 q.b, float32,
-after centring to limit cancellation), so memory is bounded by the block size, never by the
-product of the table sizes. The distances of the neighbours finally chosen are recomputed
-exactly in float64, so near-copies are not blurred by float32 rounding.
+(and sometimes a Gaussian kernel sum over all of it). Two exact searches give the same answer:
+
+* ``blocked`` (the reference): one pass over query x base blocks of squared distances from one
+  matrix product (|q|^2 + |b|^2 - 2 q.b, float32, after centring to limit cancellation). Memory
+  is bounded by the block size, never by the product of the table sizes. Kernel sums need every
+  pair, so they always take this path.
+* ``pruned``: the base table is cut into small cells (a cheap k-means); a query first scans its
+  closest cell, which bounds its k-th neighbour distance by some ``r``, then only the cells whose
+  ball (centre, radius) comes within ``r`` of it. By the triangle inequality no skipped cell can
+  hold a closer row, so the result is exact; on tabular encodings (clustered by their
+  categories) it scans a few percent of the base table. Distances inside a cell are taken from
+  the cell centre, which also makes the float32 products more accurate.
+
+Either way the distances of the neighbours finally chosen are recomputed exactly in float64, so
+near-copies are not blurred by float32 rounding.
+
+``groups=(query_groups, base_groups)`` forbids neighbours of the same group: with cross-fitting
+folds as groups, one search gives every candidate its nearest reference row outside its fold.
 """
 from __future__ import annotations
 
@@ -13,10 +26,17 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from scipy.special import logsumexp
 
 QUERY_BLOCK = 2048
 BASE_BLOCK = 8192
+PRUNED_QUERY_BLOCK = 8192
+PRUNED_MIN_BASE = 20_000  # below this the blocked search is as fast
+CELL_ROWS = 24  # mean rows per cell of the pruned search
+MAX_CELLS = 4096
+# A cell is skipped when its lower bound exceeds the current k-th distance by more than this
+# (relative and absolute, in encoded-distance units): covers float32 rounding of the bounds.
+_SLACK_RELATIVE = 1e-3
+_SLACK_ABSOLUTE = 2e-3
 
 
 @dataclass
@@ -27,27 +47,94 @@ class Neighbours:
 
 
 def _exact_distances(query: np.ndarray, base: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    out = np.empty(indices.shape, dtype=np.float64)
+    out = np.full(indices.shape, np.inf, dtype=np.float64)
     step = max(1, 2_000_000 // max(1, indices.shape[1] * query.shape[1]))
     for start in range(0, len(query), step):
         stop = start + step
-        chosen = base[indices[start:stop]].astype(np.float64)
+        found = indices[start:stop]
+        chosen = base[np.maximum(found, 0)].astype(np.float64)
         diff = chosen - query[start:stop, None, :].astype(np.float64)
-        out[start:stop] = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+        exact = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+        out[start:stop] = np.where(found >= 0, exact, np.inf)
     return out
 
 
+def _finish(query: np.ndarray, base: np.ndarray, best_i: np.ndarray,
+            log_sums: np.ndarray | None) -> Neighbours:
+    distances = _exact_distances(query, base, best_i)
+    order = np.argsort(distances, axis=1, kind="stable")
+    return Neighbours(np.take_along_axis(distances, order, axis=1),
+                      np.take_along_axis(best_i, order, axis=1), log_sums)
+
+
+def _merge(best_d2: np.ndarray, best_i: np.ndarray, rows: np.ndarray, d2: np.ndarray,
+           ids: np.ndarray) -> None:
+    """Fold a (len(rows), m) block of squared distances to base rows ``ids`` into the running
+    k best of query ``rows`` (in place)."""
+    k = best_d2.shape[1]
+    local = np.arange(len(rows))
+    if k == 1:
+        j = np.argmin(d2, axis=1)
+        candidate = d2[local, j]
+        better = candidate < best_d2[rows, 0]
+        best_d2[rows[better], 0] = candidate[better]
+        best_i[rows[better], 0] = ids[j[better]]
+        return
+    kk = min(k, d2.shape[1])
+    j = np.argpartition(d2, kk - 1, axis=1)[:, :kk] if kk < d2.shape[1] else \
+        np.broadcast_to(np.arange(d2.shape[1]), d2.shape)
+    merged_d = np.concatenate([best_d2[rows], d2[local[:, None], j]], axis=1)
+    merged_i = np.concatenate([best_i[rows], ids[j]], axis=1)
+    order = np.argsort(merged_d, axis=1, kind="stable")[:, :k]
+    best_d2[rows] = np.take_along_axis(merged_d, order, axis=1)
+    best_i[rows] = np.take_along_axis(merged_i, order, axis=1)
+
+
+def _group_arrays(groups, skip_same_row: bool, n_query: int, n_base: int):
+    if groups is not None:
+        query_groups, base_groups = (np.asarray(g, dtype=np.int64) for g in groups)
+        if query_groups.shape != (n_query,) or base_groups.shape != (n_base,):
+            raise ValueError("groups must give one label per query row and per base row")
+        if skip_same_row:
+            raise ValueError("use either skip_same_row or groups")
+        return query_groups, base_groups
+    if skip_same_row:
+        if n_query != n_base:
+            raise ValueError("skip_same_row needs query and base to be the same table")
+        rows = np.arange(n_query, dtype=np.int64)
+        return rows, rows
+    return None, None
+
+
 def nearest(query: np.ndarray, base: np.ndarray, k: int = 1, *, bandwidth: float | None = None,
-            skip_same_row: bool = False, on_block: Callable[[int], None] | None = None
+            skip_same_row: bool = False, on_block: Callable[[int], None] | None = None,
+            groups: tuple[np.ndarray, np.ndarray] | None = None, method: str = "auto"
             ) -> Neighbours:
     """The ``k`` nearest base rows of every query row (and the kernel sum if ``bandwidth``).
 
     ``skip_same_row``: query and base are the same table and a row is not its own neighbour.
+    ``groups``: (query labels, base labels); a base row never neighbours a query row with the
+    same label (and is left out of its kernel sum). Missing neighbours (fewer than ``k``
+    allowed rows) have index -1 and distance inf.
     ``on_block(rows_done)`` is called after each query block, for progress bars.
+    ``method``: "blocked" (the reference), "pruned" (no kernel sums), or "auto".
     """
     if len(base) == 0:
         raise ValueError("empty base table")
-    k = min(k, len(base) - int(skip_same_row))
+    k = max(1, min(k, len(base) - int(skip_same_row)))
+    query_groups, base_groups = _group_arrays(groups, skip_same_row, len(query), len(base))
+    if method == "auto":
+        method = "blocked" if bandwidth or len(base) < PRUNED_MIN_BASE else "pruned"
+    if method == "pruned":
+        if bandwidth:
+            raise ValueError("kernel sums need the blocked search")
+        return _pruned(query, base, k, query_groups, base_groups, on_block)
+    if method != "blocked":
+        raise ValueError(f"unknown method {method!r}")
+    return _blocked(query, base, k, bandwidth, query_groups, base_groups, on_block)
+
+
+def _blocked(query, base, k, bandwidth, query_groups, base_groups, on_block) -> Neighbours:
     centre = base.mean(axis=0, dtype=np.float64).astype(np.float32)
     base_c = np.ascontiguousarray(base - centre, dtype=np.float32)
     base_norms = np.einsum("ij,ij->i", base_c, base_c)
@@ -55,12 +142,12 @@ def nearest(query: np.ndarray, base: np.ndarray, k: int = 1, *, bandwidth: float
     best_d2 = np.full((n, k), np.inf, dtype=np.float32)
     best_i = np.full((n, k), -1, dtype=np.int64)
     log_sums = np.full(n, -np.inf) if bandwidth else None
-    scale = -0.5 / bandwidth**2 if bandwidth else 0.0
+    scale = np.float32(-0.5 / bandwidth**2) if bandwidth else np.float32(0.0)
     for q0 in range(0, n, QUERY_BLOCK):
         q1 = min(n, q0 + QUERY_BLOCK)
         block = np.ascontiguousarray(query[q0:q1] - centre, dtype=np.float32)
         block_norms = np.einsum("ij,ij->i", block, block)
-        rows = np.arange(q1 - q0)
+        rows = np.arange(q0, q1)
         for b0 in range(0, len(base_c), BASE_BLOCK):
             b1 = min(len(base_c), b0 + BASE_BLOCK)
             d2 = block @ base_c[b0:b1].T
@@ -68,32 +155,129 @@ def nearest(query: np.ndarray, base: np.ndarray, k: int = 1, *, bandwidth: float
             d2 += block_norms[:, None]
             d2 += base_norms[None, b0:b1]
             np.maximum(d2, 0.0, out=d2)
-            if skip_same_row:
-                same = rows + q0 - b0
-                inside = (same >= 0) & (same < b1 - b0)
-                d2[rows[inside], same[inside]] = np.inf
+            if query_groups is not None:
+                d2[query_groups[q0:q1, None] == base_groups[None, b0:b1]] = np.inf
             if log_sums is not None:
-                log_sums[q0:q1] = np.logaddexp(log_sums[q0:q1], logsumexp(d2 * scale, axis=1))
-            if k == 1:
-                j = np.argmin(d2, axis=1)
-                candidate = d2[rows, j]
-                better = candidate < best_d2[q0:q1, 0]
-                best_d2[q0:q1, 0][better] = candidate[better]
-                best_i[q0:q1, 0][better] = j[better] + b0
-            else:
-                kk = min(k, b1 - b0)
-                j = np.argpartition(d2, kk - 1, axis=1)[:, :kk]
-                merged_d = np.concatenate([best_d2[q0:q1], d2[rows[:, None], j]], axis=1)
-                merged_i = np.concatenate([best_i[q0:q1], j + b0], axis=1)
-                order = np.argsort(merged_d, axis=1, kind="stable")[:, :k]
-                best_d2[q0:q1] = np.take_along_axis(merged_d, order, axis=1)
-                best_i[q0:q1] = np.take_along_axis(merged_i, order, axis=1)
+                # log-sum-exp with the row maximum taken out (the closest row), in float32
+                closest = d2.min(axis=1)
+                finite = np.isfinite(closest)
+                terms = np.subtract(d2, np.where(finite, closest, 0.0)[:, None])
+                terms *= scale
+                np.exp(terms, out=terms)
+                block_log = np.where(finite, scale * closest.astype(np.float64)
+                                     + np.log(terms.sum(axis=1, dtype=np.float64)), -np.inf)
+                log_sums[q0:q1] = np.logaddexp(log_sums[q0:q1], block_log)
+            _merge(best_d2, best_i, rows, d2, np.arange(b0, b1))
         if on_block is not None:
             on_block(q1 - q0)
-    distances = _exact_distances(query, base, best_i)
-    order = np.argsort(distances, axis=1, kind="stable")
-    return Neighbours(np.take_along_axis(distances, order, axis=1),
-                      np.take_along_axis(best_i, order, axis=1), log_sums)
+    return _finish(query, base, best_i, log_sums)
+
+
+@dataclass
+class _Cells:
+    """The base table cut into cells: rows sorted by cell, stored relative to their centre."""
+
+    centres: np.ndarray  # (cells, d) float32
+    centre_norms: np.ndarray  # (cells,)
+    order: np.ndarray  # base row of each sorted position
+    starts: np.ndarray  # (cells + 1,) sorted positions of each cell
+    residuals: np.ndarray  # (n, d) float32, base[order] - centre
+    residual_norms: np.ndarray  # (n,)
+    radius: np.ndarray  # (cells,) float64, largest residual norm
+
+
+def _closest_centre(rows: np.ndarray, centres: np.ndarray, centre_norms: np.ndarray,
+                    out_distance: np.ndarray | None = None) -> np.ndarray:
+    assigned = np.empty(len(rows), dtype=np.int64)
+    for start in range(0, len(rows), BASE_BLOCK):
+        part = rows[start:start + BASE_BLOCK]
+        d2 = part @ centres.T
+        d2 *= -2.0
+        d2 += centre_norms[None, :]
+        assigned[start:start + len(part)] = np.argmin(d2, axis=1)
+    return assigned
+
+
+def _cells(base_c: np.ndarray) -> _Cells:
+    """A one-step k-means: random rows as centres, assign, move centres to the means, assign.
+    The search is exact whatever the cells; better cells only make it faster."""
+    n = len(base_c)
+    count = int(np.clip(n // CELL_ROWS, 1, MAX_CELLS))
+    rng = np.random.default_rng(0x5EED)
+    centres = base_c[np.sort(rng.choice(n, count, replace=False))].astype(np.float32)
+    assigned = _closest_centre(base_c, centres, np.einsum("ij,ij->i", centres, centres))
+    sizes = np.bincount(assigned, minlength=count)
+    sums = np.zeros((count, base_c.shape[1]), dtype=np.float64)
+    np.add.at(sums, assigned, base_c)
+    filled = sizes > 0
+    centres[filled] = (sums[filled] / sizes[filled, None]).astype(np.float32)
+    centre_norms = np.einsum("ij,ij->i", centres, centres)
+    assigned = _closest_centre(base_c, centres, centre_norms)
+    order = np.argsort(assigned, kind="stable")
+    starts = np.searchsorted(assigned[order], np.arange(count + 1))
+    residuals = (base_c[order].astype(np.float64) - centres[assigned[order]]).astype(np.float32)
+    residual_norms = np.einsum("ij,ij->i", residuals, residuals)
+    radius = np.zeros(count)
+    np.maximum.at(radius, assigned[order], np.sqrt(residual_norms.astype(np.float64)))
+    return _Cells(centres, centre_norms, order, starts, residuals, residual_norms, radius)
+
+
+def _scan(cells: _Cells, block: np.ndarray, rows_in_block: np.ndarray, cell_of_row: np.ndarray,
+          best_d2: np.ndarray, best_i: np.ndarray, q0: int, query_groups, base_groups) -> None:
+    """Scan pairs (query row, cell), given sorted by cell, into the running best."""
+    if not len(rows_in_block):
+        return
+    bounds = np.flatnonzero(np.diff(cell_of_row)) + 1
+    for part in np.split(np.arange(len(cell_of_row)), bounds):
+        cell = int(cell_of_row[part[0]])
+        s0, s1 = cells.starts[cell], cells.starts[cell + 1]
+        if s0 == s1:
+            continue
+        local = rows_in_block[part]
+        relative = block[local] - cells.centres[cell]
+        d2 = relative @ cells.residuals[s0:s1].T
+        d2 *= -2.0
+        d2 += np.einsum("ij,ij->i", relative, relative)[:, None]
+        d2 += cells.residual_norms[None, s0:s1]
+        np.maximum(d2, 0.0, out=d2)
+        ids = cells.order[s0:s1]
+        if query_groups is not None:
+            d2[query_groups[q0 + local, None] == base_groups[None, ids]] = np.inf
+        _merge(best_d2, best_i, q0 + local, d2, ids)
+
+
+def _pruned(query, base, k, query_groups, base_groups, on_block) -> Neighbours:
+    centre = base.mean(axis=0, dtype=np.float64).astype(np.float32)
+    cells = _cells(np.ascontiguousarray(base - centre, dtype=np.float32))
+    n = len(query)
+    best_d2 = np.full((n, k), np.inf, dtype=np.float32)
+    best_i = np.full((n, k), -1, dtype=np.int64)
+    for q0 in range(0, n, PRUNED_QUERY_BLOCK):
+        q1 = min(n, q0 + PRUNED_QUERY_BLOCK)
+        block = np.ascontiguousarray(query[q0:q1] - centre, dtype=np.float32)
+        to_centre2 = block @ cells.centres.T
+        to_centre2 *= -2.0
+        to_centre2 += np.einsum("ij,ij->i", block, block)[:, None]
+        to_centre2 += cells.centre_norms[None, :]
+        np.maximum(to_centre2, 0.0, out=to_centre2)
+        # 1. the closest non-empty cell gives every query an upper bound on its k-th distance
+        to_centre2[:, cells.starts[1:] == cells.starts[:-1]] = np.inf
+        first = np.argmin(to_centre2, axis=1)
+        by_cell = np.argsort(first, kind="stable")
+        _scan(cells, block, by_cell, first[by_cell], best_d2, best_i, q0,
+              query_groups, base_groups)
+        # 2. every other cell whose ball reaches inside that bound
+        to_centre = np.sqrt(to_centre2, out=to_centre2)
+        bound = np.sqrt(best_d2[q0:q1, -1].astype(np.float64))
+        reach = (bound * (1 + _SLACK_RELATIVE) + _SLACK_ABSOLUTE)[:, None] + cells.radius[None, :]
+        need = to_centre <= reach
+        need[np.arange(q1 - q0), first] = False
+        cell_of_pair, row_of_pair = np.nonzero(need.T)
+        _scan(cells, block, row_of_pair, cell_of_pair, best_d2, best_i, q0,
+              query_groups, base_groups)
+        if on_block is not None:
+            on_block(q1 - q0)
+    return _finish(query, base, best_i, None)
 
 
 def typical_spacing(table: np.ndarray, seed: int, sample: int = 2000) -> float:

@@ -126,6 +126,34 @@ def _validate_parameters(attacks: Sequence[str], folds: int, confidence: float, 
         raise InputError(f"density estimator must be auto, kde or classifier, got '{density}'")
 
 
+APPROX_ABOVE_PAIRS = 2e11  # candidates x synthetic rows above which "auto" goes approximate
+
+
+def choose_neighbours(neighbours: str, candidates: int, synthetic: int) -> str:
+    """"exact" or "approx" (faiss, recall measured): ``auto`` is exact up to 2e11 pairs
+    (e.g. 200k candidates x 1M synthetic rows), where exact search takes minutes."""
+    if neighbours == "auto":
+        return "approx" if candidates * synthetic > APPROX_ABOVE_PAIRS else "exact"
+    return neighbours
+
+
+def sample_candidates(members: int, non_members: int, max_candidates: int | None,
+                      seed: int) -> tuple[np.ndarray, np.ndarray, dict | str]:
+    """Row positions of the train and holdout records to score: all of them, or a seeded
+    sample of ``max_candidates`` stratified by membership (each group keeps its share)."""
+    if max_candidates is None or members + non_members <= max_candidates:
+        return np.arange(members), np.arange(non_members), "all"
+    rng = np.random.default_rng([seed, 0x5A3])
+    keep_members = int(round(max_candidates * members / (members + non_members)))
+    keep_members = min(members, max(1, keep_members))
+    keep_non_members = min(non_members, max(1, max_candidates - keep_members))
+    info = {"max_candidates": int(max_candidates), "sampling": "stratified by membership",
+            "seed": seed, "members": keep_members, "of_members": members,
+            "non_members": keep_non_members, "of_non_members": non_members}
+    return (np.sort(rng.choice(members, keep_members, replace=False)),
+            np.sort(rng.choice(non_members, keep_non_members, replace=False)), info)
+
+
 def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = None,
           generator: Any = None, *, id_column: str | None = None,
           metadata: str | os.PathLike | dict | None = None,
@@ -133,6 +161,7 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
           policy: Policy | str | os.PathLike | None = None, seed: int = 0,
           confidence: float = 0.95, folds: int = 5, delta: float = 1e-5,
           density: str = "auto", drop_overlap: bool = False, progress: bool = False,
+          neighbours: str = "auto", max_candidates: int | None = None,
           log: Callable[[str], None] | None = None, **generator_options: Any) -> Audit:
     """Run a membership inference audit of ``synthetic`` (or of ``generator``'s release).
 
@@ -145,6 +174,10 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
     attacks = list(attacks) if attacks is not None else \
         list(DEFAULT_ATTACKS) + (["shadow"] if generator is not None else [])
     _validate_parameters(attacks, folds, confidence, delta, density)
+    if neighbours not in ("auto", "exact", "approx"):
+        raise InputError(f"neighbours must be auto, exact or approx, got '{neighbours}'")
+    if max_candidates is not None and max_candidates < 2 * folds:
+        raise InputError(f"max_candidates must be at least {2 * folds}, got {max_candidates}")
     resolved_policy = _resolve_policy(policy)
     if generator is None and synthetic is None:
         raise InputError("give a synthetic table or a generator")
@@ -184,6 +217,15 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
     synthetic_typed = coerce_table(synthetic_table, types)
     say(types.describe())
 
+    train_rows, holdout_rows, candidates_info = sample_candidates(
+        len(train_typed), len(holdout_typed), max_candidates, seed)
+    if candidates_info != "all":
+        train_typed = train_typed.iloc[train_rows].reset_index(drop=True)
+        holdout_typed = holdout_typed.iloc[holdout_rows].reset_index(drop=True)
+        check_holdout_size(len(holdout_typed), folds, holdout_table.source)
+        say(f"scoring a stratified sample of {len(train_rows)} members and "
+            f"{len(holdout_rows)} non-members (--max-candidates {max_candidates})")
+
     candidates = pd.concat([train_typed, holdout_typed], ignore_index=True)
     is_member = np.r_[np.ones(len(train_typed), bool), np.zeros(len(holdout_typed), bool)]
     with_missing = {c for c in types.columns
@@ -198,6 +240,7 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
         progress=Progress(progress))
     if estimator == "kde" and "density-ratio" in attacks:
         inputs.kde_bandwidth = inputs.synthetic_spacing
+    inputs.neighbour_search = choose_neighbours(neighbours, len(candidates), len(synthetic_typed))
 
     scores: dict[str, np.ndarray] = {}
     details: dict[str, dict] = {}
@@ -228,9 +271,9 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
                                 {n: a["verdict_bounds"] for n, a in attack_results.items()})
 
     roles = np.r_[np.full(len(train_typed), "train"), np.full(len(holdout_typed), "holdout")]
-    rows = np.r_[np.arange(1, len(train_typed) + 1), np.arange(1, len(holdout_typed) + 1)]
-    names = pd.concat([record_names(train_table, types), record_names(holdout_table, types)],
-                      ignore_index=True)
+    rows = np.r_[train_rows + 1, holdout_rows + 1]
+    names = pd.concat([record_names(train_table, types).iloc[train_rows],
+                       record_names(holdout_table, types).iloc[holdout_rows]], ignore_index=True)
     records = _results.records_table(names, roles, rows, is_member, scores)
     for column, values in record_columns.items():
         records[column] = values
@@ -240,7 +283,9 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
                     "holdout_rows_dropped_as_overlap": dropped}
     parameters = {"seed": seed, "confidence": confidence, "folds": folds, "delta": delta,
                   "attacks": attacks, "density_estimator": estimator,
-                  "neighbours": "exact", "candidates": "all"}
+                  "neighbours": inputs.neighbour_search, "candidates": candidates_info}
+    if inputs.neighbour_recall:
+        parameters["neighbour_recall"] = inputs.neighbour_recall
     document = _results.document(
         audit_id=_results.audit_id(inputs_block, parameters | {"policy": resolved_policy.text}),
         created=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -37,6 +37,8 @@ class AttackInputs:
     kde_bandwidth: float | None = None  # set when kernel densities are affordable
     generator: Any = None  # a synthcheck.generators spec, for attacks that need one
     progress: Progress = field(default_factory=Progress)
+    neighbour_search: str = "exact"  # or "approx": an approximate index (synthcheck.approximate)
+    neighbour_recall: dict = field(default_factory=dict)  # role -> measured recall, when approx
     _cache: dict = field(default_factory=dict, repr=False)
 
     def _memo(self, key: str, compute: Callable[[], Any]) -> Any:
@@ -53,31 +55,57 @@ class AttackInputs:
         when densities are kernel estimates): one pass shared by every attack."""
         def compute() -> Neighbours:
             with self.progress.stage("distances to synthetic", len(self.encoded_candidates)) as tick:
+                if self.neighbour_search == "approx" and not self.kde_bandwidth:
+                    return self._approximate("synthetic", self.encoded_candidates,
+                                             self.encoded_synthetic, None, tick)
                 return nearest(self.encoded_candidates, self.encoded_synthetic, 1,
                                bandwidth=self.kde_bandwidth, on_block=tick)
         return self._memo("synthetic", compute)
 
     def reference_neighbours(self) -> Neighbours:
         """Each candidate's closest *reference* row, cross-fitted: the reference of a
-        candidate in fold f is the holdout outside fold f, so never the candidate itself."""
+        candidate in fold f is the holdout outside fold f, so never the candidate itself.
+        One search over the whole holdout with the folds as exclusion groups."""
         def compute() -> Neighbours:
-            n = len(self.encoded_candidates)
-            distances = np.empty((n, 1))
-            indices = np.empty((n, 1), dtype=np.int64)
-            log_sums = np.empty(n) if self.kde_bandwidth else None
-            with self.progress.stage("distances to reference folds", n) as tick:
-                for fold in range(self.folds.count):
-                    scored = self.folds.scored_in(fold)
-                    reference = self.folds.reference_rows(fold)
-                    found = nearest(self.encoded_candidates[scored],
-                                    self.encoded_candidates[reference], 1,
-                                    bandwidth=self.kde_bandwidth, on_block=tick)
-                    distances[scored] = found.distances
-                    indices[scored] = reference[found.indices]
-                    if log_sums is not None:
-                        log_sums[scored] = found.log_kernel_sum - np.log(len(reference))
-            return Neighbours(distances, indices, log_sums)
+            holdout, base_fold = self._reference_groups()
+            fold = self.folds.candidate_fold
+            groups = (fold, base_fold)
+            with self.progress.stage("distances to reference folds",
+                                     len(self.encoded_candidates)) as tick:
+                if self.neighbour_search == "approx" and not self.kde_bandwidth:
+                    found = self._approximate("reference", self.encoded_candidates,
+                                              self.encoded_candidates[holdout], groups, tick)
+                else:
+                    found = nearest(self.encoded_candidates, self.encoded_candidates[holdout], 1,
+                                    bandwidth=self.kde_bandwidth, groups=groups, on_block=tick)
+            log_sums = None
+            if found.log_kernel_sum is not None:  # densities: divide by each reference's size
+                sizes = len(holdout) - np.bincount(base_fold[base_fold >= 0],
+                                                   minlength=self.folds.count)
+                log_sums = found.log_kernel_sum - np.log(sizes[fold])
+            return Neighbours(found.distances, holdout[found.indices], log_sums)
         return self._memo("reference", compute)
+
+    def _reference_groups(self) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of every fold's reference, and for each the one fold it is withheld from
+        (-1: none), read from ``folds.reference_rows`` so that stays the one definition."""
+        references = [self.folds.reference_rows(f) for f in range(self.folds.count)]
+        rows = np.unique(np.concatenate(references))
+        withheld = np.full(len(rows), -1, dtype=np.int64)
+        for f, reference in enumerate(references):
+            outside = ~np.isin(rows, reference)
+            if (withheld[outside] >= 0).any():
+                raise ValueError("a reference row is withheld from more than one fold")
+            withheld[outside] = f
+        return rows, withheld
+
+    def _approximate(self, role, query, base, groups, tick) -> Neighbours:
+        from synthcheck.approximate import approximate_nearest, distance_recall
+
+        found = approximate_nearest(query, base, groups=groups, on_block=tick)
+        self.neighbour_recall[role] = distance_recall(query, base, found, groups=groups,
+                                                      seed=self.seed)
+        return found
 
 
 class Attack(ABC):
