@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterator, Sequence
 from synthcheck.errors import InputError
 
 RETRIES = 1
+CONNECT_TIMEOUT = "15s"  # to reach a Dask scheduler
 
 
 @dataclass
@@ -117,7 +118,7 @@ def _client(scheduler: Any) -> Iterator[Any]:
         return
     address = str(scheduler)
     try:
-        client = Client(address, timeout="15s", set_as_default=False)
+        client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as error:
         raise InputError(f"cannot reach the Dask scheduler at {address}: {_error_line(error)}") \
             from None
