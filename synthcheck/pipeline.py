@@ -225,6 +225,8 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
         check_holdout_size(len(holdout_typed), folds, holdout_table.source)
         say(f"scoring a stratified sample of {len(train_rows)} members and "
             f"{len(holdout_rows)} non-members (--max-candidates {max_candidates})")
+    if generator_spec is not None:  # shadows train on every record; these are the scored ones
+        generator_spec.candidate_rows = np.r_[train_rows, train_table.rows + holdout_rows]
 
     candidates = pd.concat([train_typed, holdout_typed], ignore_index=True)
     is_member = np.r_[np.ones(len(train_typed), bool), np.zeros(len(holdout_typed), bool)]

@@ -40,7 +40,7 @@ def contains_half(interval: dict) -> bool:
 
 def test_a_generator_that_memorises_is_caught(small):
     result = run(small, generator=f"{CONTROLS}:NoisyCopies", generator_params={"noise": 0.02},
-                 attacks=["shadow"], jobs=2)
+                 attacks=["shadow"])
     shadow = result.results["attacks"]["shadow"]
     assert shadow["auc"]["value"] >= 0.95, shadow["auc"]
     assert shadow["auc"]["low"] > 0.9
@@ -57,6 +57,15 @@ def test_a_generator_that_memorises_is_caught(small):
     assert sorted(records["vulnerability_rank"]) == list(range(1, 601))
     text = result.to_json()
     assert not any(pid in text for pid in small[0]["person_id"])
+
+
+def test_a_sample_of_candidates_is_scored_while_shadows_train_on_every_record(small):
+    result = run(small, generator=f"{CONTROLS}:NoisyCopies", generator_params={"noise": 0.02},
+                 attacks=["shadow"], shadows=4, max_candidates=200)
+    shadow = result.results["attacks"]["shadow"]
+    assert len(result.records) == 200 and result.records["member"].sum() == 100
+    assert shadow["details"]["shadow_training_rows"] == 300
+    assert shadow["auc"]["value"] >= 0.95
 
 
 def test_a_generator_that_never_sees_train_is_not_flagged(small):
