@@ -40,6 +40,10 @@ class ColumnTypes:
     excluded: dict[str, str] = field(default_factory=dict)
     from_metadata: bool = False
     datetime_formats: dict[str, str] = field(default_factory=dict)
+    # numeric columns whose real values are all whole numbers: other inputs are rounded to
+    # whole numbers too, so a generator emitting 40.4 for an integer column is compared as 40
+    # (between two heavy atoms a fraction would otherwise look far from both)
+    whole_numbers: set[str] = field(default_factory=set)
 
     @property
     def columns(self) -> list[str]:
@@ -49,7 +53,8 @@ class ColumnTypes:
         return [c for c, k in self.kinds.items() if k in kinds]
 
     def describe(self) -> str:
-        lines = [f"  {name:<28} {kind}" for name, kind in self.kinds.items()]
+        lines = [f"  {name:<28} {kind}{' (whole numbers)' if name in self.whole_numbers else ''}"
+                 for name, kind in self.kinds.items()]
         if self.id_column:
             lines.append(f"  {self.id_column:<28} id (names records, not audited)")
         lines += [f"  {name:<28} excluded: {why}" for name, why in self.excluded.items()]
@@ -156,8 +161,18 @@ def decide_types(train: Table, metadata: dict | None = None, id_column: str | No
     if not kinds:
         raise InputError("no columns left to audit after excluding id and id-like columns",
                          source=train.source)
+    whole = {name for name, kind in kinds.items() if kind == NUMERIC and _whole_numbers(frame[name])}
     return ColumnTypes(kinds=kinds, id_column=id_column, excluded=excluded,
-                       from_metadata=metadata is not None, datetime_formats=formats)
+                       from_metadata=metadata is not None, datetime_formats=formats,
+                       whole_numbers=whole)
+
+
+def _whole_numbers(column: pd.Series) -> bool:
+    values = pd.to_numeric(column.astype(str).str.strip().where(column.notna())
+                           if not pd.api.types.is_numeric_dtype(column) else column,
+                           errors="coerce").to_numpy(dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    return finite.size > 0 and bool(np.all(finite == np.round(finite)))
 
 
 def _first_bad(original: pd.Series, coerced: pd.Series) -> tuple[int, object]:
@@ -224,7 +239,7 @@ def coerce_table(table: Table, types: ColumnTypes) -> pd.DataFrame:
             raise InputError(
                 f"is {kind} in train but {count} value(s) here are not {what} (e.g. {example!r})",
                 source=table.source, column=name)
-        out[name] = coerced
+        out[name] = np.round(coerced) if name in types.whole_numbers else coerced
     return pd.DataFrame(out, index=frame.index)
 
 

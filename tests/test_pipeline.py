@@ -125,3 +125,16 @@ def test_missing_values_are_kept_and_encoded(adult):
     result = synthcheck.audit(train, adult["holdout"], synthetic=adult["population"],
                               id_column="person_id", attacks=["dcr"])
     assert result.results["counts"]["members"] == len(train)
+
+
+def test_fractional_copies_of_integer_columns_are_still_near_copies(adult):
+    """A generator that emits 40.4 for an integer column: still a near-copy of 40."""
+    rng = np.random.default_rng(7)
+    copies = adult["train"].sample(150, random_state=7).reset_index(drop=True)
+    for column in ["age", "education-num", "hours_per_week"]:
+        copies[column] = copies[column] + rng.uniform(-0.45, 0.45, len(copies))
+    release = pd.concat([copies, adult["population"].iloc[:1350]], ignore_index=True)
+    release["person_id"] = [f"S{i}" for i in range(len(release))]
+    result = run(adult, release)
+    assert "age" in result.types.whole_numbers
+    assert result.results["attacks"]["dcr"]["tpr_at_fpr"]["0.01"]["value"] >= 0.08
