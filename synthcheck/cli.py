@@ -82,6 +82,15 @@ def _add_audit_parser(subparsers) -> None:
     method.add_argument("--density", choices=("auto", "kde", "classifier"), default="auto",
                         help="density-ratio estimator (auto: kernel densities on small data, "
                              "a classifier at scale)")
+    method.add_argument("--neighbours", choices=("auto", "exact", "approx"), default="auto",
+                        help="nearest-neighbour search for the distance attacks: exact, or "
+                             "approx (faiss IVF index, recall against the exact search measured "
+                             "on a sample and reported); auto: exact up to 2e11 candidate x "
+                             "synthetic pairs, approx above (default auto)")
+    method.add_argument("--max-candidates", type=_positive_int, metavar="N",
+                        help="score a seeded sample of N train + holdout records, stratified by "
+                             "membership, for a quicker run (recorded in results.json and on "
+                             "the certificate; default: score every record)")
     generator = parser.add_argument_group(
         "generator",
         "  With --generator and no --synthetic, synthcheck fits the generator on train and\n"

@@ -29,10 +29,10 @@ import numpy as np
 
 QUERY_BLOCK = 2048
 BASE_BLOCK = 8192
-PRUNED_QUERY_BLOCK = 8192
+PRUNED_QUERY_BLOCK = 16384
 PRUNED_MIN_BASE = 20_000  # below this the blocked search is as fast
-CELL_ROWS = 24  # mean rows per cell of the pruned search
-MAX_CELLS = 4096
+CELL_ROWS = 32  # mean rows per cell of the pruned search
+MAX_CELLS = 2048
 # A cell is skipped when its lower bound exceeds the current k-th distance by more than this
 # (relative and absolute, in encoded-distance units): covers float32 rounding of the bounds.
 _SLACK_RELATIVE = 1e-3
@@ -185,6 +185,11 @@ class _Cells:
     residual_norms: np.ndarray  # (n,)
     radius: np.ndarray  # (cells,) float64, largest residual norm
 
+    @property
+    def radius_f32(self) -> np.ndarray:
+        """The radius rounded up to float32, so bounds stay conservative."""
+        return np.nextafter(self.radius.astype(np.float32), np.float32(np.inf))
+
 
 def _closest_centre(rows: np.ndarray, centres: np.ndarray, centre_norms: np.ndarray,
                     out_distance: np.ndarray | None = None) -> np.ndarray:
@@ -268,9 +273,9 @@ def _pruned(query, base, k, query_groups, base_groups, on_block) -> Neighbours:
               query_groups, base_groups)
         # 2. every other cell whose ball reaches inside that bound
         to_centre = np.sqrt(to_centre2, out=to_centre2)
-        bound = np.sqrt(best_d2[q0:q1, -1].astype(np.float64))
-        reach = (bound * (1 + _SLACK_RELATIVE) + _SLACK_ABSOLUTE)[:, None] + cells.radius[None, :]
-        need = to_centre <= reach
+        bound = np.sqrt(best_d2[q0:q1, -1]) * np.float32(1 + _SLACK_RELATIVE) + _SLACK_ABSOLUTE
+        to_centre -= cells.radius_f32[None, :]
+        need = to_centre <= bound[:, None]
         need[np.arange(q1 - q0), first] = False
         cell_of_pair, row_of_pair = np.nonzero(need.T)
         _scan(cells, block, row_of_pair, cell_of_pair, best_d2, best_i, q0,
