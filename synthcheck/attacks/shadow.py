@@ -297,6 +297,11 @@ class ShadowGenerators(Attack):
         target = release_features(space, inputs.synthetic)
         training_sets = shadow_training_sets(len(setup.pool), setup.training_rows,
                                              setup.shadows, inputs.seed)
+        smallest = min(len(rows) for rows in training_sets)
+        if smallest < setup.training_rows:
+            setup.log(f"shadow: the holdout is smaller than train, so shadow training sets (half "
+                      f"of train + holdout) have {smallest} rows, train has "
+                      f"{setup.training_rows}; a larger holdout makes shadows more faithful")
         included = np.zeros((setup.shadows, len(setup.pool)), dtype=bool)
         for k, rows in enumerate(training_sets):
             included[k, rows] = True
