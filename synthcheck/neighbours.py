@@ -124,7 +124,9 @@ def nearest(query: np.ndarray, base: np.ndarray, k: int = 1, *, bandwidth: float
     k = max(1, min(k, len(base) - int(skip_same_row)))
     query_groups, base_groups = _group_arrays(groups, skip_same_row, len(query), len(base))
     if method == "auto":
-        method = "blocked" if bandwidth or len(base) < PRUNED_MIN_BASE else "pruned"
+        # building the cells costs about as much as scanning 2 x MAX_CELLS queries
+        few_queries = len(query) < 2 * min(MAX_CELLS, len(base) // CELL_ROWS)
+        method = "blocked" if bandwidth or len(base) < PRUNED_MIN_BASE or few_queries else "pruned"
     if method == "pruned":
         if bandwidth:
             raise ValueError("kernel sums need the blocked search")
