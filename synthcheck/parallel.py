@@ -14,8 +14,9 @@ from __future__ import annotations
 import contextlib
 import sys
 import traceback
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from synthcheck.errors import InputError
 
@@ -66,7 +67,7 @@ def run_task(function: Callable[[Any, Any], Any], task: Any, shared: Any, index:
         try:
             with _single_threaded():
                 return TaskOutcome(index, function(task, shared), None, attempt)
-        except Exception as failure:  # a generator may raise anything; report, do not crash
+        except Exception as failure:  # noqa: BLE001 - a generator may raise anything: report it
             error, trace = _error_line(failure), traceback.format_exc()
     return TaskOutcome(index, None, error, retries + 1, trace)
 
@@ -149,7 +150,7 @@ def _run_dask(function, tasks, shared, scheduler, done, retries) -> list[TaskOut
             index = futures[future]
             try:
                 outcome = future.result()
-            except Exception as failure:  # the worker died or the task could not run at all
+            except Exception as failure:  # noqa: BLE001 - the worker died, or the task never ran
                 if index not in lost:
                     lost.add(index)
                     again = client.submit(run_task, function, tasks[index], shared_future, index,

@@ -23,9 +23,10 @@ import json
 import os
 import random
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -281,5 +282,13 @@ def prepare_release(generator: Any, train: Table, types: ColumnTypes, synthetic:
     return synthetic, setup, info
 
 
-__all__ = ["GeneratorSpec", "GeneratorSetup", "derive_seed", "fit_and_sample", "make_spec",
-           "prepare_release", "read_params", "check_sample"]
+__all__ = [
+    "GeneratorSetup",
+    "GeneratorSpec",
+    "check_sample",
+    "derive_seed",
+    "fit_and_sample",
+    "make_spec",
+    "prepare_release",
+    "read_params",
+]

@@ -36,7 +36,7 @@ class NoisyCopies:
         self.noise = noise
         self.random_state = random_state
 
-    def fit(self, frame: pd.DataFrame) -> "NoisyCopies":
+    def fit(self, frame: pd.DataFrame) -> NoisyCopies:
         self.rows_ = frame.reset_index(drop=True)
         return self
 
@@ -62,7 +62,7 @@ class SampleFrom:
         self.path = path
         self.random_state = random_state
 
-    def fit(self, frame: pd.DataFrame) -> "SampleFrom":
+    def fit(self, frame: pd.DataFrame) -> SampleFrom:
         self.columns_ = list(frame.columns)
         self.source_ = _read(self.path)[self.columns_]
         return self
@@ -95,7 +95,7 @@ class LaplaceMarginals:
         self.bins = int(bins)
         self.random_state = random_state
 
-    def fit(self, frame: pd.DataFrame) -> "LaplaceMarginals":
+    def fit(self, frame: pd.DataFrame) -> LaplaceMarginals:
         rng = np.random.default_rng(self.random_state)
         public = _read(self.public)
         scale = len(frame.columns) / self.epsilon

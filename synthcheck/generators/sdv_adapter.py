@@ -23,7 +23,7 @@ _SDTYPES = {"numeric": "numerical", "categorical": "categorical", "boolean": "ca
 
 def _synthesizer_classes() -> dict[str, type]:
     try:
-        import sdv.single_table as single_table
+        from sdv import single_table
         from sdv.single_table.base import BaseSingleTableSynthesizer
     except ImportError as error:
         raise InputError(f"sdv generators need SDV: pip install 'synthcheck[sdv]' ({error})") from None
@@ -77,7 +77,7 @@ class SdvGenerator:
             described[name] = spec
         return Metadata.load_from_dict({"tables": {TABLE: {"columns": described}}})
 
-    def fit(self, frame: pd.DataFrame) -> "SdvGenerator":
+    def fit(self, frame: pd.DataFrame) -> SdvGenerator:
         self._columns = list(frame.columns)
         modelled = [c for c in frame.columns if c in self.column_kinds]
         with warnings.catch_warnings():

@@ -115,8 +115,8 @@ def test_a_differentially_private_generator_never_exceeds_its_epsilon(small, see
 def test_joblib_and_a_dask_cluster_give_identical_results(adult):
     distributed = pytest.importorskip("distributed")
     data = adult["train"].head(200), adult["holdout"].head(200)
-    options = dict(generator=f"{CONTROLS}:NoisyCopies", generator_params={"noise": 0.1},
-                   attacks=["shadow"], shadows=4, seed=3)
+    options = {"generator": f"{CONTROLS}:NoisyCopies", "generator_params": {"noise": 0.1},
+               "attacks": ["shadow"], "shadows": 4, "seed": 3}
     local = run(data, jobs=2, **options)
     in_process = run(data, jobs=1, **options)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
@@ -202,7 +202,8 @@ def test_query_counts_match_counting_by_hand():
     queries = ((("colour", "shape"), "size"), (("colour",), None), ((), "size"))
     counts = query_counts(candidates, release, queries)
     for i, (_, row) in enumerate(candidates.iterrows()):
-        same_colour = release["colour"].map(lambda v: v == row["colour"] or (v is None and row["colour"] is None))
+        colour = row["colour"]
+        same_colour = release["colour"].map(lambda v, c=colour: v == c or (v is None and c is None))
         same_shape = release["shape"] == row["shape"]
         if np.isnan(row["size"]):
             below = release["size"].isna()

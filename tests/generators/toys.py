@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import ClassVar
 
 import pandas as pd
 
@@ -11,7 +12,7 @@ from synthcheck.generators.controls import NoisyCopies
 class NoSample:
     """Has fit() but no sample()."""
 
-    def fit(self, frame: pd.DataFrame) -> "NoSample":
+    def fit(self, frame: pd.DataFrame) -> NoSample:
         return self
 
 
@@ -30,13 +31,13 @@ class FailsFirstTry(NoisyCopies):
     """Raises the first time it is fitted on a given training set (in a given process, per
     ``token``), then behaves: a transient failure a retry cures."""
 
-    seen: set = set()
+    seen: ClassVar[set] = set()
 
     def __init__(self, token: str, noise: float = 0.02, random_state: int | None = None):
         super().__init__(noise, random_state)
         self.token = token
 
-    def fit(self, frame: pd.DataFrame) -> "FailsFirstTry":
+    def fit(self, frame: pd.DataFrame) -> FailsFirstTry:
         key = (self.token, _fingerprint(frame))
         if key not in FailsFirstTry.seen:
             FailsFirstTry.seen.add(key)
@@ -52,12 +53,12 @@ class FailsWithValue(NoisyCopies):
         super().__init__(noise, random_state)
         self.column, self.value = column, value
 
-    def fit(self, frame: pd.DataFrame) -> "FailsWithValue":
+    def fit(self, frame: pd.DataFrame) -> FailsWithValue:
         if (frame[self.column] == self.value).any():
             raise ValueError(f"cannot fit data containing {self.column}={self.value}")
         return super().fit(frame)
 
 
 class AlwaysFails(NoisyCopies):
-    def fit(self, frame: pd.DataFrame) -> "AlwaysFails":
+    def fit(self, frame: pd.DataFrame) -> AlwaysFails:
         raise RuntimeError("this generator never fits")
