@@ -328,10 +328,11 @@ class ShadowGenerators(Attack):
         scores = likelihood_ratio(observations, used, target, self.prior)
 
         is_member = inputs.is_member
-        by_k = {}
+        by_k = []
         for k in sorted({k for k in K_STEPS if k < len(succeeded)} | {len(succeeded)}):
             partial = likelihood_ratio(observations[:k], used[:k], target, self.prior)
-            by_k[str(k)] = stats.roc_auc(partial[is_member], partial[~is_member]).as_dict()
+            by_k.append({"shadows": k} | stats.roc_auc(partial[is_member],
+                                                        partial[~is_member]).as_dict())
         decile = vulnerability["order"][: max(1, len(scores) // 10)]
         decile_members = is_member[decile]
         subgroup = None
