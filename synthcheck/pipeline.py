@@ -17,7 +17,7 @@ import pandas as pd
 
 from synthcheck import results as _results
 from synthcheck.attacks import DEFAULT_ATTACKS, REGISTRY, AttackInputs
-from synthcheck.attacks.density_ratio import choose_estimator
+from synthcheck.attacks.density_ratio import KDE_BANDWIDTH_FACTOR, choose_estimator
 from synthcheck.columns import ColumnTypes, coerce_table, decide_types, read_metadata, record_names
 from synthcheck.crossfit import make_folds
 from synthcheck.encode import MixedEncoder
@@ -241,7 +241,7 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
         folds=make_folds(is_member, folds, seed), seed=seed, generator=generator_spec,
         progress=Progress(progress))
     if estimator == "kde" and "density-ratio" in attacks:
-        inputs.kde_bandwidth = inputs.synthetic_spacing
+        inputs.kde_bandwidth = KDE_BANDWIDTH_FACTOR * inputs.synthetic_spacing
     inputs.neighbour_search = choose_neighbours(neighbours, len(candidates), len(synthetic_typed))
 
     scores: dict[str, np.ndarray] = {}

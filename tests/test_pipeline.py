@@ -138,3 +138,10 @@ def test_fractional_copies_of_integer_columns_are_still_near_copies(adult):
     result = run(adult, release)
     assert "age" in result.types.whole_numbers
     assert result.results["attacks"]["dcr"]["tpr_at_fpr"]["0.01"]["value"] >= 0.08
+
+
+def test_density_ratio_sees_the_partial_leak(adult):
+    result = run(adult, partial_leak(adult, seed=3), attacks=["density-ratio"])
+    attack = result.results["attacks"]["density-ratio"]
+    assert attack["details"]["estimator"] == "kde"
+    assert attack["auc"]["low"] > 0.5

@@ -3,8 +3,10 @@
 A generator that overfits puts excess density on its training records compared with the
 population (estimated from reference records, cross-fitted). Two estimators:
 
-* ``kde``: Gaussian kernel densities in the encoded space, bandwidth = the synthetic table's
-  typical nearest-neighbour spacing. Needs every candidate-synthetic pair, so small data only;
+* ``kde``: Gaussian kernel densities in the encoded space, bandwidth = a quarter of the
+  synthetic table's typical nearest-neighbour spacing (at the full spacing a 10 % near-copy
+  leak is smoothed away: AUC 0.48 vs 0.54 at a quarter on the fixtures' partial leak, with
+  null controls unchanged). Needs every candidate-synthetic pair, so small data only;
   it shares its pass with the distance attacks.
 * ``classifier``: gradient-boosted trees told apart synthetic rows from reference rows (equal
   class weights); their log-odds estimate the log density ratio, at any scale.
@@ -18,6 +20,7 @@ import numpy as np
 from synthcheck.attacks.base import Attack, AttackInputs
 
 KDE_PAIR_BUDGET = 3e8
+KDE_BANDWIDTH_FACTOR = 0.25  # x the synthetic table's median nearest-neighbour distance
 CLASSIFIER_MAX_SYNTHETIC = 500_000
 BINS = 255
 
