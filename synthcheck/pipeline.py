@@ -233,7 +233,16 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
     with_missing = {c for c in types.columns
                     if candidates[c].isna().any() or synthetic_typed[c].isna().any()}
     encoder = MixedEncoder(types).fit(synthetic_typed, with_missing)
-    estimator = density if density != "auto" else choose_estimator(len(candidates), len(synthetic_typed))
+    neighbour_search = choose_neighbours(neighbours, len(candidates), len(synthetic_typed))
+    if density != "auto":
+        estimator = density
+    elif neighbour_search == "approx":
+        estimator = "classifier"  # kernel sums need every pair, which approx search avoids
+    else:
+        estimator = choose_estimator(len(candidates), len(synthetic_typed))
+    if estimator == "kde" and neighbour_search == "approx" and "density-ratio" in attacks:
+        neighbour_search = "exact"
+        say("kernel densities need every candidate-synthetic pair: neighbour search is exact")
     inputs = AttackInputs(
         candidates=candidates, is_member=is_member, synthetic=synthetic_typed, types=types,
         encoder=encoder, encoded_candidates=encoder.transform(candidates),
@@ -242,7 +251,7 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
         progress=Progress(progress))
     if estimator == "kde" and "density-ratio" in attacks:
         inputs.kde_bandwidth = KDE_BANDWIDTH_FACTOR * inputs.synthetic_spacing
-    inputs.neighbour_search = choose_neighbours(neighbours, len(candidates), len(synthetic_typed))
+    inputs.neighbour_search = neighbour_search
 
     scores: dict[str, np.ndarray] = {}
     details: dict[str, dict] = {}

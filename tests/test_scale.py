@@ -70,3 +70,15 @@ def test_audit_with_approximate_neighbours_and_max_candidates(adult):
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads((Path(synthcheck.__file__).parent / "schema" / "results.schema.json").read_text())
     jsonschema.validate(result.results, schema)
+
+
+def test_approximate_search_is_never_reported_when_exact_ran(adult):
+    forced_kde = synthcheck.audit(adult["train"], adult["holdout"], synthetic=adult["population"],
+                                  id_column="person_id", neighbours="approx", density="kde")
+    assert forced_kde.results["parameters"]["neighbours"] == "exact"
+    assert "neighbour_recall" not in forced_kde.results["parameters"]
+    approx = synthcheck.audit(adult["train"], adult["holdout"], synthetic=adult["population"],
+                              id_column="person_id", neighbours="approx")
+    assert approx.results["parameters"]["neighbours"] == "approx"
+    assert approx.results["parameters"]["density_estimator"] == "classifier"
+    assert approx.results["parameters"]["neighbour_recall"]
