@@ -43,16 +43,18 @@ def _faiss():
 
 
 def build_index(base: np.ndarray, seed: int = 0):
-    """An IVF-Flat index over ``base`` with about 4 sqrt(n) cells, k-means on a sample."""
+    """An IVF-Flat index over ``base`` with about 4 sqrt(n) cells, k-means on a sample.
+
+    At most n / 39 cells: k-means needs ~39 points per centroid (faiss warns below that)."""
     faiss = _faiss()
     base = np.ascontiguousarray(base, dtype=np.float32)
-    cells = int(np.clip(4 * np.sqrt(len(base)), 1, 16384))
+    cells = int(np.clip(min(4 * np.sqrt(len(base)), len(base) // 39), 1, 16384))
     quantizer = faiss.IndexFlatL2(base.shape[1])
     index = faiss.IndexIVFFlat(quantizer, base.shape[1], cells)
     index.cp.seed = seed
     index.cp.niter = 10
     rng = np.random.default_rng([seed, 0x1F])
-    sample = base if len(base) <= 32 * cells else base[rng.choice(len(base), 32 * cells, replace=False)]
+    sample = base if len(base) <= 64 * cells else base[rng.choice(len(base), 64 * cells, replace=False)]
     index.train(sample)
     index.add(base)
     return index
