@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ class TaskOutcome:
     error: str | None = None  # "ExceptionType: message" of the last failure, when it failed
     attempts: int = 1
     trace: str | None = None  # the last failure's traceback, for debugging
+    seconds: float = 0.0  # wall time of all attempts, in the worker
+    cpu_seconds: float = 0.0  # CPU time of all attempts, in the worker (shows contention)
 
     @property
     def ok(self) -> bool:
@@ -63,13 +66,17 @@ def run_task(function: Callable[[Any, Any], Any], task: Any, shared: Any, index:
     """Run ``function(task, shared)``, retrying a failure ``retries`` times. Never raises for
     an ordinary exception: the outcome says what happened."""
     error = trace = None
+    wall, cpu = time.perf_counter(), time.process_time()
     for attempt in range(1, retries + 2):
         try:
             with _single_threaded():
-                return TaskOutcome(index, function(task, shared), None, attempt)
+                value = function(task, shared)
+            return TaskOutcome(index, value, None, attempt, None, time.perf_counter() - wall,
+                               time.process_time() - cpu)
         except Exception as failure:  # noqa: BLE001 - a generator may raise anything: report it
             error, trace = _error_line(failure), traceback.format_exc()
-    return TaskOutcome(index, None, error, retries + 1, trace)
+    return TaskOutcome(index, None, error, retries + 1, trace, time.perf_counter() - wall,
+                       time.process_time() - cpu)
 
 
 def run_tasks(function: Callable[[Any, Any], Any], tasks: Sequence[Any], shared: Any, *,
