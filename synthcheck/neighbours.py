@@ -22,6 +22,8 @@ folds as groups, one search gives every candidate its nearest reference row outs
 """
 from __future__ import annotations
 
+import os
+
 from dataclasses import dataclass
 from typing import Callable
 
@@ -259,7 +261,8 @@ def _pruned(query, base, k, query_groups, base_groups, on_block) -> Neighbours:
     n = len(query)
     best_d2 = np.full((n, k), np.inf, dtype=np.float32)
     best_i = np.full((n, k), -1, dtype=np.int64)
-    for q0 in range(0, n, PRUNED_QUERY_BLOCK):
+
+    def search_block(q0: int) -> None:
         q1 = min(n, q0 + PRUNED_QUERY_BLOCK)
         block = np.ascontiguousarray(query[q0:q1] - centre, dtype=np.float32)
         to_centre2 = block @ cells.centres.T
@@ -284,6 +287,23 @@ def _pruned(query, base, k, query_groups, base_groups, on_block) -> Neighbours:
               query_groups, base_groups)
         if on_block is not None:
             on_block(q1 - q0)
+
+    # Query blocks fill disjoint rows of the running best, so they run on threads (numpy
+    # releases the GIL in the matrix products); BLAS gets one thread each to avoid
+    # oversubscribing the cores.
+    starts = range(0, n, PRUNED_QUERY_BLOCK)
+    workers = min(len(starts), os.cpu_count() or 1)
+    if workers <= 1:
+        for q0 in starts:
+            search_block(q0)
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+            for _ in pool.map(search_block, starts):
+                pass
     return _finish(query, base, best_i, None)
 
 
