@@ -47,8 +47,8 @@ class Signer:
         from cryptography import x509
         from cryptography.hazmat.primitives import serialization
 
-        key_data = _read(key_path, "private key")
-        cert_data = _read(cert_path, "certificate")
+        key_data = read_user_file(key_path, "private key")
+        cert_data = read_user_file(cert_path, "certificate")
         try:
             if b"-----BEGIN" in key_data:
                 key = serialization.load_pem_private_key(key_data, passphrase)
@@ -88,7 +88,7 @@ class Signer:
         """Load a PKCS#12 (``.p12``/``.pfx``) file holding the key, its certificate and chain."""
         from cryptography.hazmat.primitives.serialization import pkcs12
 
-        data = _read(path, "PKCS#12 file")
+        data = read_user_file(path, "PKCS#12 file")
         try:
             key, cert, extra = pkcs12.load_key_and_certificates(data, password)
         except ValueError as exc:
@@ -231,7 +231,8 @@ def format_fingerprint(digest: bytes) -> str:
     return ":".join(f"{b:02X}" for b in digest)
 
 
-def _read(path: str | Path, what: str) -> bytes:
+def read_user_file(path: str | Path, what: str) -> bytes:
+    """The bytes of a file the user named; every way it can be unusable is an InputError."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{what} not found", source=str(path))

@@ -18,6 +18,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from synthcheck.certificate.sign import read_user_file
 from synthcheck.errors import InputError
 
 ROLES = ("train", "holdout", "synthetic")
@@ -89,7 +90,7 @@ def verify_certificate(pdf_path: str | Path, files: dict[str, str | Path] | None
     anchors); everything about the certificate itself goes into the report.
     """
     pdf_path = Path(pdf_path)
-    data = _read_input(pdf_path, "certificate")
+    data = read_user_file(pdf_path, "certificate")
     files = {role: Path(p) for role, p in (files or {}).items()}
     for role, path in files.items():
         if role not in ROLES:
@@ -194,7 +195,7 @@ def load_trust_anchors(path: str | Path) -> list:
     """Read CA certificates (PEM, several allowed, or one DER) as asn1crypto certificates."""
     from asn1crypto import pem, x509
 
-    data = _read_input(Path(path), "trust anchor file")
+    data = read_user_file(path, "trust anchor file")
     try:
         if pem.detect(data):
             certs = [x509.Certificate.load(der) for kind, _, der in pem.unarmor(data, multiple=True)
@@ -353,14 +354,3 @@ def _quiet(*names: str):
     finally:
         for logger, level in zip(loggers, levels):
             logger.setLevel(level)
-
-
-def _read_input(path: Path, what: str) -> bytes:
-    if not path.exists():
-        raise InputError(f"{what} not found", source=str(path))
-    if path.is_dir():
-        raise InputError(f"is a directory, expected a {what}", source=str(path))
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the {what}: {exc.strerror}", source=str(path)) from exc
