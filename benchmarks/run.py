@@ -170,8 +170,8 @@ def speed(sizes: list[int], cap: float, peers: bool, neighbours: str) -> str:
 
 # ---------------------------------------------------------------- quality
 def releases(rows: int, seed: int = 0) -> dict:
-    import numpy as np
     import data
+    import numpy as np
 
     base = data.adult()
     rng = np.random.default_rng(seed)

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 SCHEMA_VERSION = "1.0"
 
-__all__ = ["audit", "Audit", "InputError", "Signer", "__version__", "SCHEMA_VERSION"]
+__all__ = ["SCHEMA_VERSION", "Audit", "InputError", "Signer", "__version__", "audit"]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from synthcheck.pipeline import Audit, audit
     from synthcheck.certificate.sign import Signer
     from synthcheck.errors import InputError
+    from synthcheck.pipeline import Audit, audit
 
 
 def __getattr__(name: str) -> Any:

@@ -20,7 +20,7 @@ read. faiss is an optional dependency (``pip install synthcheck[approx]``), impo
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

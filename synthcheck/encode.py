@@ -102,7 +102,7 @@ class MixedEncoder:
     max_one_hot_levels: int = MAX_ONE_HOT_LEVELS
     _codes: list = field(default_factory=list, init=False, repr=False)
 
-    def fit(self, synthetic: pd.DataFrame, missing_columns: set[str] | None = None) -> "MixedEncoder":
+    def fit(self, synthetic: pd.DataFrame, missing_columns: set[str] | None = None) -> MixedEncoder:
         """``missing_columns``: columns with missing values in *any* input, so each gets an
         indicator coordinate even if the synthetic table has no gaps (a layout choice only)."""
         missing_columns = set(missing_columns or ())

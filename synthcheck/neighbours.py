@@ -23,9 +23,8 @@ folds as groups, one search gives every candidate its nearest reference row outs
 from __future__ import annotations
 
 import os
-
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -315,4 +314,4 @@ def typical_spacing(table: np.ndarray, seed: int, sample: int = 2000) -> float:
     if len(rows) < 2:
         return 1.0
     spacing = float(np.median(nearest(rows, rows, 1, skip_same_row=True).distances[:, 0]))
-    return spacing if spacing > 1e-3 else 1e-3
+    return max(0.001, spacing)

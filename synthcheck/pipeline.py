@@ -8,9 +8,10 @@ import datetime as _dt
 import json
 import os
 import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,8 +26,13 @@ from synthcheck.errors import InputError
 from synthcheck.load import Table, load_table
 from synthcheck.policy import Policy, evaluate, load_policy, parse_policy
 from synthcheck.progress import Progress
-from synthcheck.validate import (check_columns, check_holdout_size, check_ids, check_overlap,
-                                 overlapping_rows)
+from synthcheck.validate import (
+    check_columns,
+    check_holdout_size,
+    check_ids,
+    check_overlap,
+    overlapping_rows,
+)
 
 TableLike = str | os.PathLike | pd.DataFrame
 

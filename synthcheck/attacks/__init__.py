@@ -16,4 +16,4 @@ REGISTRY: dict[str, type[Attack]] = {
 
 DEFAULT_ATTACKS = ("dcr", "dcr-ratio", "density-ratio")
 
-__all__ = ["Attack", "AttackInputs", "REGISTRY", "DEFAULT_ATTACKS"]
+__all__ = ["DEFAULT_ATTACKS", "REGISTRY", "Attack", "AttackInputs"]
