@@ -10,6 +10,24 @@ def _interval(entry: dict | None, percent: bool = False) -> str:
             f"[{entry['low'] * scale:.3g}, {entry['high'] * scale:.3g}]")
 
 
+def _shadow_lines(shadow: dict | None) -> list[str]:
+    """How the shadow attack's AUC grows with K, and whether fits failed: a user decides from
+    these whether more shadows would help and whether the run was complete."""
+    if not shadow:
+        return []
+    details = shadow.get("details", {})
+    steps = details.get("auc_by_shadows") or []
+    lines = []
+    if steps:
+        shown = ", ".join(f"K={step['shadows']}: {step['value']:.3f}" for step in steps)
+        lines.append(f"shadow AUC by number of shadow fits: {shown}")
+    failed = details.get("shadows_failed") or []
+    if failed:
+        lines.append(f"shadow: {len(failed)} of {details.get('shadows_requested')} fit(s) failed "
+                     f"after a retry; scored with {details.get('shadows_used')}")
+    return lines
+
+
 def summary_text(results: dict) -> str:
     confidence = results["parameters"]["confidence"]
     header = (f"{'attack':<14} {'AUC [' + format(confidence, '.0%') + ' CI]':<26} "
@@ -26,6 +44,7 @@ def summary_text(results: dict) -> str:
     lines.append(f"members {counts['members']}, non-members {counts['non_members']}, "
                  f"synthetic rows {counts['synthetic']}; records flagged at FPR 0.1 %: "
                  f"{counts['flagged_records']} (ids in records.parquet)")
+    lines += _shadow_lines(results["attacks"].get("shadow"))
     lines.append(f"strongest attack: {results['overall']['strongest_attack']}; "
                  f"epsilon lower bound: {results['overall']['epsilon_lower_bound']:.2f}")
     lines.append("")
