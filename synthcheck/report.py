@@ -20,10 +20,10 @@ def _shadow_lines(shadow: dict | None) -> list[str]:
     lines = []
     if steps:
         shown = ", ".join(f"K={step['shadows']}: {step['value']:.3f}" for step in steps)
-        lines.append(f"shadow AUC by number of shadow fits: {shown}")
+        lines.append(f"AUC of the shadow attack by number of shadow fits: {shown}")
     failed = details.get("shadows_failed") or []
     if failed:
-        lines.append(f"shadow: {len(failed)} of {details.get('shadows_requested')} fit(s) failed "
+        lines.append(f"failed shadow fits: {len(failed)} of {details.get('shadows_requested')} "
                      f"after a retry; scored with {details.get('shadows_used')}")
     return lines
 

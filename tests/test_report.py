@@ -11,6 +11,6 @@ def test_shadow_lines_show_growth_with_k_and_failed_fits():
         "shadows_failed": [{"shadow": 3, "error": "boom"}],
         "shadows_requested": 8, "shadows_used": 7}}
     lines = _shadow_lines(shadow)
-    assert lines[0] == "shadow AUC by number of shadow fits: K=4: 0.610, K=8: 0.660"
-    assert "1 of 8 fit(s) failed" in lines[1] and "scored with 7" in lines[1]
+    assert lines[0] == "AUC of the shadow attack by number of shadow fits: K=4: 0.610, K=8: 0.660"
+    assert lines[1].startswith("failed shadow fits: 1 of 8") and "scored with 7" in lines[1]
     assert _shadow_lines(None) == []
