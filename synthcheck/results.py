@@ -30,16 +30,27 @@ def _tpr_table(members: np.ndarray, non_members: np.ndarray, confidence: float) 
     return table
 
 
+def flag_threshold(non_members: np.ndarray) -> tuple[bool, float | None]:
+    """Whether FPR 0.1 % is measurable with these non-members, and the score threshold that
+    flags records at it (None: no threshold flags anyone within that FPR)."""
+    if len(non_members) < stats.minimum_non_members(FLAG_FPR):
+        return False, None
+    return True, stats.threshold_at_fpr(non_members, FLAG_FPR)
+
+
+def flagged_mask(scores: np.ndarray, threshold: float | None) -> np.ndarray:
+    return scores >= threshold if threshold is not None else np.zeros(len(scores), bool)
+
+
 def attack_statistics(members: np.ndarray, non_members: np.ndarray, *, confidence: float,
                       epsilon_confidence: float, verdict_confidence: float, delta: float,
                       seed: int) -> dict:
     """Every number results.json reports for one attack."""
-    threshold = stats.threshold_at_fpr(non_members, FLAG_FPR) \
-        if len(non_members) >= stats.minimum_non_members(FLAG_FPR) else None
+    measurable, threshold = flag_threshold(non_members)
     flagged = None
-    if len(non_members) >= stats.minimum_non_members(FLAG_FPR):
-        flagged = {"members": int((members >= threshold).sum()) if threshold is not None else 0,
-                   "non_members": int((non_members >= threshold).sum()) if threshold is not None else 0}
+    if measurable:
+        flagged = {"members": int(flagged_mask(members, threshold).sum()),
+                   "non_members": int(flagged_mask(non_members, threshold).sum())}
     fpr, tpr = stats.roc_curve(members, non_members)
     return {
         "auc": stats.roc_auc(members, non_members, confidence).as_dict(),
@@ -88,9 +99,7 @@ def records_table(names: pd.Series, roles: np.ndarray, rows: np.ndarray, is_memb
     for name, score in scores.items():
         non_members = score[~is_member]
         percentile = stats.percentile_among(non_members, score)
-        measurable = len(non_members) >= stats.minimum_non_members(FLAG_FPR)
-        threshold = stats.threshold_at_fpr(non_members, FLAG_FPR) if measurable else None
-        flagged = score >= threshold if threshold is not None else np.zeros(len(score), bool)
+        flagged = flagged_mask(score, flag_threshold(non_members)[1])
         table[f"score_{name}"] = score
         table[f"percentile_{name}"] = percentile
         table[f"flagged_{name}"] = flagged
