@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from synthcheck import results as _results
+from synthcheck import stats
 from synthcheck.attacks import DEFAULT_ATTACKS, REGISTRY, AttackInputs
 from synthcheck.attacks.density_ratio import KDE_BANDWIDTH_FACTOR, choose_estimator
 from synthcheck.columns import ColumnTypes, coerce_table, decide_types, read_metadata, record_names
@@ -275,7 +276,7 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
         record_columns |= getattr(attack, "record_columns", dict)()
 
     verdict_confidence = resolved_policy.adjusted_confidence(len(attacks))
-    epsilon_confidence = 1.0 - (1.0 - confidence) / len(attacks)
+    epsilon_confidence = stats.bonferroni_level(confidence, len(attacks))
     attack_results = {}
     for index, (name, score) in enumerate(scores.items()):
         block = _results.attack_statistics(
