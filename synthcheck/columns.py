@@ -167,10 +167,19 @@ def decide_types(train: Table, metadata: dict | None = None, id_column: str | No
                        whole_numbers=whole)
 
 
+def _as_numbers(column: pd.Series) -> pd.Series:
+    """float64 values of a numeric column, parsing text (with spaces) where it is text; values
+    that are not numbers become NaN (the caller decides whether that is an error)."""
+    if pd.api.types.is_bool_dtype(column):
+        column = column.astype("float64")
+    parsed = pd.to_numeric(column if pd.api.types.is_numeric_dtype(column)
+                           else column.astype(str).str.strip().where(column.notna()),
+                           errors="coerce")
+    return parsed.astype("float64")
+
+
 def _whole_numbers(column: pd.Series) -> bool:
-    values = pd.to_numeric(column.astype(str).str.strip().where(column.notna())
-                           if not pd.api.types.is_numeric_dtype(column) else column,
-                           errors="coerce").to_numpy(dtype=np.float64)
+    values = _as_numbers(column).to_numpy()
     finite = values[np.isfinite(values)]
     return finite.size > 0 and bool(np.all(finite == np.round(finite)))
 
@@ -205,11 +214,7 @@ def coerce_table(table: Table, types: ColumnTypes) -> pd.DataFrame:
     for name, kind in types.kinds.items():
         column = frame[name]
         if kind == NUMERIC:
-            if pd.api.types.is_bool_dtype(column):
-                column = column.astype("float64")
-            coerced = pd.to_numeric(column if pd.api.types.is_numeric_dtype(column)
-                                    else column.astype(str).str.strip().where(column.notna()),
-                                    errors="coerce").astype("float64")
+            coerced = _as_numbers(column)
             what = "numbers"
         elif kind == BOOLEAN:
             text = column.astype(str).str.strip().str.lower().where(column.notna())
