@@ -151,7 +151,7 @@ def _run_audit(args: argparse.Namespace) -> int:
         paths = result.write(args.out)
         say(f"wrote {paths['results']} and {paths['records']}")
     if getattr(args, "certificate", None):
-        path = result.certificate(args.certificate, signer)
+        path = result.certificate(args.certificate, signer, getattr(args, "template", None))
         say(f"wrote signed certificate {path}")
     if args.json:
         print(result.to_json())

@@ -90,11 +90,13 @@ class Audit:
             _atomic_write(paths["synthetic"], lambda p: self.release.to_parquet(p, index=False))
         return paths
 
-    def certificate(self, path: str | os.PathLike, signer: Any) -> Path:
-        """Render and sign the PDF certificate (see synthcheck.certificate)."""
+    def certificate(self, path: str | os.PathLike, signer: Any,
+                    template: str | os.PathLike | None = None) -> Path:
+        """Render and sign the PDF certificate (see synthcheck.certificate); ``template`` is an
+        issuer's own template directory."""
         from synthcheck.certificate import issue
 
-        return issue(self.results, Path(path), signer)
+        return issue(self.results, Path(path), signer, template)
 
 
 def _atomic_write(target: Path, write: Callable[[str], None]) -> None:

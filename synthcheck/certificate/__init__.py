@@ -16,8 +16,12 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["issue"]
 
 
-def issue(results: Mapping, path: str | Path, signer: Signer) -> Path:
+def issue(results: Mapping, path: str | Path, signer: Signer,
+          template: str | Path | None = None) -> Path:
     """Render the certificate for ``results``, sign it with ``signer`` and write it to ``path``.
+
+    ``template`` is an issuer's template directory (letterhead, language; see
+    ``render.Template``); None uses the bundled ``templates/``.
 
     Nothing is written unless signing succeeds; an existing file at ``path`` is replaced only
     by a complete, signed certificate. Returns ``path``.
@@ -27,5 +31,5 @@ def issue(results: Mapping, path: str | Path, signer: Signer) -> Path:
 
     signer.check_usable()
     issuance = Issuance.now(results, signer.common_name, signer.fingerprint)
-    pdf, _variant = render_pdf(results, issuance)
+    pdf, _variant = render_pdf(results, issuance, template)
     return sign_pdf(pdf, signer, path)

@@ -133,11 +133,20 @@ def add_signing_arguments(parser) -> None:
     parser.add_argument("--sign-p12", metavar="P12",
                        help=f"issuer's key and certificate as PKCS#12 (password from "
                             f"${P12_PASSWORD_ENV} or a prompt)")
+    parser.add_argument("--template", metavar="DIR",
+                        help="the issuer's own certificate template: DIR holds "
+                             "certificate.html.j2 (may extend synthcheck/certificate.html.j2), "
+                             "certificate.css, or both (default: the bundled templates/)")
 
 
 def signer_from_args(args: argparse.Namespace):
-    """The ``Signer`` the signing options describe, or None when none were given."""
+    """The ``Signer`` the signing options describe, or None when none were given. Checks
+    ``--template`` too, so a bad certificate option fails before the audit runs."""
     key, cert, p12 = (getattr(args, name, None) for name in ("sign_key", "sign_cert", "sign_p12"))
+    if getattr(args, "template", None):
+        from synthcheck.certificate.render import check_template_dir
+
+        check_template_dir(args.template)
     if p12 and (key or cert):
         raise InputError("give either --sign-p12, or --sign-key with --sign-cert, not both")
     if bool(key) != bool(cert):

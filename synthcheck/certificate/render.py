@@ -18,8 +18,11 @@ from pathlib import Path
 
 from synthcheck.certificate import plots
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 TEMPLATE = "certificate.html.j2"
+STYLESHEET = "certificate.css"
+#: Prefix under which an issuer's own template reaches the bundled one
+#: (``{% extends "synthcheck/certificate.html.j2" %}``).
+BUNDLED_PREFIX = "synthcheck"
 ATTACHMENT_NAME = "results.json"
 PDF_VARIANT = "pdf/a-3b"
 #: PDF metadata keys (document information dictionary); weasyprint keeps letters and digits only.
@@ -62,18 +65,93 @@ def results_digest(results: Mapping) -> str:
     return hashlib.sha256(canonical_json(results).encode("utf-8")).hexdigest()
 
 
-def render_pdf(results: Mapping, issuance: Issuance) -> tuple[bytes, str]:
+def bundled_template_dir() -> Path:
+    """The certificate template and stylesheet that ship with synthcheck.
+
+    In a source checkout (and an editable install) they are the top-level ``templates/``
+    beside ``synthcheck/``; an installed wheel carries the same files as
+    ``synthcheck/templates/`` (pyproject maps the directory into the package).
+    """
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "templates", package.parent / "templates"):
+        if (candidate / TEMPLATE).is_file():
+            return candidate
+    raise FileNotFoundError(f"synthcheck's {TEMPLATE} is missing from {package / 'templates'} "
+                            f"and {package.parent / 'templates'}; reinstall synthcheck")
+
+
+def check_template_dir(template_dir: str | Path) -> Path:
+    """An issuer's template directory: it must hold ``certificate.html.j2`` or
+    ``certificate.css`` (whatever it lacks comes from the bundled template)."""
+    from synthcheck.errors import InputError
+
+    path = Path(template_dir)
+    if not path.is_dir():
+        raise InputError("template directory not found", source=str(path))
+    if not any((path / name).is_file() for name in (TEMPLATE, STYLESHEET)):
+        raise InputError(f"the template directory holds neither {TEMPLATE} nor {STYLESHEET}",
+                         source=str(path))
+    return path
+
+
+def render_pdf(results: Mapping, issuance: Issuance,
+               template_dir: str | Path | None = None) -> tuple[bytes, str]:
     """Render the unsigned certificate; return ``(pdf_bytes, pdf_variant)``.
 
-    ``pdf_variant`` is ``"pdf/a-3b"``, or ``"pdf"`` when weasyprint could not produce PDF/A.
+    ``template_dir`` is an issuer's own template (see :func:`render_html`); None renders the
+    bundled one. ``pdf_variant`` is ``"pdf/a-3b"``, or ``"pdf"`` when weasyprint could not
+    produce PDF/A.
     """
     check_results(results)
+    template = Template.at(template_dir)
     context = build_context(results, issuance)
+    html = template.render(context, PDF_VARIANT)
     try:
-        return _write_pdf(render_html(context, PDF_VARIANT), results, PDF_VARIANT), PDF_VARIANT
+        return _write_pdf(html, results, PDF_VARIANT, template.base_url), PDF_VARIANT
     except Exception as exc:  # noqa: BLE001 - weasyprint raises assorted errors for PDF/A
         log.warning("PDF/A-3b rendering failed (%s); writing a plain PDF", exc)
-        return _write_pdf(render_html(context, "pdf"), results, None), "pdf"
+        html = template.render(context, "pdf")
+        return _write_pdf(html, results, None, template.base_url), "pdf"
+
+
+@dataclass(frozen=True)
+class Template:
+    """Where the certificate's HTML template and stylesheet come from.
+
+    An issuer's directory may hold ``certificate.html.j2`` (its own page, which can extend the
+    bundled one as ``synthcheck/certificate.html.j2`` and override its blocks), a
+    ``certificate.css`` (its own style), or both, plus any images they refer to; whatever it
+    lacks comes from the bundled template. Every template gets the same context.
+    """
+
+    directory: Path | None  # the issuer's, or None for the bundled template only
+
+    @classmethod
+    def at(cls, directory: str | Path | None) -> Template:
+        return cls(None if directory is None else check_template_dir(directory))
+
+    @property
+    def base_url(self) -> str:
+        return str(self.directory or bundled_template_dir())
+
+    def stylesheet_url(self) -> str:
+        for directory in (self.directory, bundled_template_dir()):
+            if directory is not None and (directory / STYLESHEET).is_file():
+                return (directory / STYLESHEET).resolve().as_uri()
+        raise FileNotFoundError(STYLESHEET)
+
+    def render(self, context: Mapping, variant: str) -> str:
+        import jinja2
+
+        from synthcheck.errors import InputError
+
+        try:
+            return render_html(context, variant, self)
+        except (jinja2.TemplateSyntaxError, jinja2.UndefinedError) as exc:
+            where = getattr(exc, "filename", None) or str(self.directory or "")
+            line = getattr(exc, "lineno", None)
+            raise InputError(f"the certificate template fails: {exc.message}",
+                             source=f"{where}:{line}" if line else where) from exc
 
 
 def check_results(results) -> None:
@@ -87,12 +165,16 @@ def check_results(results) -> None:
                          "synthcheck/schema/results.schema.json)")
 
 
-def render_html(context: Mapping, variant: str) -> str:
+def render_html(context: Mapping, variant: str, template: Template | None = None) -> str:
     """The certificate as HTML, from :func:`build_context`'s output."""
     import jinja2
 
+    template = template or Template(None)
+    bundled = jinja2.FileSystemLoader(str(bundled_template_dir()))
+    loaders = [jinja2.FileSystemLoader(str(template.directory))] if template.directory else []
+    loaders += [bundled, jinja2.PrefixLoader({BUNDLED_PREFIX: bundled})]
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -100,7 +182,8 @@ def render_html(context: Mapping, variant: str) -> str:
     )
     env.filters.update(pct=format_pct, num=format_num, interval=format_interval,
                        tpr=format_tpr, count=format_count)
-    return env.get_template(TEMPLATE).render(**context, variant=variant)
+    return env.get_template(TEMPLATE).render(**context, variant=variant,
+                                             stylesheet=template.stylesheet_url())
 
 
 def build_context(results: Mapping, issuance: Issuance) -> dict:
@@ -147,7 +230,7 @@ VERDICT_MEANING = {
 }
 
 
-def _write_pdf(html: str, results: Mapping, variant: str | None) -> bytes:
+def _write_pdf(html: str, results: Mapping, variant: str | None, base_url: str) -> bytes:
     import weasyprint
 
     created = _parse_created(results.get("created")) or dt.datetime.now(dt.timezone.utc)
@@ -158,7 +241,7 @@ def _write_pdf(html: str, results: Mapping, variant: str | None) -> bytes:
     options = {"attachments": [attachment], "custom_metadata": True}
     if variant:
         options["pdf_variant"] = variant
-    return weasyprint.HTML(string=html, base_url=str(TEMPLATE_DIR)).write_pdf(**options)
+    return weasyprint.HTML(string=html, base_url=base_url).write_pdf(**options)
 
 
 def _parse_created(text) -> dt.datetime | None:

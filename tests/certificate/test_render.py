@@ -166,3 +166,62 @@ def test_example_results_follow_the_schema(example_results):
     nulls = [name for name, attack in example_results["attacks"].items()
              for entry in attack["tpr_at_fpr"].values() if entry is None]
     assert nulls == ["density-ratio"]
+
+
+def test_an_issuer_template_extends_the_bundled_one(tmp_path, example_results):
+    from synthcheck.certificate.render import Template, render_html
+
+    (tmp_path / "certificate.html.j2").write_text(
+        '{% extends "synthcheck/certificate.html.j2" %}'
+        '{% block masthead %}<header>Acme Data Ltd · Zertifikat</header>{% endblock %}')
+    html = render_html(build_context(example_results, ISSUANCE), "pdf",
+                       Template.at(tmp_path))
+    assert "Acme Data Ltd · Zertifikat" in html
+    assert "Privacy audit certificate" not in html.split("<body>")[1]  # the masthead replaced
+    assert example_results["audit_id"] in html  # the same context
+    # No stylesheet of its own: the bundled one is linked by absolute URL.
+    assert re.search(r'href="file://[^"]+/templates/certificate\.css"', html)
+
+
+def test_an_issuer_stylesheet_replaces_the_bundled_one(tmp_path, example_results):
+    from synthcheck.certificate.render import Template, render_html
+
+    (tmp_path / "certificate.css").write_text("html { font-family: serif; }")
+    html = render_html(build_context(example_results, ISSUANCE), "pdf", Template.at(tmp_path))
+    assert (tmp_path / "certificate.css").resolve().as_uri() in html
+
+
+def test_a_template_directory_without_a_template_is_refused(tmp_path):
+    from synthcheck.certificate.render import Template
+    from synthcheck.errors import InputError
+
+    with pytest.raises(InputError, match="neither"):
+        Template.at(tmp_path)
+    with pytest.raises(InputError, match="not found"):
+        Template.at(tmp_path / "missing")
+
+
+def test_a_broken_issuer_template_names_its_file(tmp_path, example_results):
+    from synthcheck.certificate.render import Template
+    from synthcheck.errors import InputError
+
+    (tmp_path / "certificate.html.j2").write_text("{{ r.no_such_field.x }}")
+    with pytest.raises(InputError, match="template"):
+        Template.at(tmp_path).render(build_context(example_results, ISSUANCE), "pdf")
+
+
+@needs_poppler
+def test_a_certificate_in_the_issuers_template_verifies(tmp_path, example_results, signer,
+                                                        issuer_dir):
+    from synthcheck.certificate import issue
+    from synthcheck.certificate.verify import verify_certificate
+
+    letterhead = tmp_path / "letterhead"
+    letterhead.mkdir()
+    (letterhead / "certificate.html.j2").write_text(
+        '{% extends "synthcheck/certificate.html.j2" %}'
+        '{% block masthead %}<header><h1>Acme Data Ltd</h1></header>{% endblock %}')
+    path = issue(example_results, tmp_path / "cert.pdf", signer, template=letterhead)
+    assert "Acme Data Ltd" in pdftotext(path)
+    report = verify_certificate(path, trust=issuer_dir / "cert.pem")
+    assert report.ok, report.lines()
