@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ADULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "adult.csv"
+ADULT = Path(__file__).resolve().parent / "data" / "adult.csv.gz"  # see make_data.py
 NUMERIC_JITTER = {"age": 0.03, "fnlwgt": 0.05, "education-num": 0.0, "capital_gain": 0.05,
                   "capital_loss": 0.05, "hours_per_week": 0.05}
 CATEGORY_REDRAW = 0.02
