@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import fields
 from pathlib import Path
 
 from synthcheck import __version__
@@ -44,6 +45,21 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _option(group, name: str, **options) -> None:
+    """An `audit` option for one parameter of the table (synthcheck.parameters): its type,
+    range and help are declared there once; audit() checks the value."""
+    from synthcheck.parameters import declared, option_name
+
+    constraint, default, help = declared(name)
+    if default is not None and default is not False:
+        help += f" (default {default})"
+    if isinstance(default, bool):
+        group.add_argument(option_name(name), action="store_true", default=None, help=help)
+    else:
+        group.add_argument(option_name(name), type=constraint.parse, default=None, help=help,
+                           **options)
+
+
 def _add_audit_parser(subparsers) -> None:
     from synthcheck.certificate.commands import add_signing_arguments
 
@@ -59,38 +75,18 @@ def _add_audit_parser(subparsers) -> None:
     data.add_argument("--synthetic", metavar="FILE", help="the released synthetic table")
     data.add_argument("--metadata", metavar="JSON",
                       help="SDV metadata for column types (otherwise inferred and printed)")
-    data.add_argument("--id-column", metavar="NAME",
-                      help="column naming each record; outputs refer to records by it "
-                           "(default: the metadata's primary key, else row numbers)")
-    data.add_argument("--drop-overlap", action="store_true",
-                      help="drop holdout rows identical to a train row instead of failing")
+    _option(data, "id_column", metavar="NAME")
+    _option(data, "drop_overlap")
     method = parser.add_argument_group("method")
-    # Names are checked by audit() against the registry; importing it here would load pandas
-    # and make `--help` slow.
-    method.add_argument("--attacks", metavar="LIST",
-                        help="comma-separated attack names: dcr, dcr-ratio, density-ratio, "
-                             "shadow (default: the first three, plus shadow with --generator)")
-    method.add_argument("--policy", metavar="TOML", help="limits for the verdict (default: "
-                        "the built-in policy; see `synthcheck policy`)")
-    method.add_argument("--seed", type=int, default=0, help="seed for every random choice (default 0)")
-    method.add_argument("--confidence", type=float, default=0.95,
-                        help="confidence level of reported intervals (default 0.95)")
-    method.add_argument("--folds", type=_positive_int, default=5,
-                        help="holdout folds for cross-fitted references (default 5)")
-    method.add_argument("--delta", type=float, default=1e-5,
-                        help="delta of (epsilon, delta)-DP for the epsilon lower bound (default 1e-5)")
-    method.add_argument("--density", choices=("auto", "kde", "classifier"), default="auto",
-                        help="density-ratio estimator (auto: kernel densities on small data, "
-                             "a classifier at scale)")
-    method.add_argument("--neighbours", choices=("auto", "exact", "approx"), default="auto",
-                        help="nearest-neighbour search for the distance attacks: exact, or "
-                             "approx (faiss IVF index, recall against the exact search measured "
-                             "on a sample and reported); auto: exact up to 2e11 candidate x "
-                             "synthetic pairs, approx above (default auto)")
-    method.add_argument("--max-candidates", type=_positive_int, metavar="N",
-                        help="score a seeded sample of N train + holdout records, stratified by "
-                             "membership, for a quicker run (recorded in results.json and on "
-                             "the certificate; default: score every record)")
+    _option(method, "attacks", metavar="LIST")
+    _option(method, "policy", metavar="TOML")
+    _option(method, "seed", metavar="N")
+    _option(method, "confidence", metavar="LEVEL")
+    _option(method, "folds", metavar="K")
+    _option(method, "delta", metavar="DELTA")
+    _option(method, "density", metavar="{auto,kde,classifier}")
+    _option(method, "neighbours", metavar="{auto,exact,approx}")
+    _option(method, "max_candidates", metavar="N")
     generator = parser.add_argument_group(
         "generator",
         "  With --generator and no --synthetic, synthcheck fits the generator on train and\n"
@@ -103,22 +99,11 @@ def _add_audit_parser(subparsers) -> None:
                            help="sdv:<Synthesizer> (GaussianCopulaSynthesizer, CTGANSynthesizer, "
                                 "TVAESynthesizer, CopulaGANSynthesizer) or module:callable "
                                 "returning an object with fit(DataFrame) and sample(n)")
-    generator.add_argument("--generator-params", metavar="JSON",
-                           help="JSON object of parameters for the generator (SDV: constructor "
-                                "arguments such as {\"epochs\": 300}; module:callable: keyword "
-                                "arguments)")
-    generator.add_argument("--synthetic-rows", type=_positive_int, metavar="N",
-                           help="rows to sample for the release (default: as many as train)")
-    generator.add_argument("--shadows", type=_positive_int, metavar="K",
-                           help="shadow generators fitted for the shadow attack (default 32, at "
-                                "least 4; each is one fit of the generator)")
-    generator.add_argument("--scheduler", metavar="ADDRESS",
-                           help="run shadow fits on this Dask scheduler, e.g. tcp://host:8786 "
-                                "(needs synthcheck installed on the workers; default: local "
-                                "processes)")
-    generator.add_argument("--jobs", type=int, metavar="N",
-                           help="local processes for shadow fits (default -1: every core; 1: "
-                                "no subprocesses)")
+    _option(generator, "generator_params", metavar="JSON")
+    _option(generator, "synthetic_rows", metavar="N")
+    _option(generator, "shadows", metavar="K")
+    _option(generator, "scheduler", metavar="ADDRESS")
+    _option(generator, "jobs", metavar="N")
     output = parser.add_argument_group("output")
     output.add_argument("--out", metavar="DIR", help="write results.json and records.parquet here")
     output.add_argument("--json", action="store_true",
@@ -130,6 +115,7 @@ def _add_audit_parser(subparsers) -> None:
 
 def _run_audit(args: argparse.Namespace) -> int:
     from synthcheck.certificate.commands import signer_from_args
+    from synthcheck.parameters import AuditParameters
     from synthcheck.pipeline import audit
 
     signer = signer_from_args(args)  # a bad key fails before any work is done
@@ -138,15 +124,11 @@ def _run_audit(args: argparse.Namespace) -> int:
     if args.synthetic is None and getattr(args, "generator", None) is None:
         raise InputError("give --synthetic FILE (or --generator to make the release)")
     say = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr))
-    options = {k: getattr(args, k) for k in _extra_audit_options() if getattr(args, k, None) is not None}
-    result = audit(args.train, args.holdout, synthetic=args.synthetic,
-                   id_column=args.id_column, metadata=args.metadata,
-                   attacks=None if args.attacks is None else
-                   [a.strip() for a in args.attacks.split(",") if a.strip()],
-                   policy=args.policy, seed=args.seed, confidence=args.confidence,
-                   folds=args.folds, delta=args.delta, density=args.density,
-                   drop_overlap=args.drop_overlap, progress=not args.quiet and sys.stderr.isatty(),
-                   log=say, **options)
+    given = {f.name: getattr(args, f.name) for f in fields(AuditParameters)
+             if getattr(args, f.name, None) is not None}
+    result = audit(args.train, args.holdout, synthetic=args.synthetic, generator=args.generator,
+                   metadata=args.metadata, progress=not args.quiet and sys.stderr.isatty(),
+                   log=say, **given)
     if args.out:
         paths = result.write(args.out)
         say(f"wrote {paths['results']} and {paths['records']}")
@@ -158,12 +140,6 @@ def _run_audit(args: argparse.Namespace) -> int:
     else:
         print(result.summary)
     return EXIT_PASS if result.verdict == "PASS" else EXIT_FAIL
-
-
-def _extra_audit_options() -> tuple[str, ...]:
-    """Options other modules add to `audit` (generator, scale), passed through to audit()."""
-    return ("generator", "generator_params", "synthetic_rows", "shadows", "scheduler", "jobs",
-            "neighbours", "max_candidates")
 
 
 def _add_policy_parser(subparsers) -> None:
@@ -224,7 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except InputError as error:
-        print(f"synthcheck: error: {error.one_line()}", file=sys.stderr)
+        print(f"synthcheck: error: {error.one_line(option=True)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("synthcheck: interrupted", file=sys.stderr)

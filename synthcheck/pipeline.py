@@ -1,6 +1,10 @@
 """The one way through: load -> validate -> encode -> attack -> statistics -> verdict.
 
-``audit()`` is the public entry point; ``Audit`` holds what it found.
+``audit()`` is the public entry point; ``Audit`` holds what it found. It checks every
+parameter (``synthcheck.parameters``), then runs five named steps, each a function a test can
+call: ``read_inputs`` (train and holdout, column types), ``make_release`` (the synthetic table
+or the generator's sample), ``plan_audit`` (candidates, encoding, searches), ``score`` (the
+attacks), ``measure`` (statistics and verdict), ``assemble`` (records and results.json).
 """
 from __future__ import annotations
 
@@ -18,20 +22,22 @@ import pandas as pd
 
 from synthcheck import results as _results
 from synthcheck import stats
-from synthcheck.attacks import DEFAULT_ATTACKS, REGISTRY, AttackInputs
+from synthcheck.attacks import REGISTRY, AttackInputs
 from synthcheck.attacks.density_ratio import KDE_BANDWIDTH_FACTOR, choose_estimator
 from synthcheck.columns import ColumnTypes, coerce_table, decide_types, read_metadata, record_names
 from synthcheck.crossfit import make_folds
 from synthcheck.encode import MixedEncoder
 from synthcheck.errors import InputError
 from synthcheck.load import Table, load_table
-from synthcheck.policy import Policy, evaluate, load_policy, parse_policy
+from synthcheck.parameters import AuditParameters, describe_parameters
+from synthcheck.policy import evaluate
 from synthcheck.progress import Progress
 from synthcheck.validate import (
     check_columns,
     check_holdout_size,
     check_ids,
     check_overlap,
+    holdout_needed,
     overlapping_rows,
 )
 
@@ -54,7 +60,7 @@ NOTES = [
 ]
 
 
-@dataclass
+@dataclass(repr=False)
 class Audit:
     """The outcome of one audit: ``results`` (the results.json document), ``records`` (one row
     per candidate, for the data owner only) and the column types used."""
@@ -67,6 +73,12 @@ class Audit:
     @property
     def verdict(self) -> str:
         return self.results["verdict"]
+
+    def __repr__(self) -> str:
+        counts = self.results.get("counts", {})
+        return (f"<Audit {self.verdict}: {len(self.results.get('attacks', {}))} attacks, "
+                f"{counts.get('members')} members, {counts.get('non_members')} non-members, "
+                f"{counts.get('synthetic')} synthetic rows>")
 
     @property
     def summary(self) -> str:
@@ -110,31 +122,6 @@ def _atomic_write(target: Path, write: Callable[[str], None]) -> None:
         raise
 
 
-def _resolve_policy(policy: Policy | str | os.PathLike | None) -> Policy:
-    if isinstance(policy, Policy):
-        return policy
-    if isinstance(policy, str) and "\n" in policy:
-        return parse_policy(policy, source="<policy text>")
-    return load_policy(policy)
-
-
-def _validate_parameters(attacks: Sequence[str], folds: int, confidence: float, delta: float,
-                         density: str) -> None:
-    unknown = [a for a in attacks if a not in REGISTRY]
-    if unknown:
-        raise InputError(f"unknown attack '{unknown[0]}'; available: {', '.join(REGISTRY)}")
-    if not attacks:
-        raise InputError("no attacks selected")
-    if not 2 <= folds <= 50:
-        raise InputError(f"folds must be between 2 and 50, got {folds}")
-    if not 0.5 <= confidence < 1:
-        raise InputError(f"confidence must be in [0.5, 1), got {confidence}")
-    if not 0 <= delta < 1:
-        raise InputError(f"delta must be in [0, 1), got {delta}")
-    if density not in ("auto", "kde", "classifier"):
-        raise InputError(f"density estimator must be auto, kde or classifier, got '{density}'")
-
-
 APPROX_ABOVE_PAIRS = 2e11  # candidates x synthetic rows above which "auto" goes approximate
 
 
@@ -163,38 +150,80 @@ def sample_candidates(members: int, non_members: int, max_candidates: int | None
             np.sort(rng.choice(non_members, keep_non_members, replace=False)), info)
 
 
+P = AuditParameters  # the one table: audit()'s defaults are read from it
+
+
+def check_sample_size(members: int, non_members: int, sampled: int,
+                      parameters: AuditParameters) -> None:
+    """The candidate sample must keep enough non-members for the cross-fitted folds."""
+    needed = holdout_needed(parameters.folds)
+    if sampled >= needed:
+        return
+    smallest = next(n for n in range(max(needed, needed * (members + non_members) // non_members - 2),
+                                     members + non_members + 1)
+                    if len(sample_candidates(members, non_members, n, 0)[1]) >= needed)
+    raise InputError(f"{parameters.max_candidates} candidates keep only {sampled} of the holdout's "
+                     f"records; {needed} are needed for {parameters.folds} cross-fitted folds, so "
+                     f"use at least {smallest} (or leave it out to score every record)",
+                     parameter="max_candidates")
+
+
 def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = None,
-          generator: Any = None, *, id_column: str | None = None,
-          metadata: str | os.PathLike | dict | None = None,
-          attacks: Sequence[str] | None = None,
-          policy: Policy | str | os.PathLike | None = None, seed: int = 0,
-          confidence: float = 0.95, folds: int = 5, delta: float = 1e-5,
-          density: str = "auto", drop_overlap: bool = False, progress: bool = False,
-          neighbours: str = "auto", max_candidates: int | None = None,
-          log: Callable[[str], None] | None = None, **generator_options: Any) -> Audit:
+          generator: Any = None, *, metadata: str | os.PathLike | dict | None = None,
+          id_column: str | None = P.id_column, attacks: Sequence[str] | str | None = P.attacks,
+          policy: Any = P.policy, seed: int = P.seed, confidence: float = P.confidence,
+          folds: int = P.folds, delta: float = P.delta, density: str = P.density,
+          neighbours: str = P.neighbours, max_candidates: int | None = P.max_candidates,
+          drop_overlap: bool = P.drop_overlap, generator_params: dict | str | None = P.generator_params,
+          synthetic_rows: int | None = P.synthetic_rows, shadows: int | None = P.shadows,
+          jobs: int | None = P.jobs, scheduler: Any = P.scheduler, progress: bool = False,
+          log: Callable[[str], None] | None = None) -> Audit:
     """Run a membership inference audit of ``synthetic`` (or of ``generator``'s release).
 
     ``train`` are the members, ``holdout`` the non-members (same population, never seen by
-    the generator). Tables are file paths (CSV, Parquet) or DataFrames. Raises ``InputError``
-    for anything the user must fix.
+    the generator). Tables are file paths (CSV, Parquet) or DataFrames. Every other parameter
+    is described, with its range and default, in ``synthcheck.parameters.AuditParameters``;
+    all are checked before any work. Raises ``InputError`` (naming the file, column or
+    parameter) for anything the user must fix.
     """
+    parameters = AuditParameters(
+        id_column=id_column, drop_overlap=drop_overlap, attacks=attacks, policy=policy,
+        seed=seed, confidence=confidence, folds=folds, delta=delta, density=density,
+        neighbours=neighbours, max_candidates=max_candidates, generator_params=generator_params,
+        synthetic_rows=synthetic_rows, shadows=shadows, jobs=jobs, scheduler=scheduler)
+    parameters.check_with(generator=generator is not None, synthetic=synthetic is not None)
     say = log or (lambda message: None)
-    # default: the release attacks, plus the shadow attack when a generator is given
-    attacks = list(attacks) if attacks is not None else \
-        list(DEFAULT_ATTACKS) + (["shadow"] if generator is not None else [])
-    _validate_parameters(attacks, folds, confidence, delta, density)
-    if neighbours not in ("auto", "exact", "approx"):
-        raise InputError(f"neighbours must be auto, exact or approx, got '{neighbours}'")
-    if max_candidates is not None and max_candidates < 2 * folds:
-        raise InputError(f"max_candidates must be at least {2 * folds}, got {max_candidates}")
-    resolved_policy = _resolve_policy(policy)
-    if generator is None and synthetic is None:
-        raise InputError("give a synthetic table or a generator")
+    real = read_inputs(train, holdout, metadata, parameters, say)
+    release = make_release(synthetic, generator, real, parameters, say)
+    plan = plan_audit(real, release, parameters, Progress(progress), say)
+    scored = score(plan, say)
+    measured = measure(scored, plan, parameters)
+    return assemble(real, release, plan, scored, measured, parameters)
 
+
+if audit.__doc__:  # None under python -OO
+    audit.__doc__ += "\n    Parameters (from the table, ``synthcheck.parameters``):\n\n" + describe_parameters()
+
+
+@dataclass
+class RealInputs:
+    """The members and non-members as read (``*_table``) and as audited (``*_typed``)."""
+
+    train_table: Table
+    holdout_table: Table
+    train_typed: pd.DataFrame
+    holdout_typed: pd.DataFrame
+    types: ColumnTypes
+    dropped_overlap: int = 0
+
+
+def read_inputs(train: TableLike, holdout: TableLike, metadata: Any,
+                parameters: AuditParameters, say: Callable[[str], None]) -> RealInputs:
+    """Read train and holdout, decide the column types, check them and coerce them."""
     train_table = load_table(train, "train")
     holdout_table = load_table(holdout, "holdout")
     meta = read_metadata(metadata) if isinstance(metadata, (str, os.PathLike)) else metadata
-    types = decide_types(train_table, meta, id_column)
+    types = decide_types(train_table, meta, parameters.id_column)
     check_columns(train_table, [holdout_table], types)
     check_ids([train_table, holdout_table], types)
     train_typed = coerce_table(train_table, types)
@@ -202,7 +231,7 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
     overlap = overlapping_rows(train_typed, holdout_typed)
     dropped = 0
     if overlap.any():
-        if not drop_overlap:
+        if not parameters.drop_overlap:
             check_overlap(holdout_table, overlap)
         dropped = int(overlap.sum())
         keep = ~overlap.to_numpy()
@@ -210,112 +239,184 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
                               holdout_table.frame[keep].reset_index(drop=True), holdout_table.sha256)
         holdout_typed = holdout_typed[keep].reset_index(drop=True)
         say(f"dropped {dropped} holdout row(s) that also appear in train")
-    check_holdout_size(len(holdout_typed), folds, holdout_table.source)
+    check_holdout_size(len(holdout_typed), parameters.folds, holdout_table.source)
+    return RealInputs(train_table, holdout_table, train_typed, holdout_typed, types, dropped)
 
-    generator_info = None
-    generator_spec = None
-    made_release = synthetic is None
+
+@dataclass
+class Release:
+    """The synthetic table under audit, and the generator behind it when one was given."""
+
+    table: Table
+    typed: pd.DataFrame
+    generator: Any = None  # the GeneratorSetup the shadow attack runs from
+    generator_info: dict | None = None  # results.json's "generator" block
+    made_here: bool = False  # the tool fitted the generator and sampled this release
+
+
+def make_release(synthetic: TableLike | None, generator: Any, real: RealInputs,
+                 parameters: AuditParameters, say: Callable[[str], None]) -> Release:
+    """Read the synthetic table, or fit the generator on train and sample it."""
+    setup, info, made_here = None, None, generator is not None and synthetic is None
     if generator is not None:
         from synthcheck.generators import prepare_release
 
-        synthetic, generator_spec, generator_info = prepare_release(
-            generator, train_table, types, synthetic, seed=seed, log=say,
-            holdout=holdout_table, **generator_options)
-    synthetic_table = load_table(synthetic, "synthetic")
-    check_columns(train_table, [synthetic_table], types)
-    synthetic_typed = coerce_table(synthetic_table, types)
-    say(types.describe())
+        synthetic, setup, info = prepare_release(
+            generator, real.train_table, real.types, synthetic, seed=parameters.seed, log=say,
+            holdout=real.holdout_table, generator_params=parameters.generator_params,
+            synthetic_rows=parameters.synthetic_rows, shadows=parameters.shadows,
+            scheduler=parameters.scheduler, jobs=parameters.jobs)
+    table = load_table(synthetic, "synthetic")
+    check_columns(real.train_table, [table], real.types)
+    typed = coerce_table(table, real.types)
+    say(real.types.describe())
+    return Release(table, typed, setup, info, made_here)
 
+
+@dataclass
+class Plan:
+    """What will be scored and how: the candidates (a sample, or every real record), the
+    attacks, and the inputs they share."""
+
+    attacks: tuple[str, ...]
+    inputs: AttackInputs
+    train_rows: np.ndarray  # positions in train of the scored members
+    holdout_rows: np.ndarray  # positions in holdout of the scored non-members
+    candidates_info: dict | str
+    estimator: str  # the density-ratio estimator chosen
+
+
+def plan_audit(real: RealInputs, release: Release, parameters: AuditParameters,
+               progress: Progress, say: Callable[[str], None]) -> Plan:
+    """Choose the candidates, fit the encoding on the synthetic table, choose the searches."""
+    train_typed, holdout_typed = real.train_typed, real.holdout_typed
     train_rows, holdout_rows, candidates_info = sample_candidates(
-        len(train_typed), len(holdout_typed), max_candidates, seed)
+        len(train_typed), len(holdout_typed), parameters.max_candidates, parameters.seed)
     if candidates_info != "all":
         train_typed = train_typed.iloc[train_rows].reset_index(drop=True)
         holdout_typed = holdout_typed.iloc[holdout_rows].reset_index(drop=True)
-        check_holdout_size(len(holdout_typed), folds, holdout_table.source)
+        check_sample_size(len(real.train_typed), len(real.holdout_typed), len(holdout_rows),
+                          parameters)
         say(f"scoring a stratified sample of {len(train_rows)} members and "
-            f"{len(holdout_rows)} non-members (--max-candidates {max_candidates})")
-    if generator_spec is not None:  # shadows train on every record; these are the scored ones
-        generator_spec.candidate_rows = np.r_[train_rows, train_table.rows + holdout_rows]
-
+            f"{len(holdout_rows)} non-members (--max-candidates {parameters.max_candidates})")
+    if release.generator is not None:  # shadows train on every record; these are the scored ones
+        release.generator.candidate_rows = np.r_[train_rows, real.train_table.rows + holdout_rows]
+    attacks = parameters.attack_names(generator=release.generator is not None)
     candidates = pd.concat([train_typed, holdout_typed], ignore_index=True)
     is_member = np.r_[np.ones(len(train_typed), bool), np.zeros(len(holdout_typed), bool)]
-    with_missing = {c for c in types.columns
-                    if candidates[c].isna().any() or synthetic_typed[c].isna().any()}
-    encoder = MixedEncoder(types).fit(synthetic_typed, with_missing)
-    neighbour_search = choose_neighbours(neighbours, len(candidates), len(synthetic_typed))
-    if density != "auto":
-        estimator = density
+    synthetic = release.typed
+    with_missing = {c for c in real.types.columns
+                    if candidates[c].isna().any() or synthetic[c].isna().any()}
+    encoder = MixedEncoder(real.types).fit(synthetic, with_missing)
+    neighbour_search = choose_neighbours(parameters.neighbours, len(candidates), len(synthetic))
+    if parameters.density != "auto":
+        estimator = parameters.density
     elif neighbour_search == "approx":
         estimator = "classifier"  # kernel sums need every pair, which approx search avoids
     else:
-        estimator = choose_estimator(len(candidates), len(synthetic_typed))
+        estimator = choose_estimator(len(candidates), len(synthetic))
     if estimator == "kde" and neighbour_search == "approx" and "density-ratio" in attacks:
         neighbour_search = "exact"
         say("kernel densities need every candidate-synthetic pair: neighbour search is exact")
     inputs = AttackInputs(
-        candidates=candidates, is_member=is_member, synthetic=synthetic_typed, types=types,
+        candidates=candidates, is_member=is_member, synthetic=synthetic, types=real.types,
         encoder=encoder, encoded_candidates=encoder.transform(candidates),
-        encoded_synthetic=encoder.transform(synthetic_typed),
-        folds=make_folds(is_member, folds, seed), seed=seed, generator=generator_spec,
-        progress=Progress(progress))
+        encoded_synthetic=encoder.transform(synthetic),
+        folds=make_folds(is_member, parameters.folds, parameters.seed), seed=parameters.seed,
+        generator=release.generator, progress=progress)
     if estimator == "kde" and "density-ratio" in attacks:
         inputs.kde_bandwidth = KDE_BANDWIDTH_FACTOR * inputs.synthetic_spacing
     inputs.neighbour_search = neighbour_search
+    return Plan(attacks, inputs, train_rows, holdout_rows, candidates_info, estimator)
 
-    scores: dict[str, np.ndarray] = {}
-    details: dict[str, dict] = {}
-    record_columns: dict[str, np.ndarray] = {}  # per-record extras an attack offers (records only)
-    for name in attacks:
-        attack = REGISTRY[name](**({"estimator": density} if name == "density-ratio" else {}))
-        if attack.requires_generator and generator_spec is None:
-            raise InputError(f"attack '{name}' needs a generator (--generator)")
+
+@dataclass
+class Scores:
+    """Each attack's scores (candidates' order), its details, and per-record extras."""
+
+    scores: dict[str, np.ndarray]
+    details: dict[str, dict]
+    record_columns: dict[str, np.ndarray]  # per-record extras an attack offers (records only)
+
+
+def score(plan: Plan, say: Callable[[str], None]) -> Scores:
+    """Run every attack of the plan on the shared inputs."""
+    inputs = plan.inputs
+    scores, details, record_columns = {}, {}, {}
+    for name in plan.attacks:
+        options = {"estimator": plan.estimator} if name == "density-ratio" else {}
+        attack = REGISTRY[name](**options)
         say(f"attack {name} ...")
-        score = np.asarray(attack.score(inputs), dtype=np.float64)
-        if score.shape != (len(candidates),) or np.isnan(score).any():
+        values = np.asarray(attack.score(inputs), dtype=np.float64)
+        if values.shape != (len(inputs.candidates),) or np.isnan(values).any():
             raise RuntimeError(f"attack {name} returned invalid scores")
-        scores[name] = score
+        scores[name] = values
         details[name] = attack.details() | {"description": attack.description}
         record_columns |= getattr(attack, "record_columns", dict)()
+    return Scores(scores, details, record_columns)
 
-    verdict_confidence = resolved_policy.adjusted_confidence(len(attacks))
-    epsilon_confidence = stats.bonferroni_level(confidence, len(attacks))
+
+@dataclass
+class Measured:
+    """The statistics of every attack and the policy's verdict on them."""
+
+    attacks: dict[str, dict]  # results.json's "attacks" block
+    verdict: str
+    reasons: list[dict]
+
+
+def measure(scored: Scores, plan: Plan, parameters: AuditParameters) -> Measured:
+    """Each attack's statistics, then the verdict of the policy."""
+    is_member = plan.inputs.is_member
+    policy = parameters.policy
+    verdict_confidence = policy.adjusted_confidence(len(plan.attacks))
+    epsilon_confidence = stats.bonferroni_level(parameters.confidence, len(plan.attacks))
     attack_results = {}
-    for index, (name, score) in enumerate(scores.items()):
+    for index, (name, values) in enumerate(scored.scores.items()):
         block = _results.attack_statistics(
-            score[is_member], score[~is_member], confidence=confidence,
+            values[is_member], values[~is_member], confidence=parameters.confidence,
             epsilon_confidence=epsilon_confidence, verdict_confidence=verdict_confidence,
-            delta=delta, seed=seed + index)
-        extra = dict(details[name])
+            delta=parameters.delta, seed=parameters.seed + index)
+        extra = dict(scored.details[name])
         attack_results[name] = {"description": extra.pop("description")} | block | {"details": extra}
-    verdict, reasons = evaluate(resolved_policy,
-                                {n: a["verdict_bounds"] for n, a in attack_results.items()})
+    verdict, reasons = evaluate(policy, {n: a["verdict_bounds"] for n, a in attack_results.items()})
+    return Measured(attack_results, verdict, reasons)
 
-    roles = np.r_[np.full(len(train_typed), "train"), np.full(len(holdout_typed), "holdout")]
-    rows = np.r_[train_rows + 1, holdout_rows + 1]
-    names = pd.concat([record_names(train_table, types).iloc[train_rows],
-                       record_names(holdout_table, types).iloc[holdout_rows]], ignore_index=True)
-    records = _results.records_table(names, roles, rows, is_member, scores)
-    for column, values in record_columns.items():
+
+def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
+             measured: Measured, parameters: AuditParameters) -> Audit:
+    """The per-record table and the results.json document."""
+    inputs, types = plan.inputs, real.types
+    is_member = inputs.is_member
+    members, non_members = int(is_member.sum()), int((~is_member).sum())
+    roles = np.r_[np.full(members, "train"), np.full(non_members, "holdout")]
+    rows = np.r_[plan.train_rows + 1, plan.holdout_rows + 1]
+    names = pd.concat([record_names(real.train_table, types).iloc[plan.train_rows],
+                       record_names(real.holdout_table, types).iloc[plan.holdout_rows]],
+                      ignore_index=True)
+    records = _results.records_table(names, roles, rows, is_member, scored.scores)
+    for column, values in scored.record_columns.items():
         records[column] = values
-    inputs_block = {"train": train_table.describe(), "holdout": holdout_table.describe(),
-                    "synthetic": synthetic_table.describe(), "id_column": types.id_column,
+    inputs_block = {"train": real.train_table.describe(), "holdout": real.holdout_table.describe(),
+                    "synthetic": release.table.describe(), "id_column": types.id_column,
                     "column_types": dict(types.kinds), "excluded_columns": dict(types.excluded),
-                    "holdout_rows_dropped_as_overlap": dropped}
-    parameters = {"seed": seed, "confidence": confidence, "folds": folds, "delta": delta,
-                  "attacks": attacks, "density_estimator": estimator,
-                  "neighbours": inputs.neighbour_search, "candidates": candidates_info}
+                    "holdout_rows_dropped_as_overlap": real.dropped_overlap}
+    recorded = parameters.recorded() | {
+        "attacks": list(plan.attacks), "density_estimator": plan.estimator,
+        "neighbours": inputs.neighbour_search, "candidates": plan.candidates_info}
     if inputs.neighbour_recall:
-        parameters["neighbour_recall"] = inputs.neighbour_recall
+        recorded["neighbour_recall"] = inputs.neighbour_recall
+    policy = parameters.policy
     document = _results.document(
-        audit_id=_results.audit_id(inputs_block, parameters | {"policy": resolved_policy.text}),
+        audit_id=_results.audit_id(inputs_block, recorded | {"policy": policy.text}),
         created=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        verdict=verdict, verdict_reasons=reasons, policy=resolved_policy.describe(),
-        inputs=inputs_block, generator=generator_info, parameters=parameters,
-        counts={"members": int(is_member.sum()), "non_members": int((~is_member).sum()),
-                "synthetic": len(synthetic_typed), "flagged_records": int(records["flagged"].sum())},
-        attacks=attack_results, overall=_results.overall(attack_results),
+        verdict=measured.verdict, verdict_reasons=measured.reasons, policy=policy.describe(),
+        inputs=inputs_block, generator=release.generator_info, parameters=recorded,
+        counts={"members": members, "non_members": non_members, "synthetic": len(release.typed),
+                "flagged_records": int(records["flagged"].sum())},
+        attacks=measured.attacks, overall=_results.overall(measured.attacks),
         summaries=_results.summaries(inputs.synthetic_neighbours().distances[:, 0], is_member,
                                      records["risk_percentile"].to_numpy()),
         notes=NOTES)
-    release = synthetic_table.frame if generator is not None and made_release else None
-    return Audit(results=document, records=records, types=types, release=release)
+    made = release.table.frame if release.made_here else None
+    return Audit(results=document, records=records, types=types, release=made)

@@ -73,8 +73,13 @@ def check_overlap(holdout: Table, overlap: pd.Series) -> None:
             source=holdout.source)
 
 
+def holdout_needed(folds: int) -> int:
+    """The fewest non-members an audit with ``folds`` cross-fitted folds can score."""
+    return max(MIN_HOLDOUT, MIN_HOLDOUT_PER_FOLD * folds)
+
+
 def check_holdout_size(holdout_rows: int, folds: int, source: str) -> None:
-    needed = max(MIN_HOLDOUT, MIN_HOLDOUT_PER_FOLD * folds)
+    needed = holdout_needed(folds)
     if holdout_rows < needed:
         raise InputError(
             f"holdout has {holdout_rows} rows; at least {needed} are needed for {folds} "

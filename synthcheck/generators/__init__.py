@@ -25,7 +25,6 @@ import random
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,10 +33,9 @@ import pandas as pd
 from synthcheck.columns import ColumnTypes, record_names
 from synthcheck.errors import InputError
 from synthcheck.load import Table
+from synthcheck.parameters import DEFAULT_SHADOWS
 
 SDV_PREFIX = "sdv:"
-DEFAULT_SHADOWS = 32
-MIN_SHADOWS = 4
 _SEED_PARAMETERS = ("random_state", "seed")
 
 
@@ -115,22 +113,10 @@ def _import_callable(name: str) -> Callable:
 
 
 def read_params(params: dict | str | os.PathLike | None) -> dict:
-    """Generator parameters: a dict, or a JSON file holding one object."""
-    if params is None:
-        return {}
-    if isinstance(params, dict):
-        return dict(params)
-    source = str(params)
-    try:
-        document = json.loads(Path(params).read_text())
-    except FileNotFoundError:
-        raise InputError("generator parameters file does not exist", source=source) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(f"cannot read generator parameters JSON: {error}", source=source) from None
-    if not isinstance(document, dict):
-        raise InputError("generator parameters must be a JSON object "
-                         "({\"name\": value, ...})", source=source)
-    return document
+    """Generator parameters: a dict, inline JSON or a JSON file holding one object."""
+    from synthcheck.parameters import GeneratorParams
+
+    return {} if params is None else GeneratorParams().check("generator_params", params)
 
 
 def make_spec(generator: Any, types: ColumnTypes, params: dict | None = None) -> GeneratorSpec:
@@ -249,17 +235,6 @@ def prepare_release(generator: Any, train: Table, types: ColumnTypes, synthetic:
     """
     if shadows is None:
         shadows = DEFAULT_SHADOWS
-    if int(shadows) < MIN_SHADOWS:
-        raise InputError(f"shadows must be at least {MIN_SHADOWS} (each record needs several "
-                         f"fits with and without it), got {shadows}")
-    if jobs is not None and (int(jobs) == 0 or int(jobs) < -1):
-        raise InputError(f"jobs must be a positive number of workers (or -1 for every core), "
-                         f"got {jobs}")
-    if synthetic_rows is not None and int(synthetic_rows) <= 0:
-        raise InputError(f"synthetic rows must be positive, got {synthetic_rows}")
-    if synthetic is not None and synthetic_rows is not None:
-        raise InputError("synthetic rows applies only when synthcheck samples the release "
-                         "(no synthetic table given)")
     spec = make_spec(generator, types, read_params(generator_params))
     training = _training_frame(train, types)
     info: dict = spec.describe() | {"shadows": int(shadows)}

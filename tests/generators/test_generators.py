@@ -32,7 +32,8 @@ def types(small):
 
 def run(small, **options):
     train, holdout = small
-    options.setdefault("jobs", 1)
+    if options.get("generator") is not None:  # jobs applies only with a generator
+        options.setdefault("jobs", 1)
     return synthcheck.audit(train, holdout, id_column="person_id", **options)
 
 
@@ -82,10 +83,11 @@ def test_parameters_a_generator_does_not_take_are_input_errors(types, tmp_path):
         read_params(listing)
     broken = tmp_path / "broken.json"
     broken.write_text("{epochs: 3")
-    with pytest.raises(InputError, match="cannot read generator parameters JSON"):
+    with pytest.raises(InputError, match="cannot read JSON"):
         read_params(broken)
-    with pytest.raises(InputError, match="does not exist"):
+    with pytest.raises(InputError, match="neither inline JSON nor an existing JSON file"):
         read_params(tmp_path / "missing.json")
+    assert read_params('{"epochs": 3}') == {"epochs": 3}
 
 
 def test_parameters_come_from_a_json_file(types, tmp_path):
@@ -121,14 +123,14 @@ def test_with_a_synthetic_table_the_generator_only_trains_shadows(small, adult):
     assert result.release is None
     assert "given synthetic table" in result.results["generator"]["release"]
     assert result.results["counts"]["synthetic"] == 200
-    with pytest.raises(InputError, match="synthetic rows applies only"):
+    with pytest.raises(InputError, match="synthetic_rows: applies only"):
         run(small, synthetic=synthetic, generator=COPIES, synthetic_rows=10)
 
 
 @pytest.mark.parametrize("options, fragment", [
-    ({"shadows": 2}, "shadows must be at least 4"),
-    ({"jobs": 0}, "jobs must be a positive number"),
-    ({"synthetic_rows": -5}, "synthetic rows must be positive"),
+    ({"shadows": 2}, "shadows: must be an integer >= 4"),
+    ({"jobs": 0}, "jobs: must be an integer >= -1, not 0"),
+    ({"synthetic_rows": -5}, "synthetic_rows: must be an integer >= 1"),
 ])
 def test_bad_generator_options_are_input_errors(small, options, fragment):
     with pytest.raises(InputError, match=fragment):
@@ -190,4 +192,5 @@ def test_cli_bad_generator_params_file_exits_2(capsys, tmp_path):
     params.write_text("not json")
     code, err = cli(capsys, "--generator", "sdv:GaussianCopulaSynthesizer",
                     "--generator-params", str(params))
-    assert code == 2 and "cannot read generator parameters JSON" in err and str(params) in err
+    assert code == 2 and "--generator-params" in err and "cannot read JSON" in err
+    assert str(params) in err

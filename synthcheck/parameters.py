@@ -1,0 +1,348 @@
+"""The audit's parameters, declared once: type, range, default and help of each.
+
+``AuditParameters`` is the one table. ``synthcheck.audit()`` builds it from its keyword
+arguments and the ``synthcheck audit`` command builds its options from it, so both accept the
+same values and refuse the same mistakes, before any work starts, with an ``InputError``
+naming the parameter (scikit-learn's ``_parameter_constraints``, in a frozen dataclass).
+Nothing here imports pandas, so ``synthcheck --help`` stays fast.
+"""
+from __future__ import annotations
+
+import json
+import numbers
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from synthcheck.errors import InputError
+
+DEFAULT_SHADOWS = 32
+MIN_SHADOWS = 4
+GENERATOR_ONLY = ("generator_params", "synthetic_rows", "shadows", "jobs", "scheduler")
+
+
+def _shown(value: Any) -> str:
+    """A value as the user wrote it, never ``np.int64(27)``."""
+    if hasattr(value, "item") and callable(value.item):
+        try:
+            value = value.item()
+        except (TypeError, ValueError):
+            pass
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _kind(value: Any) -> str:
+    return type(value).__name__
+
+
+class Constraint:
+    """What one parameter accepts. ``check`` returns the value normalised (or raises
+    ``InputError``); ``parse`` turns command-line text into a value for ``check``."""
+
+    def check(self, name: str, value: Any) -> Any:
+        raise NotImplementedError
+
+    def parse(self, text: str) -> Any:
+        return text
+
+
+@dataclass(frozen=True)
+class Integer(Constraint):
+    low: int | None = None
+    high: int | None = None
+    excluded: tuple[int, ...] = ()
+
+    def check(self, name: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise InputError(f"must be {self.describe()}, got {_shown(value)} "
+                             f"(a {_kind(value)})", parameter=name)
+        value = int(value)
+        if ((self.low is not None and value < self.low) or (self.high is not None and value > self.high)
+                or value in self.excluded):
+            raise InputError(f"must be {self.describe()}, got {value}", parameter=name)
+        return value
+
+    def parse(self, text: str) -> Any:
+        try:
+            return int(text.strip())
+        except ValueError:
+            return text  # check() names the parameter and what it wants
+
+    def describe(self) -> str:
+        if self.low is not None and self.high is not None:
+            text = f"an integer from {self.low} to {self.high}"
+        elif self.low is not None:
+            text = f"an integer >= {self.low}"
+        else:
+            text = "an integer"
+        return text + "".join(f", not {v}" for v in self.excluded)
+
+
+@dataclass(frozen=True)
+class Real(Constraint):
+    low: float
+    high: float
+    low_open: bool = False
+    high_open: bool = False
+
+    def check(self, name: str, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise InputError(f"must be a number in {self.describe()}, got {_shown(value)} "
+                             f"(a {_kind(value)})", parameter=name)
+        value = float(value)
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        if not (above and below):
+            raise InputError(f"must be in {self.describe()}, got {value:g}", parameter=name)
+        return value
+
+    def parse(self, text: str) -> Any:
+        try:
+            return float(text.strip())
+        except ValueError:
+            return text
+
+    def describe(self) -> str:
+        return (f"{'(' if self.low_open else '['}{self.low:g}, "
+                f"{self.high:g}{')' if self.high_open else ']'}")
+
+
+@dataclass(frozen=True)
+class Choice(Constraint):
+    options: tuple[str, ...]
+
+    def check(self, name: str, value: Any) -> str:
+        if value not in self.options:
+            raise InputError(f"must be one of {', '.join(self.options)}, got {_shown(value)}",
+                             parameter=name)
+        return value
+
+
+@dataclass(frozen=True)
+class Flag(Constraint):
+    def check(self, name: str, value: Any) -> bool:
+        if not isinstance(value, bool) and type(value).__name__ != "bool_":
+            raise InputError(f"must be True or False, got {_shown(value)}", parameter=name)
+        return bool(value)
+
+
+@dataclass(frozen=True)
+class Text(Constraint):
+    def check(self, name: str, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(f"must be a non-empty string, got {_shown(value)}", parameter=name)
+        return value
+
+
+@dataclass(frozen=True)
+class AttackNames(Constraint):
+    """Attack names from the registry: a list, or one string ("dcr" or "dcr,shadow")."""
+
+    def check(self, name: str, value: Any) -> tuple[str, ...]:
+        if isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise InputError(f"must be a list of attack names, got {_shown(value)}",
+                             parameter=name)
+        from synthcheck.attacks import REGISTRY
+
+        names = tuple(v.strip() for v in value if v.strip())
+        if not names:
+            raise InputError("no attacks selected", parameter=name)
+        unknown = [v for v in names if v not in REGISTRY]
+        if unknown:
+            raise InputError(f"unknown attack '{unknown[0]}'; available: {', '.join(REGISTRY)}",
+                             parameter=name)
+        return names
+
+
+@dataclass(frozen=True)
+class GeneratorParams(Constraint):
+    """A dict, inline JSON (``{"epochs": 300}``) or the path of a JSON file holding one object."""
+
+    def check(self, name: str, value: Any) -> dict:
+        if isinstance(value, dict):
+            document, source = value, None
+        elif isinstance(value, (str, os.PathLike)):
+            document, source = _read_json_object(value, name)
+        else:
+            raise InputError(f"must be a dict, inline JSON or a JSON file, got a {_kind(value)}",
+                             parameter=name)
+        if not isinstance(document, dict) or not all(isinstance(k, str) for k in document):
+            raise InputError('must be a JSON object ({"name": value, ...})', source=source,
+                             parameter=name)
+        try:
+            json.dumps(document)
+        except (TypeError, ValueError):
+            raise InputError("values must be JSON values (numbers, strings, lists, objects)",
+                             source=source, parameter=name) from None
+        return dict(document)
+
+
+def _read_json_object(value: str | os.PathLike, name: str) -> tuple[Any, str | None]:
+    text = str(value)
+    if text.lstrip().startswith("{"):
+        try:
+            return json.loads(text), None
+        except json.JSONDecodeError as error:
+            raise InputError(f"is not valid JSON: {error}", parameter=name) from None
+    path = Path(text)
+    try:
+        return json.loads(path.read_text()), text
+    except FileNotFoundError:
+        raise InputError("is neither inline JSON nor an existing JSON file", source=text,
+                         parameter=name) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"cannot read JSON: {error}", source=text, parameter=name) from None
+
+
+@dataclass(frozen=True)
+class PolicySource(Constraint):
+    """A Policy, a TOML file path, TOML text or a dict; resolved (and checked) here."""
+
+    def check(self, name: str, value: Any) -> Any:
+        from synthcheck.policy import Policy, load_policy, parse_policy
+
+        if value is None:
+            return load_policy(None)
+        if isinstance(value, Policy):
+            return value
+        if isinstance(value, dict):
+            return parse_policy(value, source="<policy dict>")
+        if isinstance(value, str) and "\n" in value:
+            return parse_policy(value, source="<policy text>")
+        if isinstance(value, (str, os.PathLike)):
+            return load_policy(value)
+        raise InputError(f"must be a Policy, a TOML file, TOML text or a dict, got a "
+                         f"{_kind(value)}", parameter=name)
+
+
+@dataclass(frozen=True)
+class Anything(Constraint):
+    def check(self, name: str, value: Any) -> Any:
+        return value
+
+
+@dataclass(frozen=True)
+class Optional(Constraint):
+    """None (the default, meaning "not given") or what ``inner`` accepts."""
+
+    inner: Constraint
+
+    def check(self, name: str, value: Any) -> Any:
+        return None if value is None else self.inner.check(name, value)
+
+    def parse(self, text: str) -> Any:
+        return self.inner.parse(text)
+
+
+def parameter(constraint: Constraint, default: Any, help: str) -> Any:
+    return field(default=default, metadata={"constraint": constraint, "help": help})
+
+
+@dataclass(frozen=True)
+class AuditParameters:
+    """Every parameter of an audit; constructing one checks them all (``InputError``)."""
+
+    id_column: str | None = parameter(
+        Optional(Text()), None, "column naming each record; outputs refer to records by it "
+        "(default: the metadata's primary key, else row numbers)")
+    drop_overlap: bool = parameter(
+        Flag(), False, "drop holdout rows identical to a train row instead of failing")
+    attacks: tuple[str, ...] | None = parameter(
+        Optional(AttackNames()), None, "comma-separated attack names: dcr, dcr-ratio, "
+        "density-ratio, shadow (default: the first three, plus shadow with a generator)")
+    policy: Any = parameter(
+        PolicySource(), None, "limits for the verdict (default: the built-in policy; see "
+        "`synthcheck policy`)")
+    seed: int = parameter(Integer(0, 2**32 - 1), 0, "seed for every random choice")
+    confidence: float = parameter(
+        Real(0.5, 1.0, high_open=True), 0.95, "confidence level of reported intervals")
+    folds: int = parameter(Integer(2, 50), 5, "holdout folds for cross-fitted references")
+    delta: float = parameter(
+        Real(0.0, 1.0, high_open=True), 1e-5,
+        "delta of (epsilon, delta)-DP for the epsilon lower bound")
+    density: str = parameter(
+        Choice(("auto", "kde", "classifier")), "auto",
+        "density-ratio estimator (auto: kernel densities on small data, a classifier at scale)")
+    neighbours: str = parameter(
+        Choice(("auto", "exact", "approx")), "auto",
+        "nearest-neighbour search for the distance attacks: exact, or approx (faiss IVF index, "
+        "recall against the exact search measured and reported); auto: exact up to 2e11 "
+        "candidate x synthetic pairs, approx above")
+    max_candidates: int | None = parameter(
+        Optional(Integer(1)), None, "score a seeded sample of N train + holdout records, "
+        "stratified by membership, for a quicker run (default: every record)")
+    generator_params: dict | None = parameter(
+        Optional(GeneratorParams()), None, "parameters for the generator: inline JSON such as "
+        "'{\"epochs\": 300}' or a JSON file (SDV: constructor arguments; module:callable: "
+        "keyword arguments)")
+    synthetic_rows: int | None = parameter(
+        Optional(Integer(1)), None, "rows to sample for the release (default: as many as train)")
+    shadows: int | None = parameter(
+        Optional(Integer(MIN_SHADOWS)), None, f"shadow generators fitted for the shadow attack "
+        f"(default {DEFAULT_SHADOWS}, at least {MIN_SHADOWS}; each is one fit of the generator)")
+    jobs: int | None = parameter(
+        Optional(Integer(-1, excluded=(0,))), None,
+        "local processes for shadow fits (default -1: every core; 1: no subprocesses)")
+    scheduler: Any = parameter(
+        Optional(Anything()), None, "run shadow fits on this Dask scheduler, e.g. "
+        "tcp://host:8786 (needs synthcheck on the workers; default: local processes)")
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            checked = item.metadata["constraint"].check(item.name, getattr(self, item.name))
+            object.__setattr__(self, item.name, checked)
+
+    def check_with(self, *, generator: bool, synthetic: bool) -> None:
+        """The checks that depend on which inputs were given."""
+        if not generator and not synthetic:
+            raise InputError("give a synthetic table or a generator", parameter="synthetic")
+        if not generator:
+            given = [name for name in GENERATOR_ONLY if getattr(self, name) is not None]
+            if given:
+                raise InputError("applies only with a generator", parameter=given[0])
+            from synthcheck.attacks import REGISTRY
+
+            needing = [a for a in self.attacks or () if REGISTRY[a].requires_generator]
+            if needing:
+                raise InputError(f"attack '{needing[0]}' needs a generator", parameter="attacks")
+        if synthetic and self.synthetic_rows is not None:
+            raise InputError("applies only when synthcheck samples the release (no synthetic "
+                             "table given)", parameter="synthetic_rows")
+
+    def attack_names(self, generator: bool) -> tuple[str, ...]:
+        """The attacks asked for; by default the release attacks, plus shadow with a generator."""
+        if self.attacks is not None:
+            return self.attacks
+        from synthcheck.attacks import DEFAULT_ATTACKS
+
+        return tuple(DEFAULT_ATTACKS) + (("shadow",) if generator else ())
+
+    def recorded(self) -> dict:
+        """The method's parameters as results.json records them."""
+        return {"seed": self.seed, "confidence": self.confidence, "folds": self.folds,
+                "delta": self.delta}
+
+
+def declared(name: str) -> tuple[Constraint, Any, str]:
+    """(constraint, default, help) of one parameter, for the command line."""
+    item = next(f for f in fields(AuditParameters) if f.name == name)
+    return item.metadata["constraint"], item.default, item.metadata["help"]
+
+
+def option_name(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def describe_parameters(indent: str = "    ") -> str:
+    """The table as text, for ``help(synthcheck.audit)``."""
+    import textwrap
+
+    lines = []
+    for item in fields(AuditParameters):
+        lines.append(f"{indent}{item.name} (default {item.default!r})")
+        lines += textwrap.wrap(item.metadata["help"], 90, initial_indent=indent * 2,
+                               subsequent_indent=indent * 2)
+    return "\n".join(lines) + "\n"
