@@ -1,71 +1,267 @@
-"""SHA-256 fingerprints of tables over a canonical form a buyer can recompute with pandas.
+"""SHA-256 fingerprints of tables over an exact canonical form (recipe ``synthcheck-table-2``).
 
-Hashing file bytes would make the same table in CSV and Parquet (or re-saved with another
-line ending) look different, so the fingerprint is over the table's content instead:
+Hashing file bytes would make the same table re-saved with other line endings, row order or
+column order look different, so the fingerprint is over the table's content. The canonical
+form is exact: integers stay integers of any size (never through a float), every column has an
+explicit type, text is Unicode NFC. The recipe (the README carries a stand-alone version that a
+test runs against this module):
 
-1. Read the file with pandas defaults: ``pd.read_csv(path)`` or ``pd.read_parquet(path)``.
-2. Order the columns by name.
-3. Write each cell as text: missing -> "" ; booleans -> "true"/"false"; integral numbers ->
-   the integer (``3.0`` -> ``"3"``); other numbers -> Python's ``repr`` of the float64;
-   datetimes -> ISO 8601 (``Timestamp.isoformat()``); anything else -> ``str(value)``.
-4. Each row becomes ``json.dumps(cells, ensure_ascii=False)``; the rows are sorted (so row
-   order does not matter) and joined with "\\n", after a first line ``json.dumps(columns)``.
-5. SHA-256 of that text in UTF-8.
+1. Read the file. CSV: every cell as the text in the file
+   (``pd.read_csv(path, dtype=str, keep_default_na=False)``); an empty cell is missing.
+   Parquet: the values with their Parquet (Arrow) types. A DataFrame from the Python API is
+   fingerprinted as its Parquet file would be (``pyarrow.Table.from_pandas``).
+2. Give each column a type from its non-missing values. CSV: ``empty`` (no value), else
+   ``integer`` (all match ``[+-]?[0-9]+``), else ``boolean`` (all ``true``/``false`` in any
+   case), else ``number`` (all decimal or scientific numbers, ``inf``, ``nan``), else
+   ``datetime`` (all ISO 8601 dates or date-times), else ``text``. Parquet: integer types ->
+   ``integer``, floating and decimal -> ``number``, boolean -> ``boolean``, timestamp and
+   date -> ``datetime``, everything else -> ``text``; a column without values is ``empty``.
+3. Write each value as text: integer -> its decimal digits (``str(int(x))``: ``+07`` is
+   ``7``); number -> the exact decimal without exponent or trailing zeros (``1e20`` ->
+   ``100000000000000000000``, ``3.50`` -> ``3.5``, ``-0.0`` -> ``0``; a Parquet float is
+   taken as Python's shortest ``repr``, which is what pandas writes to CSV), ``inf``/``-inf``,
+   NaN is missing; boolean -> ``true``/``false``; datetime -> ``pd.Timestamp(x).isoformat()``;
+   text -> Unicode NFC, and an empty text is missing. Missing is JSON ``null``.
+4. Column names in NFC, ordered by code point. Line 1 is ``json.dumps([[name, type], ...],
+   ensure_ascii=False)``; then one line per row, ``json.dumps([value, ...],
+   ensure_ascii=False)`` in that column order, the row lines sorted by code point (row order
+   does not matter, duplicates count). Lines are joined with ``"\\n"``.
+5. SHA-256 of that text in UTF-8, as lowercase hex.
 
-The README carries a ~15-line stand-alone version of this recipe.
+A pandas-written CSV and its Parquet file (``df.to_csv``/``df.to_parquet`` of one frame) get
+the same fingerprint; a CSV that spells the same numbers as integers where the Parquet file
+stores floats does not (the types differ: that is a different table).
 """
 from __future__ import annotations
 
+import decimal
 import hashlib
 import json
+import unicodedata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+RECIPE = "synthcheck-table-2"
+TYPES = ("empty", "integer", "boolean", "number", "datetime", "text")
 
-def _cell_texts(column: pd.Series) -> list[str]:
-    missing = column.isna().to_numpy()
-    if pd.api.types.is_bool_dtype(column):
-        texts = np.where(column.fillna(False).to_numpy(dtype=bool), "true", "false").astype(object)
-    elif pd.api.types.is_numeric_dtype(column):
-        values = column.to_numpy(dtype="float64", na_value=np.nan)
-        finite = np.isfinite(values)
-        integral = finite & (np.floor(values) == values) & (np.abs(values) < 2**63)
-        texts = np.empty(len(values), dtype=object)
-        texts[integral] = [str(int(v)) for v in values[integral]]
-        other = ~integral & ~missing
-        texts[other] = [repr(float(v)) for v in values[other]]
-    elif pd.api.types.is_datetime64_any_dtype(column):
-        texts = np.array([v.isoformat() if not pd.isna(v) else "" for v in column], dtype=object)
+INTEGER = r"[+-]?[0-9]+"
+NUMBER = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?(inf|infinity|nan)"
+DATETIME = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+            r"([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?")
+_CANONICAL_INTEGER = r"0|-?[1-9][0-9]*"
+_CANONICAL_NUMBER = r"(0|-?[1-9][0-9]*)(\.[0-9]*[1-9])?|-0\.[0-9]*[1-9]"
+_EXACT_FLOAT = 2.0 ** 53  # integral floats below this print as their integer
+
+
+# -- one value ---------------------------------------------------------------------------------
+
+
+def number_text(text: str) -> str | None:
+    """The canonical text of a number written as ``text``: exact, no exponent, no trailing
+    zeros; ``inf``/``-inf``; None for NaN."""
+    value = decimal.Decimal(text.strip())
+    if value.is_nan():
+        return None
+    if value.is_infinite():
+        return "-inf" if value < 0 else "inf"
+    digits = format(value, "f")
+    if "." in digits:
+        digits = digits.rstrip("0").rstrip(".")
+    return "0" if digits in ("-0", "") else digits
+
+
+def _datetime_text(value) -> str:
+    return pd.Timestamp(value).isoformat()
+
+
+def _text(value) -> str | None:
+    text = unicodedata.normalize("NFC", str(value))
+    return text or None
+
+
+# -- columns -----------------------------------------------------------------------------------
+
+
+def _mapped(values: pd.Series, canonical) -> np.ndarray:
+    """``canonical`` applied to each distinct value once."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.array([canonical(u) for u in uniques] + [None], dtype=object)
+    return mapped[codes]  # code -1 (missing) picks the trailing None
+
+
+def csv_column(texts: pd.Series) -> tuple[str, np.ndarray]:
+    """Type and canonical values of one CSV column read as text ("" = missing)."""
+    texts = texts.astype(object)
+    present = (texts != "").to_numpy()
+    values = texts[present]
+    out = np.full(len(texts), None, dtype=object)
+    if not len(values):
+        return "empty", out
+    strings = values.astype(str).str
+    if strings.fullmatch(INTEGER).all():
+        kind = "integer"
+        fast = strings.fullmatch(_CANONICAL_INTEGER).to_numpy()
+        canonical = np.where(fast, values.to_numpy(), None)
+        canonical[~fast] = _mapped(values[~fast], lambda t: str(int(t)))
+    elif strings.lower().isin(("true", "false")).all():
+        kind, canonical = "boolean", strings.lower().to_numpy()
+    elif strings.fullmatch(NUMBER, case=False).all():
+        kind = "number"
+        fast = strings.fullmatch(_CANONICAL_NUMBER).to_numpy()
+        canonical = np.where(fast, values.to_numpy(), None)
+        canonical[~fast] = _mapped(values[~fast], number_text)
+    elif strings.fullmatch(DATETIME).all():
+        kind, canonical = "datetime", _mapped(values, _datetime_text)
     else:
-        texts = np.array([str(v) for v in column.to_numpy(dtype=object)], dtype=object)
-    texts[missing] = ""
-    return texts.tolist()
+        kind, canonical = "text", _mapped(values, _text)
+    out[present] = canonical
+    return kind, out
 
 
-def fingerprint_frame(frame: pd.DataFrame) -> str:
-    """Fingerprint a table as pandas holds it (see the module docstring for the recipe)."""
-    columns = sorted(str(c) for c in frame.columns)
-    by_name = {str(c): c for c in frame.columns}
-    cells = [_cell_texts(frame[by_name[c]]) for c in columns]
-    rows = sorted(json.dumps(list(row), ensure_ascii=False) for row in zip(*cells))
-    digest = hashlib.sha256()
-    digest.update(json.dumps(columns, ensure_ascii=False).encode("utf-8"))
+def arrow_column(column) -> tuple[str, np.ndarray]:
+    """Type and canonical values of one Arrow (Parquet) column."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if pa.types.is_dictionary(array.type):
+        array = array.dictionary_decode()
+    kind_of = array.type
+    if pa.types.is_integer(kind_of):
+        kind, out = "integer", pc.cast(array, pa.string()).to_numpy(zero_copy_only=False)
+    elif pa.types.is_boolean(kind_of):
+        kind = "boolean"
+        out = np.array([None if v is None else ("true" if v else "false")
+                        for v in array.to_pylist()], dtype=object)
+    elif pa.types.is_floating(kind_of):
+        kind, out = "number", _float_texts(array.to_numpy(zero_copy_only=False))
+    elif pa.types.is_decimal(kind_of):
+        kind = "number"
+        out = np.array([None if v is None else number_text(str(v)) for v in array.to_pylist()],
+                       dtype=object)
+    elif pa.types.is_timestamp(kind_of) or pa.types.is_date(kind_of):
+        kind = "datetime"
+        values = pd.Series(array.to_pylist(), dtype=object)
+        out = _mapped(values, _datetime_text)
+    elif pa.types.is_null(kind_of):
+        kind, out = "empty", np.full(len(array), None, dtype=object)
+    else:
+        kind = "text"
+        out = _mapped(pd.Series(array.to_pylist(), dtype=object), _text)
+    out = np.asarray(out, dtype=object)
+    out[pd.isna(out)] = None
+    if kind != "empty" and all(v is None for v in out):
+        kind = "empty"
+    return kind, out
+
+
+def _float_texts(values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64)
+    out = np.full(len(values), None, dtype=object)
+    finite = np.isfinite(values)
+    integral = finite & (np.abs(values) < _EXACT_FLOAT) & (np.floor(values) == values)
+    out[integral] = values[integral].astype(np.int64).astype(str)
+    other = finite & ~integral
+    out[other] = _mapped(pd.Series(values[other]), lambda v: number_text(repr(float(v))))
+    out[np.isposinf(values)] = "inf"
+    out[np.isneginf(values)] = "-inf"
+    return out
+
+
+# -- tables ------------------------------------------------------------------------------------
+
+
+def _digest(columns: dict[str, tuple[str, np.ndarray]]) -> str:
+    names = sorted(columns)
+    header = json.dumps([[name, columns[name][0]] for name in names], ensure_ascii=False)
+    if not names:
+        return hashlib.sha256(header.encode("utf-8")).hexdigest()
+    cells = [pd.Series(columns[name][1], dtype=object).map(
+        lambda v: "null" if v is None else json.dumps(v, ensure_ascii=False)) for name in names]
+    joined = cells[0]
+    for more in cells[1:]:
+        joined = joined + ", " + more
+    rows = sorted("[" + row + "]" for row in joined)
+    digest = hashlib.sha256(header.encode("utf-8"))
     for row in rows:
         digest.update(b"\n")
         digest.update(row.encode("utf-8"))
     return digest.hexdigest()
 
 
+def _named(pairs) -> dict[str, tuple[str, np.ndarray]]:
+    columns = {}
+    for name, column in pairs:
+        key = unicodedata.normalize("NFC", str(name))
+        if key in columns:
+            raise ValueError(f"two columns are named '{key}' (after Unicode NFC)")
+        columns[key] = column
+    return columns
+
+
+def canonical_columns(path: str | Path) -> dict[str, tuple[str, np.ndarray]]:
+    """Column name -> (type, canonical values) of a CSV or Parquet file (steps 1-3)."""
+    path = Path(path)
+    if path.suffix.lower() in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+        return _named((name, arrow_column(table.column(i)))
+                      for i, name in enumerate(table.column_names))
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+    return _named((name, csv_column(frame.iloc[:, i])) for i, name in enumerate(frame.columns))
+
+
+def frame_columns(frame: pd.DataFrame) -> dict[str, tuple[str, np.ndarray]]:
+    """Column name -> (type, canonical values) of a DataFrame, typed as its Parquet file."""
+    import pyarrow as pa
+
+    pairs = []
+    for name in frame.columns:
+        column = frame[name]
+        try:
+            array = pa.Array.from_pandas(column)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            pairs.append((name, _python_column(column)))  # e.g. integers beyond 64 bits
+            continue
+        pairs.append((name, arrow_column(array)))
+    return _named(pairs)
+
+
+def _python_column(column: pd.Series) -> tuple[str, np.ndarray]:
+    """A column pyarrow cannot type: integers of any size stay exact, the rest is text."""
+    values = [v for v in column if not pd.isna(v)]
+    out = np.full(len(column), None, dtype=object)
+    present = ~column.isna().to_numpy()
+    if values and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                      for v in values):
+        out[present] = [str(int(v)) for v in values]
+        return "integer", out
+    out[present] = [_text(v) for v in values]
+    return ("text" if values else "empty"), out
+
+
+def fingerprint_file(path: str | Path) -> str:
+    """SHA-256 fingerprint of a CSV or Parquet file over its canonical form (module docstring)."""
+    return _digest(canonical_columns(path))
+
+
+def fingerprint_frame(frame: pd.DataFrame) -> str:
+    """SHA-256 fingerprint of a DataFrame: the fingerprint of ``frame.to_parquet()``."""
+    return _digest(frame_columns(frame))
+
+
+def column_types(path: str | Path) -> dict[str, str]:
+    """The canonical type of each column of a file, in the recipe's column order."""
+    columns = canonical_columns(path)
+    return {name: columns[name][0] for name in sorted(columns)}
+
+
 def read_plain(path: str | Path) -> pd.DataFrame:
-    """Read a table exactly as the recipe says: pandas defaults, by extension."""
+    """Read a table with pandas defaults, by extension (what the audit reads)."""
     path = Path(path)
     if path.suffix.lower() in (".parquet", ".pq"):
         return pd.read_parquet(path)
     return pd.read_csv(path, low_memory=False)
-
-
-def fingerprint_file(path: str | Path) -> str:
-    """Fingerprint a CSV or Parquet file; equal to ``fingerprint_frame(read_plain(path))``."""
-    return fingerprint_frame(read_plain(path))

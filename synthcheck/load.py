@@ -1,7 +1,7 @@
 """Reading the inputs: CSV or Parquet files, or DataFrames from the Python API.
 
-Files are read with pandas defaults (the same read the fingerprint recipe uses), so what we
-audit is exactly what a buyer fingerprints.
+Files are read with pandas defaults; their fingerprint is over the file's exact canonical form
+(``synthcheck.fingerprint``), which a buyer recomputes from the file alone.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from synthcheck.errors import InputError
-from synthcheck.fingerprint import fingerprint_frame, read_plain
+from synthcheck.fingerprint import fingerprint_file, fingerprint_frame, read_plain
 
 SUPPORTED_SUFFIXES = (".csv", ".parquet", ".pq", ".txt", ".tsv")
 
@@ -73,4 +73,5 @@ def load_table(data: str | Path | pd.DataFrame, role: str) -> Table:
     duplicated = pd.Index(frame.columns)[pd.Index(frame.columns).duplicated()]
     if len(duplicated):
         raise InputError(f"duplicate column name '{duplicated[0]}'", source=source)
-    return Table(role=role, source=source, frame=frame, sha256=fingerprint_frame(frame))
+    exact = fingerprint_frame(frame) if isinstance(data, pd.DataFrame) else fingerprint_file(data)
+    return Table(role=role, source=source, frame=frame, sha256=exact)

@@ -228,6 +228,7 @@ def write_atomically(data: bytes, out_path: str | Path) -> Path:
 
 
 def format_fingerprint(digest: bytes) -> str:
+    """A certificate fingerprint as colon-separated upper-case hex (the one formatter)."""
     return ":".join(f"{b:02X}" for b in digest)
 
 

@@ -18,7 +18,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from synthcheck.certificate.sign import read_user_file
+from synthcheck.certificate.sign import format_fingerprint, read_user_file
 from synthcheck.errors import InputError
 
 ROLES = ("train", "holdout", "synthetic")
@@ -166,7 +166,7 @@ def _check_signature(report: VerifyReport, data: bytes, roots, trust):
                    "way (unusual byte range); the file may have been manipulated")
 
     cert = embedded.signer_cert
-    fingerprint = ":".join(f"{b:02X}" for b in hashlib.sha256(cert.dump()).digest())
+    fingerprint = format_fingerprint(hashlib.sha256(cert.dump()).digest())
     validity = cert["tbs_certificate"]["validity"]
     report.add("signer", True, f"signed by {_subject(cert)}; signing certificate "
                f"SHA-256 {fingerprint}; valid {validity['not_before'].native:%Y-%m-%d} to "
