@@ -1,11 +1,13 @@
-"""The ``synthcheck`` command: audit, verify, keygen, demo.
+"""The ``synthcheck`` command: audit, verify, keygen, demo, policy.
 
-Exit codes: 0 pass / valid, 1 fail / inconclusive / invalid, 2 bad input. Every user mistake
-is one line on stderr; anything else is a bug and keeps its traceback.
+Exit codes are in ``synthcheck.exitcodes``. Every user mistake (including argparse's own) is
+one line on stderr and exit code 2; anything else is a bug and keeps its traceback. Output
+survives a closed pipe (``| head``) and a console that cannot show ✓ or ε.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import fields
@@ -14,7 +16,7 @@ from pathlib import Path
 from synthcheck import __version__
 from synthcheck.errors import InputError
 
-EXIT_PASS, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
+from synthcheck.exitcodes import ExitCode, describe, for_verdict
 
 AUDIT_EPILOG = """\
 examples:
@@ -34,8 +36,8 @@ outputs (with --out DIR):
                        percentile among non-members, flagged at FPR 0.1 %. For the data
                        owner only: it names real records.
 
-exit codes: 0 PASS, 1 FAIL or INCONCLUSIVE, 2 bad input.
-"""
+exit codes:
+""" + describe() + "\n"
 
 
 def _positive_int(text: str) -> int:
@@ -118,10 +120,11 @@ def _run_audit(args: argparse.Namespace) -> int:
     from synthcheck.parameters import AuditParameters
     from synthcheck.pipeline import audit
 
+    _check_outputs(args)
     signer = signer_from_args(args)  # a bad key fails before any work is done
-    if getattr(args, "certificate", None) and signer is None:
+    if args.certificate and signer is None:
         raise InputError("--certificate needs --sign-key and --sign-cert, or --sign-p12")
-    if args.synthetic is None and getattr(args, "generator", None) is None:
+    if args.synthetic is None and args.generator is None:
         raise InputError("give --synthetic FILE (or --generator to make the release)")
     say = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr))
     given = {f.name: getattr(args, f.name) for f in fields(AuditParameters)
@@ -131,20 +134,42 @@ def _run_audit(args: argparse.Namespace) -> int:
                    log=say, **given)
     if args.out:
         paths = result.write(args.out)
-        say(f"wrote {paths['results']} and {paths['records']}")
-    if getattr(args, "certificate", None):
-        path = result.certificate(args.certificate, signer, getattr(args, "template", None))
+        say("wrote " + ", ".join(str(p) for p in paths.values()))
+    if args.certificate:
+        path = result.certificate(args.certificate, signer, args.template)
         say(f"wrote signed certificate {path}")
-    if args.json:
-        print(result.to_json())
+    emit(result.to_json() if args.json else result.summary)
+    return for_verdict(result.verdict)
+
+
+def emit(text: str) -> None:
+    """Print to stdout; if its reader went away (``| head -3``), stop quietly."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        _quiet_closed_stdout()
+
+
+SIGNING_OPTIONS = ("sign_key", "sign_cert", "sign_p12", "template")
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Every output location, and options that need another, before any work."""
+    from synthcheck.paths import check_output_dir, check_output_file
+
+    if args.out:
+        check_output_dir(args.out, "out")
+    if args.certificate:
+        check_output_file(args.certificate, "certificate")
     else:
-        print(result.summary)
-    return EXIT_PASS if result.verdict == "PASS" else EXIT_FAIL
+        given = [name for name in SIGNING_OPTIONS if getattr(args, name, None)]
+        if given:
+            raise InputError("applies only with --certificate", parameter=given[0])
 
 
 def _add_policy_parser(subparsers) -> None:
     parser = subparsers.add_parser("policy", help="print the default policy (TOML) to start from")
-    parser.set_defaults(handler=lambda args: print(_default_policy_text(), end="") or EXIT_PASS)
+    parser.set_defaults(handler=lambda args: print(_default_policy_text(), end="") or ExitCode.PASS)
 
 
 def _default_policy_text() -> str:
@@ -173,15 +198,23 @@ def _run_demo(args: argparse.Namespace) -> int:
     return run_demo(Path(args.out), seed=args.seed, shadows=args.shadows)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line (and exit 2) like every other mistake."""
+
+    def error(self, message: str):
+        self.exit(ExitCode.BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="synthcheck",
         description="Certify how much a synthetic dataset leaks about the real records it was "
                     "made from: membership inference attacks, honest statistics, a signed PDF "
                     "certificate.",
-        epilog="start with `synthcheck demo`, then `synthcheck audit --help`.")
+        epilog="start with `synthcheck demo`, then `synthcheck audit --help`.\n\nexit codes:\n"
+               + describe(), formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"synthcheck {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_audit_parser(subparsers)
     from synthcheck.certificate.commands import register
 
@@ -191,20 +224,57 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_ASCII = {"✓": "ok", "✗": "X", "–": "-", "—": "-", "ε": "eps", "δ": "delta", "α": "alpha",
+          "≤": "<=", "≥": ">=", "×": "x", "→": "->", "…": "...", "±": "+/-", "·": "."}
+
+
+def _ascii_fallback(error: UnicodeEncodeError) -> tuple[str, int]:
+    text = error.object[error.start:error.end]
+    return "".join(_ASCII.get(char, "?") for char in text), error.end
+
+
+def _prepare_console() -> None:
+    """Streams that cannot encode ✓ or ε (LANG=C, a cp1252 console) get ASCII stand-ins
+    instead of a UnicodeEncodeError."""
+    import codecs
+
+    codecs.register_error("synthcheck-ascii", _ascii_fallback)
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        try:
+            "✓ε".encode(encoding)
+        except (UnicodeEncodeError, LookupError):
+            if hasattr(stream, "reconfigure"):
+                stream.reconfigure(errors="synthcheck-ascii")
+
+
+def _quiet_closed_stdout() -> None:
+    """The reader of our stdout went away (``| head``): stop writing, without a traceback."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _prepare_console()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()
-        return EXIT_BAD_INPUT
+        return ExitCode.BAD_INPUT
     try:
-        return int(args.handler(args))
+        code = int(args.handler(args))
+        sys.stdout.flush()
+        return code
     except InputError as error:
         print(f"synthcheck: error: {error.one_line(option=True)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return ExitCode.BAD_INPUT
+    except BrokenPipeError:
+        _quiet_closed_stdout()
+        return ExitCode.PIPE_CLOSED
     except KeyboardInterrupt:
         print("synthcheck: interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from synthcheck.exitcodes import ExitCode
+
 DATA = Path(__file__).resolve().parent / "demo_data"
 
 
@@ -20,6 +22,9 @@ def run_demo(out: Path, seed: int = 0, shadows: int = 8) -> int:
     def say(message: str) -> None:
         print(message, file=sys.stderr)
 
+    from synthcheck.paths import check_output_dir
+
+    check_output_dir(out, "out")
     out.mkdir(parents=True, exist_ok=True)
     issuer = out / "issuer"
     if (issuer / "key.pem").exists() and (issuer / "cert.pem").exists():
@@ -45,4 +50,4 @@ def run_demo(out: Path, seed: int = 0, shadows: int = 8) -> int:
     for line in report.lines():
         print(f"  {line}")
     print("\nalso check the signature with poppler: pdfsig " + str(certificate))
-    return 0 if report.ok else 1
+    return ExitCode.PASS if report.ok else ExitCode.FAIL

@@ -10,8 +10,9 @@ import os
 import sys
 
 from synthcheck.errors import InputError
+from synthcheck.exitcodes import ExitCode
 
-EXIT_OK, EXIT_INVALID = 0, 1
+EXIT_OK, EXIT_INVALID = ExitCode.PASS, ExitCode.FAIL  # the one table: synthcheck.exitcodes
 P12_PASSWORD_ENV = "SYNTHCHECK_P12_PASSWORD"
 
 KEYGEN_EPILOG = f"""\
@@ -123,7 +124,9 @@ def run_fingerprint(args: argparse.Namespace) -> int:
 
 def run_keygen(args: argparse.Namespace) -> int:
     from synthcheck.certificate.keygen import P12_FILE, generate_issuer
+    from synthcheck.paths import check_output_dir
 
+    check_output_dir(args.out, "out")
     password = read_p12_password(confirm=True) if args.p12 else None
     if args.p12 and not password:
         raise InputError(f"--p12 needs a password: set {P12_PASSWORD_ENV} or run interactively")
