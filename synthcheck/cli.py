@@ -15,7 +15,6 @@ from pathlib import Path
 
 from synthcheck import __version__
 from synthcheck.errors import InputError
-
 from synthcheck.exitcodes import ExitCode, describe, for_verdict
 
 AUDIT_EPILOG = """\

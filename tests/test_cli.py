@@ -153,7 +153,8 @@ def test_custom_policy_changes_the_verdict(capsys, tmp_path):
     strict = tmp_path / "strict.toml"
     strict.write_text('name = "strict"\n[limits]\nmax_auc = 0.501\n')
     code, out, _ = audit(capsys, "--policy", str(strict))
-    assert code == 1 and "policy 'strict'" in out
+    # the AUC interval straddles 0.501: INCONCLUSIVE, exit 3 (the default policy PASSes, exit 0)
+    assert code == 3 and "VERDICT: INCONCLUSIVE (policy 'strict'" in out
 
 
 def test_console_script_help_and_error_exit_code(tmp_path):
