@@ -9,6 +9,8 @@ checks), so a clean release FAILs with probability at most alpha.
 """
 from __future__ import annotations
 
+import json
+import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,30 +68,79 @@ class Policy:
                 "alpha": self.alpha, "multiplicity": self.multiplicity, "text": self.text}
 
 
-def parse_policy(text: str, source: str | None = None) -> Policy:
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise InputError(f"policy is not valid TOML: {error}", source=source) from None
+# What a policy may say: every other key, at any level, is refused (a typo must not leave a
+# limit at its default). A new family of checks adds its keys here and its limits to CHECKS.
+POLICY_KEYS = ("name", "alpha", "multiplicity", "limits")
+ALPHA_RANGE = (0.0, 0.5)  # (exclusive, inclusive): the family-wise false-FAIL rate
+LIMIT_RANGES = {"auc": (0.0, 1.0), "tpr": (0.0, 1.0), "epsilon": (0.0, math.inf)}  # inclusive
+
+
+def parse_policy(text: str | dict, source: str | None = None) -> Policy:
+    """A policy from TOML text (or, from Python, a dict of the same shape), every key known
+    and every limit in its range; ``InputError`` naming the key and ``source`` otherwise."""
+    if isinstance(text, dict):
+        document, text = text, policy_toml(text)
+    else:
+        try:
+            document = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise InputError(f"policy is not valid TOML: {error}", source=source) from None
+    unknown = [k for k in document if k not in POLICY_KEYS]
+    if unknown:
+        raise InputError(f"unknown policy key '{unknown[0]}'; known: {', '.join(POLICY_KEYS)}",
+                         source=source)
     limits = document.get("limits", {})
     if not isinstance(limits, dict) or not limits:
         raise InputError("policy has no [limits] table", source=source)
     unknown = [k for k in limits if k not in CHECKS]
     if unknown:
-        raise InputError(f"unknown limit '{unknown[0]}'; known: {', '.join(CHECKS)}",
+        raise InputError(f"unknown limit '{unknown[0]}' in [limits]; known: {', '.join(CHECKS)}",
                          source=source)
     for key, value in limits.items():
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise InputError(f"limit '{key}' must be a number", source=source)
+        _check_limit(key, value, source)
     alpha = document.get("alpha", 0.05)
-    if not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
-        raise InputError("alpha must be a number between 0 and 1", source=source)
+    low, high = ALPHA_RANGE
+    if not _is_number(alpha) or not low < alpha <= high:
+        raise InputError(f"alpha must be a number in ({low:g}, {high:g}] (the chance that a clean "
+                         f"release FAILs), got {alpha!r}", source=source)
     multiplicity = document.get("multiplicity", "bonferroni")
     if multiplicity != "bonferroni":
-        raise InputError("multiplicity must be 'bonferroni'", source=source)
-    return Policy(name=str(document.get("name", Path(source).stem if source else "custom")),
-                  limits={k: float(v) for k, v in limits.items()}, alpha=float(alpha),
+        raise InputError(f"multiplicity must be 'bonferroni', got {multiplicity!r}", source=source)
+    name = document.get("name", Path(source).stem if source and not source.startswith("<")
+                        else "custom")
+    if not isinstance(name, str):
+        raise InputError(f"name must be a string, got {name!r}", source=source)
+    return Policy(name=name, limits={k: float(v) for k, v in limits.items()}, alpha=float(alpha),
                   multiplicity=multiplicity, text=text, source=source)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
+
+
+def _check_limit(key: str, value, source: str | None) -> None:
+    if not _is_number(value):
+        raise InputError(f"limit '{key}' must be a number, got {value!r}", source=source)
+    low, high = LIMIT_RANGES.get(CHECKS[key][0], (0.0, 1.0))
+    if low <= value <= high:
+        return
+    if math.isinf(high):
+        raise InputError(f"limit '{key}' must be at least {low:g}, got {value:g}", source=source)
+    hint = (f" (a fraction: {value:g} % is {value / 100:g})"
+            if high == 1.0 and 1 < value <= 100 else "")
+    raise InputError(f"limit '{key}' must be in [{low:g}, {high:g}], got {value:g}{hint}",
+                     source=source)
+
+
+def policy_toml(document: dict) -> str:
+    """TOML text for a policy given as a dict (recorded in results.json and the certificate)."""
+    def value(item) -> str:
+        return json.dumps(item) if isinstance(item, (str, bool)) or item is None else repr(item)
+
+    top = [f"{k} = {value(v)}" for k, v in document.items() if not isinstance(v, dict)]
+    tables = [f"\n[{k}]\n" + "\n".join(f"{key} = {value(v)}" for key, v in table.items())
+              for k, table in document.items() if isinstance(table, dict)]
+    return "\n".join(top) + "".join(tables) + "\n"
 
 
 def default_policy() -> Policy:
