@@ -1,11 +1,14 @@
 """Policies (TOML) and the verdict they give on an audit's results.
 
-A limit is checked against the multiplicity-adjusted interval of every attack:
-FAIL when the whole interval lies above the limit (evidence of leakage beyond it), PASS when
-the whole interval lies at or below it, INCONCLUSIVE when it straddles the limit or the metric
-is not measurable with this many records. Because the verdict looks at several attacks and
-metrics, every interval it reads is at the Bonferroni-adjusted level 1 - alpha / (number of
-checks), so a clean release FAILs with probability at most alpha.
+Each limit is a check on every attack, read through one-sided confidence bounds at the
+multiplicity-adjusted level: FAIL when the lower bound lies above the limit (evidence of leakage
+beyond it), PASS when the upper bound lies at or below it, INCONCLUSIVE otherwise (the reason then
+says how many holdout records would make the check decidable). The false-FAIL rate of the whole
+verdict is ``alpha`` (family-wise): it is shared among the families of checks in
+``ALPHA_SHARES`` (the only place that does so) and, within a family, equally among its checks
+(weighted Bonferroni, sound however the checks depend on each other). Holm's step-down would not
+change the verdict: it FAILs exactly when the smallest p-value is below its Bonferroni share.
+See docs/statistics.md.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from synthcheck import stats
 from synthcheck.errors import InputError
 
 DEFAULT_POLICY_TEXT = """\
@@ -30,19 +34,28 @@ multiplicity = "bonferroni"
 
 [limits]
 max_auc = 0.60             # ROC AUC (0.5 = guessing)
-max_tpr_at_fpr_1pct = 0.03 # members caught at 1 % false alarms (1 % = guessing)
-max_tpr_at_fpr_0_1pct = 0.02 # members caught at 0.1 % false alarms (0.1 % = guessing)
-max_epsilon = 1.0          # empirical lower bound on the DP epsilon
+max_tpr_at_fpr_1pct = 0.06 # members caught at 1 % false alarms (1 % = guessing)
+max_epsilon = 1.0          # empirical lower bound on the DP epsilon (one-run audit)
 """
 
-# limit key -> (metric in results, FPR key for TPR limits, human name)
+# limit key -> (metric in results, FPR target for TPR limits, human name)
 CHECKS = {
     "max_auc": ("auc", None, "AUC"),
-    "max_tpr_at_fpr_10pct": ("tpr", "0.1", "TPR at FPR 10 %"),
-    "max_tpr_at_fpr_1pct": ("tpr", "0.01", "TPR at FPR 1 %"),
-    "max_tpr_at_fpr_0_1pct": ("tpr", "0.001", "TPR at FPR 0.1 %"),
+    "max_tpr_at_fpr_10pct": ("tpr", 0.1, "TPR at FPR 10 %"),
+    "max_tpr_at_fpr_1pct": ("tpr", 0.01, "TPR at FPR 1 %"),
+    "max_tpr_at_fpr_0_1pct": ("tpr", 0.001, "TPR at FPR 0.1 %"),
     "max_epsilon": ("epsilon", None, "epsilon lower bound"),
 }
+
+# How the family-wise alpha is shared among the families of checks: the one place that says so.
+# Each family present in an audit gets its weight's share of alpha (weights of absent families
+# are not spent), split equally among its checks. "attacks": every limit on every attack;
+# "copies": the exact-copy and exact-value checks (one-sided tests with their own p-values).
+ALPHA_SHARES = {"attacks": 3.0, "copies": 1.0}
+
+# A check is called decidable at n records when a release without leakage PASSes it with this
+# probability; INCONCLUSIVE reasons give the n that reaches it.
+DECIDABLE_POWER = 0.95
 
 
 @dataclass
@@ -58,10 +71,22 @@ class Policy:
     def checks_per_attack(self) -> int:
         return len(self.limits)
 
-    def adjusted_confidence(self, attacks: int) -> float:
-        """The level of every interval the verdict reads (Bonferroni over all checks)."""
-        tests = max(1, attacks * self.checks_per_attack())
-        return 1.0 - self.alpha / tests
+    def family_alpha(self, family: str, families: dict[str, int]) -> float:
+        """The false-FAIL budget of each check in ``family``, given how many checks each family
+        present in the audit has (families with no checks spend nothing)."""
+        present = {name: count for name, count in families.items() if count > 0}
+        if family not in present:
+            raise ValueError(f"family {family!r} has no checks")
+        unknown = set(present) - set(ALPHA_SHARES)
+        if unknown:
+            raise ValueError(f"no alpha share for the check families {sorted(unknown)}")
+        total = sum(ALPHA_SHARES[name] for name in present)
+        return self.alpha * ALPHA_SHARES[family] / total / present[family]
+
+    def adjusted_confidence(self, attacks: int, copy_checks: int = 0) -> float:
+        """The one-sided level of every attack bound the verdict reads."""
+        families = {"attacks": max(1, attacks * self.checks_per_attack()), "copies": copy_checks}
+        return 1.0 - self.family_alpha("attacks", families)
 
     def describe(self) -> dict:
         return {"name": self.name, "source": self.source, "limits": dict(self.limits),
@@ -159,6 +184,24 @@ def load_policy(path: str | Path | None) -> Policy:
     return parse_policy(text, source=str(path))
 
 
+def records_needed(limit_key: str, limit: float, level: float) -> int | None:
+    """Holdout records (with as many members) at which a release without leakage PASSes this
+    check with probability ``DECIDABLE_POWER``; None for the epsilon check, which a release
+    without leakage always passes (its bound is a lower bound), or when no size would do."""
+    metric, fpr, _ = CHECKS[limit_key]
+    if metric == "auc":
+        return stats.records_needed(lambda n: stats.clean_pass_probability_auc(n, n, limit, level),
+                                    DECIDABLE_POWER)
+    if metric == "tpr":
+        return stats.records_needed(
+            lambda n: stats.clean_pass_probability_tpr(n, n, fpr, limit, level), DECIDABLE_POWER)
+    return None
+
+
+def _fpr_key(fpr: float) -> str:
+    return repr(fpr)
+
+
 def _check(limit_key: str, limit: float, attack: str, bounds: dict) -> dict:
     metric, fpr, label = CHECKS[limit_key]
     entry = {"check": limit_key, "attack": attack, "limit": limit, "bound": None}
@@ -168,19 +211,20 @@ def _check(limit_key: str, limit: float, attack: str, bounds: dict) -> dict:
         if value > limit:
             return entry | {"outcome": "FAIL", "reason": f"{attack}: {label} {value:.3g} exceeds {limit:g}"}
         return entry | {"outcome": "PASS", "reason": f"{attack}: {label} {value:.3g} <= {limit:g}"}
-    interval = bounds["auc"] if metric == "auc" else bounds["tpr_at_fpr"][fpr]
-    if interval is None:
-        return entry | {"outcome": "INCONCLUSIVE",
-                        "reason": f"{attack}: {label} is not measurable with this few non-members"}
+    interval = bounds["auc"] if metric == "auc" else bounds["tpr_at_fpr"][_fpr_key(fpr)]
     low, high = interval["low"], interval["high"]
     if low > limit:
         return entry | {"bound": low, "outcome": "FAIL",
-                        "reason": f"{attack}: {label} is above {limit:g} (interval {low:.3g}-{high:.3g})"}
+                        "reason": f"{attack}: {label} is above {limit:g} (lower bound {low:.3g})"}
     if high <= limit:
         return entry | {"bound": high, "outcome": "PASS",
                         "reason": f"{attack}: {label} is at most {high:.3g} <= {limit:g}"}
+    needed = records_needed(limit_key, limit, bounds["level"])
+    hint = (f"; without leakage it PASSes {DECIDABLE_POWER:.0%} of the time from about "
+            f"{needed:,} holdout records (and as many members)" if needed is not None else "")
     return entry | {"bound": high, "outcome": "INCONCLUSIVE",
-                    "reason": f"{attack}: {label} interval {low:.3g}-{high:.3g} straddles {limit:g}"}
+                    "reason": f"{attack}: {label} bounds {low:.3g}-{high:.3g} straddle "
+                              f"{limit:g}{hint}"}
 
 
 def evaluate(policy: Policy, attack_bounds: dict[str, dict]) -> tuple[str, list[dict]]:

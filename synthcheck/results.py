@@ -30,6 +30,19 @@ def _tpr_table(members: np.ndarray, non_members: np.ndarray, confidence: float) 
     return table
 
 
+def _verdict_tpr_table(members: np.ndarray, non_members: np.ndarray, level: float) -> dict:
+    """One-sided bounds at ``level`` for every FPR target, at any number of non-members (the
+    bounds stay honest when the point estimate is not measurable; ``value`` is then null)."""
+    table = {}
+    for fpr in FPR_TARGETS:
+        found = stats.tpr_at_fpr(members, non_members, fpr)
+        table[_fpr_key(fpr)] = {
+            "value": None if found is None else found.value,
+            "low": stats.tpr_lower_bound(members, non_members, fpr, level),
+            "high": stats.tpr_upper_bound(members, non_members, fpr, level)}
+    return table
+
+
 def flag_threshold(non_members: np.ndarray) -> tuple[bool, float | None]:
     """Whether FPR 0.1 % is measurable with these non-members, and the score threshold that
     flags records at it (None: no threshold flags anyone within that FPR)."""
@@ -59,10 +72,10 @@ def attack_statistics(members: np.ndarray, non_members: np.ndarray, *, confidenc
         "epsilon_lower_bound": stats.epsilon_lower_bound(members, non_members, delta,
                                                          epsilon_confidence, seed),
         "flagged": flagged,
-        "verdict_bounds": {
+        "verdict_bounds": {  # one-sided: every low and every high holds at ``level``
             "level": verdict_confidence,
-            "auc": stats.roc_auc(members, non_members, verdict_confidence).as_dict(),
-            "tpr_at_fpr": _tpr_table(members, non_members, verdict_confidence),
+            "auc": stats.roc_auc(members, non_members, 2.0 * verdict_confidence - 1.0).as_dict(),
+            "tpr_at_fpr": _verdict_tpr_table(members, non_members, verdict_confidence),
             "epsilon_lower_bound": stats.epsilon_lower_bound(members, non_members, delta,
                                                              verdict_confidence, seed),
         },

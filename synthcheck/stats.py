@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as _sps
+from scipy import special as _special
 
 __all__ = [
     "Interval",
@@ -28,6 +28,8 @@ __all__ = [
     "clopper_pearson",
     "epsilon_from_rates",
     "epsilon_lower_bound",
+    "one_run_epsilon",
+    "one_run_p_value",
     "histogram",
     "membership_advantage",
     "minimum_non_members",
@@ -36,15 +38,14 @@ __all__ = [
     "roc_curve",
     "threshold_at_fpr",
     "tpr_at_fpr",
+    "tpr_lower_bound",
+    "tpr_upper_bound",
 ]
 
 # Relative slack for float products such as ``n * target_fpr`` that are integers in exact
 # arithmetic (1000 * 0.001) but may land a hair below in binary floating point.
 _FLOAT_SLACK = 1e-9
 
-# Threshold candidates examined when choosing the ε test on the selection half; more only costs
-# time (one Clopper-Pearson quantile per candidate) without changing the bound materially.
-_MAX_EPSILON_CANDIDATES = 2000
 
 
 @dataclass(frozen=True)
@@ -140,10 +141,10 @@ def clopper_pearson(successes: int, trials: int, confidence: float) -> tuple[flo
         return 0.0, 1.0
     alpha = 1.0 - confidence
     low = 0.0 if successes == 0 else float(
-        _sps.beta.ppf(alpha / 2, successes, trials - successes + 1)
+        _special.betaincinv(successes, trials - successes + 1, alpha / 2)
     )
     high = 1.0 if successes == trials else float(
-        _sps.beta.ppf(1 - alpha / 2, successes + 1, trials - successes)
+        _special.betaincinv(successes + 1, trials - successes, 1 - alpha / 2)
     )
     return low, high
 
@@ -161,8 +162,15 @@ def _clopper_pearson_upper(
         return np.ones_like(k)
     full = k >= trials
     # Evaluate with a valid second shape parameter even where k == trials, then overwrite.
-    upper = _sps.beta.ppf(level, k + 1, np.where(full, 1.0, trials - k))
+    upper = _special.betaincinv(k + 1, np.where(full, 1.0, trials - k), level)
     return np.where(full, 1.0, upper)
+
+
+def _clopper_pearson_lower(successes: int, trials: int, level: float) -> float:
+    """One-sided Clopper-Pearson lower bound at ``level`` (0 with no successes)."""
+    if successes <= 0 or trials == 0:
+        return 0.0
+    return float(_special.betaincinv(successes, trials - successes + 1, 1.0 - level))
 
 
 def bonferroni_level(confidence: float, tests: int) -> float:
@@ -243,7 +251,7 @@ def roc_auc(
         var += float(v01.var(ddof=1)) / n
     if var <= 0.0:
         var = _hanley_mcneil_variance(auc, m, n)
-    half_width = float(_sps.norm.ppf(0.5 + confidence / 2.0)) * math.sqrt(var)
+    half_width = float(_special.ndtri(0.5 + confidence / 2.0)) * math.sqrt(var)
     return Interval(
         value=auc, low=max(0.0, auc - half_width), high=min(1.0, auc + half_width)
     )
@@ -279,6 +287,121 @@ def _cutoff_score(non_members: np.ndarray, target_fpr: float) -> float | None:
     return float(np.partition(non_members, k)[k])
 
 
+def _binomial_tail_above(n: int, p: float, k: int) -> float:
+    """P(Binomial(n, p) > k); 1 below the support, 0 above it."""
+    if k < 0:
+        return 1.0
+    if k >= n:
+        return 0.0
+    return float(_special.bdtrc(k, n, p))
+
+
+def _binomial_tail_at_most(n: int, p: float, k: int) -> float:
+    """P(Binomial(n, p) <= k); 0 below the support, 1 above it."""
+    if k < 0:
+        return 0.0
+    if k >= n:
+        return 1.0
+    return float(_special.bdtr(k, n, p))
+
+
+def _rank_at_least(n: int, target_fpr: float, risk: float) -> int:
+    """Smallest k such that the threshold at the (k+1)-th largest of ``n`` non-member scores,
+    ties included, has a true FPR above ``target_fpr`` except with probability <= ``risk``.
+
+    The true FPR of that threshold is at least a Beta(k+1, n-k) variable (exactly it for
+    continuous scores; ties only raise it), and P(Beta(k+1, n-k) <= f) = P(Bin(n, f) >= k+1).
+    Returns ``n`` when no such threshold exists (the answer is then "flag everything").
+    """
+    low, high = 0, n  # invariant: the tail at ``high`` is <= risk (it is 0 at k = n)
+    if _binomial_tail_above(n, target_fpr, 0) <= risk:
+        return 0
+    while high - low > 1:  # tail(low) > risk >= tail(high); the tail falls as k grows
+        middle = (low + high) // 2
+        if _binomial_tail_above(n, target_fpr, middle) <= risk:
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+def _rank_at_most(n: int, target_fpr: float, risk: float) -> int | None:
+    """Largest k such that the threshold strictly above the (k+1)-th largest of ``n`` non-member
+    scores has a true FPR of at most ``target_fpr`` except with probability <= ``risk``.
+
+    That FPR is at most a Beta(k+1, n-k) variable (ties only lower it), and
+    P(Beta(k+1, n-k) > f) = P(Bin(n, f) <= k). None when even the threshold above every
+    non-member cannot be trusted to stay within the target ((1 - f)^n > risk).
+    """
+    if _binomial_tail_at_most(n, target_fpr, 0) > risk:
+        return None
+    low, high = 0, n  # tail(low) <= risk; tail(n) = 1 > risk
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _binomial_tail_at_most(n, target_fpr, middle) <= risk:
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+def _kth_largest(values: np.ndarray, k: int) -> float:
+    """The (k+1)-th largest value (k = 0 is the maximum), in linear time."""
+    index = values.size - 1 - k
+    return float(np.partition(values, index)[index])
+
+
+def tpr_upper_bound(
+    members: np.ndarray, non_members: np.ndarray, target_fpr: float, level: float
+) -> float:
+    """One-sided upper confidence bound, at ``level``, on the true TPR at ``target_fpr``.
+
+    The true TPR at FPR f is that of the threshold whose *true* FPR is f, and the non-members
+    only estimate where that threshold lies. Half of the error budget ``1 - level`` buys a
+    threshold whose true FPR is at least f (an order statistic of the non-members, through the
+    Beta law of uniform order statistics); at or below such a threshold the true TPR is at least
+    the target's, so the other half bounds that threshold's TPR from above with Clopper-Pearson
+    on the members (independent of the non-members). The two failures have probability at most
+    ``(1 - level) / 2`` each, so the bound holds with probability at least ``level`` at any
+    number of non-members: with few of them the threshold is low and the bound wide, never wrong.
+    """
+    _check_fpr(target_fpr)
+    _check_confidence(level)
+    mem = _scores(members, "members")
+    non = _scores(non_members, "non_members", allow_empty=True)
+    risk = (1.0 - level) / 2.0
+    rank = _rank_at_least(non.size, target_fpr, risk)
+    if rank >= non.size:
+        return 1.0
+    threshold = _kth_largest(non, rank)
+    flagged = int(np.count_nonzero(mem >= threshold))
+    return float(_clopper_pearson_upper(flagged, mem.size, 1.0 - risk))
+
+
+def tpr_lower_bound(
+    members: np.ndarray, non_members: np.ndarray, target_fpr: float, level: float
+) -> float:
+    """One-sided lower confidence bound, at ``level``, on the true TPR at ``target_fpr``.
+
+    The mirror of ``tpr_upper_bound``: a threshold strictly above an order statistic of the
+    non-members whose true FPR is at most f (half the error budget), so its true TPR is at most
+    the target's, and a Clopper-Pearson lower bound on the members it flags (the other half).
+    0 when the non-members are too few to trust any threshold to stay within f.
+    """
+    _check_fpr(target_fpr)
+    _check_confidence(level)
+    mem = _scores(members, "members")
+    non = _scores(non_members, "non_members", allow_empty=True)
+    risk = (1.0 - level) / 2.0
+    rank = _rank_at_most(non.size, target_fpr, risk)
+    if rank is None:
+        return 0.0
+    flagged = (
+        mem.size if rank >= non.size else int(np.count_nonzero(mem > _kth_largest(non, rank)))
+    )
+    return float(_clopper_pearson_lower(flagged, mem.size, 1.0 - risk))
+
+
 def tpr_at_fpr(
     members: np.ndarray,
     non_members: np.ndarray,
@@ -290,9 +413,11 @@ def tpr_at_fpr(
     This is the conservative reading of the ROC curve: the largest TPR among real thresholds
     within the FPR budget, with no interpolation between ROC points (interpolation credits the
     attack with a randomised mix of thresholds it never ran). A threshold includes all scores tied
-    with it, so ties cannot be split to sneak under the budget. Returns None ("not measurable")
-    when there are fewer than ``minimum_non_members(target_fpr)`` non-members. The interval is
-    Clopper-Pearson on (true positives, number of members).
+    with it, so ties cannot be split to sneak under the budget. Returns None ("not measurable":
+    no point estimate) when there are fewer than ``minimum_non_members(target_fpr)``
+    non-members. The interval carries both sources of error, the members' binomial and the
+    threshold's position among the non-members: it is ``tpr_lower_bound`` and ``tpr_upper_bound``
+    at ``1 - (1 - confidence) / 2`` each (see docs/statistics.md).
     """
     _check_fpr(target_fpr)
     _check_confidence(confidence)
@@ -300,17 +425,18 @@ def tpr_at_fpr(
     non = _scores(non_members, "non_members", allow_empty=True)
     if non.size < minimum_non_members(target_fpr):
         return None
+    side = 1.0 - (1.0 - confidence) / 2.0
+    low = tpr_lower_bound(mem, non, target_fpr, side)
+    high = tpr_upper_bound(mem, non, target_fpr, side)
     cutoff = _cutoff_score(non, target_fpr)
     admitted = mem if cutoff is None else mem[mem > cutoff]
     if admitted.size == 0:
-        low, high = clopper_pearson(0, mem.size, confidence)
         return TprAtFpr(value=0.0, low=low, high=high, fpr_achieved=0.0, threshold=None)
     # The lowest admitted member score is the threshold that flags all of them; using a real
     # score (rather than the cutoff plus one ulp) keeps the reported threshold readable.
     threshold = float(admitted.min())
     true_positives = int(admitted.size)
     false_positives = int(np.count_nonzero(non >= threshold))
-    low, high = clopper_pearson(true_positives, mem.size, confidence)
     return TprAtFpr(
         value=true_positives / mem.size,
         low=low,
@@ -441,14 +567,60 @@ def epsilon_from_rates(fpr_upper: float, fnr_upper: float, delta: float) -> floa
     return best
 
 
-def _epsilon_terms(
-    fpr_up: np.ndarray, fnr_up: np.ndarray, delta: float
-) -> np.ndarray:
-    """Vectorised ``epsilon_from_rates`` for the threshold search (denominators are positive)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        a = np.log(np.maximum(1.0 - delta - fnr_up, 0.0) / fpr_up)
-        b = np.log(np.maximum(1.0 - delta - fpr_up, 0.0) / fnr_up)
-    return np.maximum(0.0, np.fmax(a, b))
+# Shares of the candidates the one-run auditor guesses on (a fixed grid, chosen before seeing any
+# score; each design is one test in a Bonferroni correction), for each of two designs: the top r
+# scores guessed "member", or the top r/2 "member" and the bottom r/2 "non-member".
+EPSILON_GUESS_SHARES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
+_EPSILON_CEILING = 50.0  # bisection range for epsilon; e^50 is beyond any meaningful claim
+
+
+def one_run_p_value(candidates: int, guesses: int, correct: int, epsilon: float,
+                    delta: float) -> float:
+    """Probability of at least ``correct`` right guesses out of ``guesses`` if the release were
+    (epsilon, delta)-DP, by the one-run theorem of Steinke, Nasr & Jagielski (2023, Thm. 5.2
+    and their Appendix D): the count is dominated by Binomial(guesses, q), q = e^ε / (1 + e^ε),
+    plus a δ term 2 · candidates · δ · max_i P(correct - i <= Binomial < correct) / i.
+    Assumes each of ``candidates`` records was a member by an independent fair coin.
+    """
+    if not 0 <= correct <= guesses <= candidates:
+        raise ValueError(f"need 0 <= correct <= guesses <= candidates, got "
+                         f"{correct}, {guesses}, {candidates}")
+    if correct == 0:
+        return 1.0
+    q = float(_special.expit(epsilon))
+    p = float(_special.bdtrc(correct - 1, guesses, q))  # P(Binomial >= correct)
+    if delta > 0.0:
+        below = float(_special.bdtr(correct - 1, guesses, q))
+        best, window = 0.0, 64
+        while True:  # max over i of P(correct - i <= B < correct) / i, which is <= 1 / i
+            i = np.arange(1, min(window, correct) + 1)
+            rest = np.where(correct - 1 - i >= 0,
+                            _special.bdtr(np.maximum(correct - 1 - i, 0), guesses, q), 0.0)
+            best = max(best, float(np.max((below - rest) / i)))
+            if window >= correct or best >= 1.0 / window:
+                break
+            window *= 4
+        p += 2.0 * candidates * delta * best
+    return min(1.0, p)
+
+
+def one_run_epsilon(candidates: int, guesses: int, correct: int, delta: float,
+                    risk: float) -> float:
+    """The largest ε at which ``correct`` of ``guesses`` is still a ``risk``-unlikely outcome
+    under (ε, δ)-DP: the release is not (ε', δ)-DP for any ε' below it, except with probability
+    ``risk``. 0 when even ε = 0 explains the count."""
+    if one_run_p_value(candidates, guesses, correct, 0.0, delta) > risk:
+        return 0.0
+    low, high = 0.0, _EPSILON_CEILING
+    if one_run_p_value(candidates, guesses, correct, high, delta) <= risk:
+        return high
+    while high - low > 1e-6:  # the p-value grows with ε
+        middle = (low + high) / 2.0
+        if one_run_p_value(candidates, guesses, correct, middle, delta) <= risk:
+            low = middle
+        else:
+            high = middle
+    return low
 
 
 def epsilon_lower_bound(
@@ -458,68 +630,48 @@ def epsilon_lower_bound(
     confidence: float = 0.95,
     seed: int = 0,
 ) -> float:
-    """A sound empirical lower bound on the ε of an (ε, δ)-DP generator, from attack scores.
+    """A sound empirical lower bound on the ε of an (ε, δ)-DP generator: the one-run audit.
 
-    Choosing the best threshold and then bounding its error rates on the same records would
-    overfit (the maximum over thousands of thresholds is optimistic), so members and non-members
-    are each split at random into halves A and B. On A the test (a threshold t and a direction,
-    "score >= t means member" or "score <= t means member") is chosen to maximise the bound;
-    on B, which played no part in that choice, the test's FPR and FNR are bounded by one-sided
-    Clopper-Pearson upper bounds, each at level ``1 - (1 - confidence) / 2`` (Bonferroni over
-    the two rates), and ``epsilon_from_rates`` turns them into ε. Returns 0.0 when there is no
-    evidence of leakage.
+    Candidates are the canaries of Steinke, Nasr & Jagielski's one-run audit. The larger group
+    is subsampled at random to the smaller's size (their theorem has each record a member by a
+    fair coin). On a fixed grid of designs (``EPSILON_GUESS_SHARES`` x {top only, top and
+    bottom}) the auditor guesses "member" for the highest scores and "non-member" for the
+    lowest, abstaining on the rest, with ties broken at random; each design's count of right
+    guesses gives ``one_run_epsilon`` at ``(1 - confidence) / designs`` (Bonferroni over the
+    grid, so choosing the best design afterwards is honest), and the bound is the largest.
+    Returns 0.0 when there is no evidence of leakage.
 
-    Assumptions, which the certificate must state: members and non-members are a random split of
-    one population (otherwise a distribution shift reads as leakage), and records' test outcomes
-    are treated as independent trials. Under these, the bound is one-sided and does not exceed
-    the true ε of an (ε, δ)-DP mechanism with probability at least ``confidence``.
+    Assumptions, which the certificate states: members and non-members are a random split of one
+    population (a distribution shift reads as leakage) and membership behaves as independent
+    fair coins (a random split into equal halves is the fixed-size version of that).
     """
     _check_confidence(confidence)
     if not 0.0 <= delta < 1.0:
         raise ValueError(f"delta must be in [0, 1), got {delta}")
     mem = _scores(members, "members")
     non = _scores(non_members, "non_members")
-    if mem.size < 2 or non.size < 2:
-        return 0.0
-    rng = np.random.default_rng(seed)
-    mem = mem[rng.permutation(mem.size)]
-    non = non[rng.permutation(non.size)]
-    mem_a, mem_b = np.sort(mem[: mem.size // 2]), mem[mem.size // 2 :]
-    non_a, non_b = np.sort(non[: non.size // 2]), non[non.size // 2 :]
-    level = 1.0 - (1.0 - confidence) / 2.0
+    from synthcheck.randomness import rng as _rng
 
-    candidates = np.sort(np.concatenate([mem_a, non_a]))
-    if candidates.size > _MAX_EPSILON_CANDIDATES:
-        pick = np.linspace(0, candidates.size - 1, _MAX_EPSILON_CANDIDATES).round()
-        candidates = candidates[pick.astype(np.int64)]
-    candidates = np.unique(candidates)
-
-    # Direction "score >= t": FP = non-members at or above t, FN = members below t.
-    # Direction "score <= t": FP = non-members at or below t, FN = members above t.
-    nm_lt = np.searchsorted(non_a, candidates, side="left")
-    nm_le = np.searchsorted(non_a, candidates, side="right")
-    m_lt = np.searchsorted(mem_a, candidates, side="left")
-    m_le = np.searchsorted(mem_a, candidates, side="right")
-    fp = np.concatenate([non_a.size - nm_lt, nm_le])
-    fn = np.concatenate([m_lt, mem_a.size - m_le])
-    bound_a = _epsilon_terms(
-        _clopper_pearson_upper(fp, non_a.size, level),
-        _clopper_pearson_upper(fn, mem_a.size, level),
-        delta,
-    )
-    best = int(np.argmax(bound_a))
-    if bound_a[best] <= 0.0:
-        return 0.0
-    threshold = candidates[best % candidates.size]
-    if best < candidates.size:
-        fp_b = int(np.count_nonzero(non_b >= threshold))
-        fn_b = int(np.count_nonzero(mem_b < threshold))
-    else:
-        fp_b = int(np.count_nonzero(non_b <= threshold))
-        fn_b = int(np.count_nonzero(mem_b > threshold))
-    fpr_up = float(_clopper_pearson_upper(fp_b, non_b.size, level))
-    fnr_up = float(_clopper_pearson_upper(fn_b, mem_b.size, level))
-    return epsilon_from_rates(fpr_up, fnr_up, delta)
+    generator = _rng(seed, "epsilon")
+    half = min(mem.size, non.size)
+    mem = mem[np.sort(generator.choice(mem.size, half, replace=False))]
+    non = non[np.sort(generator.choice(non.size, half, replace=False))]
+    scores = np.concatenate([mem, non])
+    truth = np.r_[np.ones(half, dtype=np.int64), np.zeros(half, dtype=np.int64)]
+    order = np.lexsort((generator.random(scores.size), -scores))  # descending, random ties
+    ranked = truth[order]
+    members_in_top = np.r_[0, np.cumsum(ranked)]
+    non_members_in_bottom = np.r_[0, np.cumsum(1 - ranked[::-1])]
+    total = scores.size
+    designs = []
+    for share in EPSILON_GUESS_SHARES:
+        guesses = max(1, int(round(share * total)))
+        designs.append((guesses, int(members_in_top[guesses])))
+        side = max(1, guesses // 2)
+        designs.append((2 * side, int(members_in_top[side] + non_members_in_bottom[side])))
+    risk = (1.0 - confidence) / len(designs)
+    return max(one_run_epsilon(total, guesses, correct, delta, risk)
+               for guesses, correct in designs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -592,3 +744,82 @@ def histogram(
         counts, _ = np.histogram(np.clip(values, edges[0], edges[-1]), bins=edges)
         out[name] = [int(c) for c in counts]
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Power: what a release without leakage shows at a given number of records
+# --------------------------------------------------------------------------------------------
+
+
+def _beta_binomial_cdf(k: int, trials: int, a: float, b: float) -> float:
+    """P(X <= k) for X ~ BetaBinomial(trials, a, b), by summing the pmf in log space."""
+    if k < 0:
+        return 0.0
+    if k >= trials:
+        return 1.0
+    j = np.arange(k + 1, dtype=np.float64)
+    log_pmf = (
+        _special.gammaln(trials + 1.0) - _special.gammaln(j + 1.0)
+        - _special.gammaln(trials - j + 1.0)
+        + _special.betaln(j + a, trials - j + b) - _special.betaln(a, b)
+    )
+    return float(min(1.0, np.exp(log_pmf).sum()))
+
+
+def clean_pass_probability_tpr(
+    members: int, non_members: int, target_fpr: float, limit: float, level: float
+) -> float:
+    """Probability that ``tpr_upper_bound`` at ``level`` is at most ``limit`` when the attack
+    is no better than guessing (member and non-member scores drawn alike, continuous).
+
+    Exact: the bound's threshold is an order statistic whose true FPR U is Beta(k+1, n-k), the
+    members it flags are then Binomial(members, U), i.e. BetaBinomial overall, and the bound is
+    at most the limit exactly when that count is at most the largest count whose
+    Clopper-Pearson upper bound is.
+    """
+    _check_fpr(target_fpr)
+    _check_confidence(level)
+    risk = (1.0 - level) / 2.0
+    rank = _rank_at_least(non_members, target_fpr, risk)
+    if rank >= non_members:
+        return 1.0 if limit >= 1.0 else 0.0
+    low, high = -1, members  # largest count whose upper bound is <= limit, by bisection
+    if float(_clopper_pearson_upper(members, members, 1.0 - risk)) <= limit:
+        return 1.0
+    while high - low > 1:
+        middle = (low + high) // 2
+        if float(_clopper_pearson_upper(middle, members, 1.0 - risk)) <= limit:
+            low = middle
+        else:
+            high = middle
+    return _beta_binomial_cdf(low, members, rank + 1.0, non_members - rank)
+
+
+def clean_pass_probability_auc(
+    members: int, non_members: int, limit: float, level: float
+) -> float:
+    """Probability that the AUC's one-sided upper bound at ``level`` is at most ``limit`` when
+    the attack is no better than guessing: the AUC is then about Normal(1/2, s^2) with the
+    Mann-Whitney variance s^2 = (m + n + 1) / (12 m n), and the bound adds z_level s to it."""
+    _check_confidence(level)
+    sd = math.sqrt((members + non_members + 1.0) / (12.0 * members * non_members))
+    return float(_special.ndtr((limit - 0.5) / sd - _special.ndtri(level)))
+
+
+def records_needed(pass_probability, power: float = 0.95, most: int = 10_000_000) -> int | None:
+    """Fewest records n (members and non-members, n each) at which ``pass_probability(n)``
+    reaches ``power``; None when not even ``most`` do. Doubling, then bisection (the pass
+    probability grows with n up to the small steps of discrete counts, which this smooths over).
+    """
+    low, high = 1, 2
+    while pass_probability(high) < power:
+        low, high = high, high * 2
+        if high > most:
+            return None
+    while high - low > 1:
+        middle = (low + high) // 2
+        if pass_probability(middle) >= power:
+            high = middle
+        else:
+            low = middle
+    return high

@@ -1,0 +1,54 @@
+"""One source of randomness: ``rng(seed, stream)`` with named streams.
+
+Every random choice in synthcheck draws from a generator named for what it decides, so two
+choices never share a stream by accident and a new one never shifts another's numbers. The
+integers below are the streams' identities (they were scattered as hex salts before; kept so the
+same seed reproduces the same audit). Add a stream here, never a literal salt in a module.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["STREAMS", "fixed_rng", "rng", "seed_for"]
+
+STREAMS: dict[str, int] = {
+    "candidates": 0x5A3,         # stratified sample of records to score (--max-candidates)
+    "folds": 0xF01D,             # cross-fitting folds of the holdout
+    "density-classifier": 0xD0,  # the density-ratio classifier's subsample and fit
+    "shadow-membership": 0x9E7,  # which candidates each shadow dataset holds
+    "shadow-pair": 0x5AD0,       # per-pair shadow randomness (with the pair number)
+    "shadow-fit": 0xF17,         # per-shadow generator fit (after "shadow-pair", with k)
+    "release": 0x5E1EA5E,        # the release sampled by synthcheck from a generator
+    "recall-sample": 0x7E57,     # records whose approximate neighbours are checked exactly
+    "approx-train": 0x1F,        # training points of the approximate index
+    "approx-accuracy": 0xACC,    # sample for the approximate search's accuracy
+    "neighbour-order": 0x5EED,   # tie order in the neighbour search (seed-independent)
+    "epsilon": 0xE95,            # balancing and tie-breaking of the one-run epsilon audit
+    "benchmark-leak": 0x1EA4,    # benchmarks: leaky releases
+}
+
+
+def _stream(stream: str) -> int:
+    try:
+        return STREAMS[stream]
+    except KeyError:
+        raise ValueError(f"unknown random stream {stream!r}; add it to randomness.STREAMS") from None
+
+
+def rng(seed: int, stream: str) -> np.random.Generator:
+    """The generator for ``stream`` under the audit's ``seed``."""
+    return np.random.default_rng([seed, _stream(stream)])
+
+
+def fixed_rng(stream: str) -> np.random.Generator:
+    """A generator that does not depend on the audit's seed, for choices that must not change
+    results (e.g. the cells of an exact search, which only affect speed)."""
+    return np.random.default_rng(_stream(stream))
+
+
+def seed_for(seed: int, *labels: str | int) -> int:
+    """A 32-bit integer seed for code that takes one (a generator's ``random_state``, a worker
+    task), depending only on ``seed`` and ``labels``: stream names, then numbers such as the
+    shadow number. Equal to ``generators.derive_seed`` with the streams' integers."""
+    parts = [_stream(label) if isinstance(label, str) else int(label) for label in labels]
+    return int(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, *parts]).generate_state(1)[0])
