@@ -49,14 +49,23 @@ NOTES = [
     "holdout folds: no record is scored by a model fitted on it. The encoding is fitted on the "
     "synthetic table only.",
     "TPR at a target FPR uses the conservative rule: the largest TPR among thresholds whose "
-    "empirical FPR does not exceed the target, no interpolation; Clopper-Pearson intervals. "
-    "'not measurable' when fewer than 1/FPR non-members.",
+    "empirical FPR does not exceed the target, no interpolation; 'not measurable' when fewer "
+    "than 1/FPR non-members. Its interval carries both sources of error: the threshold is an "
+    "order statistic of the non-members whose true FPR is bounded exactly (Beta law of order "
+    "statistics), and the members it flags by Clopper-Pearson, each with half of each side's "
+    "error (docs/statistics.md).",
     "AUC intervals use DeLong's variance.",
-    "The epsilon lower bound chooses a threshold on one random half of the records and bounds "
-    "FPR and FNR on the other half with Clopper-Pearson; it assumes train and holdout were a "
-    "random split of one population. Per attack it is computed at a Bonferroni-adjusted level "
-    "across attacks, so the overall (maximum) bound holds at the stated confidence.",
-    "The verdict reads every interval at the Bonferroni-adjusted level 1 - alpha / (attacks x limits).",
+    "The epsilon lower bound is the one-run audit of Steinke, Nasr & Jagielski (2023) with "
+    "delta: the auditor guesses 'member' for the highest scores (and 'non-member' for the "
+    "lowest) on a fixed grid of 12 designs, Bonferroni-corrected, and the number of right "
+    "guesses bounds epsilon through their binomial domination theorem. It assumes train and "
+    "holdout were a random split of one population, membership acting as independent fair "
+    "coins (the larger group is subsampled to the smaller's size). Per attack it is computed "
+    "at a Bonferroni-adjusted level across attacks, so the overall (maximum) bound holds at "
+    "the stated confidence.",
+    "The verdict reads one-sided bounds at the Bonferroni-adjusted level: alpha is shared among "
+    "the families of checks (attacks, copy checks) and equally among each family's checks; "
+    "FAIL when a lower bound exceeds its limit, PASS when every upper bound is within it.",
 ]
 
 
