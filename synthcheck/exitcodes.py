@@ -15,6 +15,7 @@ class ExitCode(IntEnum):
     FAIL = 1  # verdict FAIL; certificate invalid
     BAD_INPUT = 2  # a user mistake: one line on stderr naming the file, column or option
     INCONCLUSIVE = 3  # verdict INCONCLUSIVE: too few records to measure what the policy asks
+    UNTRUSTED = 4  # verify: every check holds, but no --trust anchor vouches for the issuer
     INTERRUPTED = 130  # Ctrl-C
     PIPE_CLOSED = 141  # stdout's reader went away before a command other than audit finished
 
@@ -24,6 +25,8 @@ TABLE = (
     (ExitCode.FAIL, "FAIL (audit), invalid (verify)"),
     (ExitCode.BAD_INPUT, "bad input: a file, column, option or policy to fix (one line on stderr)"),
     (ExitCode.INCONCLUSIVE, "INCONCLUSIVE (audit): too few records to measure what the policy asks"),
+    (ExitCode.UNTRUSTED, "UNTRUSTED (verify): the certificate is intact and consistent, but no "
+                         "--trust anchor vouches for its issuer (anyone can make a key)"),
 )
 
 

@@ -406,7 +406,11 @@ def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
     records = _results.records_table(names, roles, rows, is_member, scored.scores)
     for column, values in scored.record_columns.items():
         records[column] = values
-    inputs_block = {"train": real.train_table.describe(), "holdout": real.holdout_table.describe(),
+    holdout_block = real.holdout_table.describe() | {
+        "rows": real.holdout_table.rows + real.dropped_overlap,  # in the file, as fingerprinted
+        "rows_dropped": real.dropped_overlap, "rows_scored": len(plan.holdout_rows)}
+    inputs_block = {"train": real.train_table.describe() | {"rows_scored": len(plan.train_rows)},
+                    "holdout": holdout_block,
                     "synthetic": release.table.describe(), "id_column": types.id_column,
                     "column_types": dict(types.kinds), "excluded_columns": dict(types.excluded),
                     "holdout_rows_dropped_as_overlap": real.dropped_overlap}
@@ -417,7 +421,6 @@ def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
         recorded["neighbour_recall"] = inputs.neighbour_recall
     policy = parameters.policy
     document = _results.document(
-        audit_id=_results.audit_id(inputs_block, recorded | {"policy": policy.text}),
         created=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         verdict=measured.verdict, verdict_reasons=measured.reasons, policy=policy.describe(),
         inputs=inputs_block, generator=release.generator_info, parameters=recorded,

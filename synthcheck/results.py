@@ -137,12 +137,30 @@ def summaries(distance_to_synthetic: np.ndarray, is_member: np.ndarray,
     }
 
 
-def audit_id(inputs: dict, parameters: dict) -> str:
-    """Deterministic: the same inputs and parameters give the same id."""
-    material = json.dumps({"inputs": {k: v["sha256"] for k, v in inputs.items()
-                                      if isinstance(v, dict) and "sha256" in v},
-                           "parameters": parameters}, sort_keys=True)
-    return "SC-" + hashlib.sha256(material.encode()).hexdigest()[:16].upper()
+#: The parts of results.json that determine every number in it: the inputs (fingerprints, rows
+#: in each file, dropped and scored, the audited and excluded columns and their types), the
+#: generator, every parameter, the policy and the tool version. The audit id hashes them.
+AUDIT_ID_PARTS = ("tool_version", "inputs", "generator", "parameters", "policy")
+#: Where a file or policy was read from does not change the results.
+_NOT_DETERMINING = ("source",)
+
+
+def audit_id(document: dict) -> str:
+    """``SC-`` and 16 hex digits of the SHA-256 over :data:`AUDIT_ID_PARTS` of ``document``
+    (a results dict, or the parts of one), in canonical JSON. ``verify`` recomputes it from a
+    certificate's embedded results; two audits that differ in anything that determines their
+    results (an excluded column, a dropped row, a parameter, the policy) get different ids."""
+    def determining(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: determining(v) for k, v in value.items() if k not in _NOT_DETERMINING}
+        if isinstance(value, list):
+            return [determining(v) for v in value]
+        return value
+
+    material = _clean({part: document.get(part) for part in AUDIT_ID_PARTS})
+    text = json.dumps(determining(material), sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":"))
+    return "SC-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16].upper()
 
 
 def _clean(value: Any) -> Any:
@@ -162,4 +180,7 @@ def _clean(value: Any) -> Any:
 
 
 def document(**parts: Any) -> dict:
-    return _clean({"schema_version": SCHEMA_VERSION, "tool_version": __version__} | parts)
+    """The results.json document; its ``audit_id`` is computed from the other parts."""
+    result = _clean({"schema_version": SCHEMA_VERSION, "tool_version": __version__} | parts)
+    result["audit_id"] = audit_id(result)
+    return result

@@ -13,6 +13,7 @@ from synthcheck.errors import InputError
 from synthcheck.exitcodes import ExitCode
 
 EXIT_OK, EXIT_INVALID = ExitCode.PASS, ExitCode.FAIL  # the one table: synthcheck.exitcodes
+EXIT_UNTRUSTED = ExitCode.UNTRUSTED
 P12_PASSWORD_ENV = "SYNTHCHECK_P12_PASSWORD"
 
 KEYGEN_EPILOG = f"""\
@@ -34,8 +35,9 @@ rely on, sign with a key whose certificate comes from a CA they trust.
 
 VERIFY_EPILOG = """\
 examples:
-  synthcheck verify cert.pdf
-  synthcheck verify cert.pdf --train train.csv --holdout holdout.csv --synthetic synth.csv
+  synthcheck verify cert.pdf --trust issuer-ca.pem
+  synthcheck verify cert.pdf --train train.csv --holdout holdout.csv --synthetic synth.csv --trust ca.pem
+  synthcheck verify cert.pdf --train train.csv --holdout holdout.csv --synthetic synth.csv --reproduce
   synthcheck verify cert.pdf --synthetic synth.parquet --trust issuer-ca.pem --json
 
 checks, one line each (✓ holds, ✗ fails, – not asked for):
@@ -44,9 +46,18 @@ checks, one line each (✓ holds, ✗ fails, – not asked for):
   signer      who signed: subject and SHA-256 fingerprint of the signing certificate
   trust       with --trust: the signer chains to one of the CA certificates in that file
   results     the embedded results.json matches the visible certificate
+  audit-id    the audit id is the hash of the inputs, columns, parameters and policy recorded
   input       each file given matches its certified fingerprint (canonical form, see README)
+  reproduce   with --reproduce: the audit re-run on the given files with the recorded
+              parameters gives the same verdict and statistics (to half a unit of the last
+              printed digit); the shadow attack only with --generator
 
-exit codes: 0 every check holds, 1 a check fails, 2 bad input (e.g. a missing file).
+exit codes:
+  0  VALID: every check holds and the issuer chains to a --trust anchor
+  1  INVALID: a check fails (changed file, wrong fingerprint, the re-run disagrees, ...)
+  2  bad input (e.g. a missing file)
+  4  UNTRUSTED: every check holds, but no --trust was given: the document is intact, yet
+     anyone can make a key under any name
 A valid certificate can still carry a FAIL verdict: read the verdict line.
 """
 
@@ -83,6 +94,14 @@ def register(subparsers) -> None:
     verify.add_argument("--synthetic", metavar="FILE", help="synthetic table to compare")
     verify.add_argument("--trust", metavar="CA.pem",
                         help="PEM file of CA certificates you trust; the signer must chain to one")
+    verify.add_argument("--reproduce", action="store_true",
+                        help="re-run the audit on --train, --holdout and --synthetic with the "
+                             "parameters the certificate records and compare every statistic")
+    verify.add_argument("--generator", metavar="NAME",
+                        help="with --reproduce: the generator the certificate names, to re-run "
+                             "the shadow attack too (otherwise it is reported as not reproduced)")
+    verify.add_argument("--metadata", metavar="JSON",
+                        help="with --reproduce: the SDV metadata the issuer audited with")
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
     verify.set_defaults(handler=run_verify)
 
@@ -146,7 +165,17 @@ def run_verify(args: argparse.Namespace) -> int:
 
     files = {role: getattr(args, role) for role in ("train", "holdout", "synthetic")
              if getattr(args, role)}
-    report = verify_certificate(args.certificate, files, trust=args.trust)
+    if (args.generator or args.metadata) and not args.reproduce:
+        raise InputError("--generator and --metadata apply only with --reproduce")
+    if args.reproduce:
+        missing = [r for r in ("train", "holdout", "synthetic") if r not in files]
+        if missing:
+            raise InputError(f"--reproduce needs --{missing[0]}: the certified files to re-run "
+                             "the audit on")
+    say = (lambda m: None) if args.json else (lambda m: print(m, file=sys.stderr))
+    report = verify_certificate(args.certificate, files, trust=args.trust,
+                                reproduce=args.reproduce, generator=args.generator,
+                                metadata=args.metadata, log=say if args.reproduce else None)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
@@ -156,8 +185,16 @@ def run_verify(args: argparse.Namespace) -> int:
             print(f"  {summary}")
         for line in report.lines():
             print(f"  {line}")
-        print("VALID: every check holds" if report.ok else "INVALID: see the ✗ lines above")
-    return EXIT_OK if report.ok else EXIT_INVALID
+        print(VERDICT_LINES[report.status])
+    return {"VALID": EXIT_OK, "UNTRUSTED": EXIT_UNTRUSTED}.get(report.status, EXIT_INVALID)
+
+
+VERDICT_LINES = {
+    "VALID": "VALID: every check holds and the issuer is vouched for by your trust anchor",
+    "UNTRUSTED": "UNTRUSTED: the document is intact and matches what it says, but the issuer is "
+                 "unverified (exit 4); pass --trust with the issuer's certificate or its CA",
+    "INVALID": "INVALID: see the ✗ lines above",
+}
 
 
 def add_signing_arguments(parser) -> None:

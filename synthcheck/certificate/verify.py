@@ -48,10 +48,23 @@ class VerifyReport:
     path: str
     checks: list[Check] = field(default_factory=list)
     results: dict | None = None
+    #: True when the signer chains to a trust anchor the reader gave (--trust); False when no
+    #: anchor was given or the signer does not chain to it.
+    trusted: bool = False
 
     @property
     def ok(self) -> bool:
+        """Every check that was run holds (the signer's identity may still be unverified:
+        see :attr:`trusted`)."""
         return bool(self.checks) and all(c.ok for c in self.checks)
+
+    @property
+    def status(self) -> str:
+        """``VALID`` (every check holds, issuer trusted), ``UNTRUSTED`` (every check holds but
+        nobody vouches for the issuer) or ``INVALID``."""
+        if not self.ok:
+            return "INVALID"
+        return "VALID" if self.trusted else "UNTRUSTED"
 
     def add(self, name: str, ok: bool, message: str, skipped: bool = False) -> Check:
         check = Check(name, ok, message, skipped)
@@ -73,6 +86,8 @@ class VerifyReport:
         return {
             "certificate": self.path,
             "valid": self.ok,
+            "trusted": self.trusted,
+            "status": self.status,
             "checks": [{"check": c.name, "ok": c.ok, "skipped": c.skipped, "message": c.message}
                        for c in self.checks],
             "audit_id": (self.results or {}).get("audit_id"),
@@ -81,11 +96,16 @@ class VerifyReport:
 
 
 def verify_certificate(pdf_path: str | Path, files: dict[str, str | Path] | None = None,
-                       trust: str | Path | None = None) -> VerifyReport:
+                       trust: str | Path | None = None, *, reproduce: bool = False,
+                       generator: str | None = None, metadata: str | Path | None = None,
+                       log=None) -> VerifyReport:
     """Verify the certificate at ``pdf_path``.
 
     ``files`` maps roles (train, holdout, synthetic) to files to compare with the certified
     fingerprints; ``trust`` is a PEM file of trust anchors (CA certificates) for the signer.
+    With ``reproduce`` the audit is re-run on ``files`` with the recorded parameters and every
+    statistic compared (``synthcheck.certificate.reproduce``); ``generator`` re-runs the
+    shadow attack too, ``metadata`` gives the column types the issuer used.
     Raises ``InputError`` for arguments that cannot be used (missing files, unreadable trust
     anchors); everything about the certificate itself goes into the report.
     """
@@ -105,8 +125,60 @@ def verify_certificate(pdf_path: str | Path, files: dict[str, str | Path] | None
         return report
     reader, embedded = signature
     report.results = _check_embedded_results(report, reader, embedded, pdf_path)
+    if report.results is not None:
+        _check_audit_id(report, report.results)
     _check_files(report, files)
+    if reproduce:
+        _check_reproduction(report, files, generator, metadata, log)
     return report
+
+
+def _check_audit_id(report: VerifyReport, results: dict) -> None:
+    from synthcheck.results import audit_id
+
+    recomputed = audit_id(results)
+    if recomputed == results.get("audit_id"):
+        report.add("audit-id", True, f"audit id {recomputed} is the hash of the inputs, "
+                   "columns, parameters and policy the results record")
+    else:
+        report.add("audit-id", False, f"audit id {results.get('audit_id')} does NOT match the "
+                   f"inputs, columns, parameters and policy the results record (they hash to "
+                   f"{recomputed}); the results were edited or made by another tool")
+
+
+def _check_reproduction(report: VerifyReport, files: dict[str, Path], generator, metadata,
+                        log) -> None:
+    from synthcheck.certificate.reproduce import precision_text, reproduce
+
+    if report.results is None:
+        report.add("reproduce", False, "cannot re-run the audit: the certificate's results "
+                   "could not be read")
+        return
+    if not report.ok:
+        report.add("reproduce", False, "not re-run: the certificate already fails a check "
+                   "above", skipped=True)
+        return
+    outcome = reproduce(report.results, files, generator=generator, metadata=metadata, log=log)
+    precision = precision_text()
+    if outcome.ok:
+        what = ("verdict and " if not outcome.not_reproduced else "") + \
+            f"{outcome.compared} reported values agree"
+        report.add("reproduce", True, f"re-ran the audit with the recorded parameters: {what}, "
+                   f"{precision}")
+    else:
+        first = outcome.differences[0]
+        more = len(outcome.differences) - 1
+        report.add("reproduce", False, f"re-run DISAGREES with the certificate: "
+                   f"{first.describe()}" + (f" (and {more} more)" if more else "") +
+                   f"; compared {precision}")
+    for name in outcome.not_reproduced:
+        report.add(f"reproduce:{name}", True, f"{name} attack not reproduced (it needs the "
+                   "generator: pass --generator with the one the certificate names); the "
+                   "verdict and overall figures depend on it and were not compared", skipped=True)
+    if outcome.unknown_parameters:
+        report.add("reproduce:parameters", True, "recorded parameters this synthcheck does not "
+                   f"know, not passed to the re-run: {', '.join(outcome.unknown_parameters)}",
+                   skipped=True)
 
 
 # -- signature ---------------------------------------------------------------------------------
@@ -173,10 +245,16 @@ def _check_signature(report: VerifyReport, data: bytes, roots, trust):
                f"{validity['not_after'].native:%Y-%m-%d}")
 
     if roots is None:
-        report.add("trust", True, "signer not checked against a trust anchor (give --trust "
-                   "CA.pem to check who vouches for the issuer)", skipped=True)
+        self_signed = bool(cert.self_issued)
+        report.add("trust", True, "issuer UNVERIFIED: no --trust given, so nothing says who "
+                   "the signer is. The signature shows the file is unchanged since signing, "
+                   "but anyone can make a key " + ("and a self-signed certificate with any name "
+                   "(this one is self-signed)" if self_signed else "under any name") +
+                   "; give --trust CA.pem with a certificate you obtained from the issuer or "
+                   "its CA", skipped=True)
     elif status.trusted:
         anchor = status.validation_path[0].subject.human_friendly if status.validation_path else ""
+        report.trusted = True
         report.add("trust", True, f"signer chains to a trust anchor in {trust} ({anchor})")
     else:
         why = status.trust_problem_indic.name if status.trust_problem_indic else "no valid path"

@@ -48,10 +48,11 @@ def test_a_good_certificate_passes_every_check(signed_example, issuer_dir):
     report = verify_certificate(signed_example, {}, trust=None)
     assert report.ok, report.lines()
     names = [c.name for c in report.checks]
-    assert names == ["signature", "coverage", "signer", "trust", "results"]
+    assert names == ["signature", "coverage", "signer", "trust", "results", "audit-id"]
     trust = report.checks[3]
-    assert trust.skipped and "not checked against a trust anchor" in trust.message
+    assert trust.skipped and "issuer UNVERIFIED" in trust.message
     assert trust.mark == "–"
+    assert report.status == "UNTRUSTED" and not report.trusted
     signer_line = report.checks[2].message
     assert "CN=Test Issuer Ltd" in signer_line
     assert Signer.from_pem(issuer_dir / "key.pem", issuer_dir / "cert.pem").fingerprint in signer_line
@@ -61,6 +62,7 @@ def test_a_good_certificate_passes_every_check(signed_example, issuer_dir):
 def test_trust_anchor_given(signed_example, issuer_dir, tmp_path):
     report = verify_certificate(signed_example, trust=issuer_dir / "cert.pem")
     assert report.ok and "chains to a trust anchor" in report.checks[3].message
+    assert report.status == "VALID"
     _, stranger = self_signed("Someone Else CA", not_before=NOW - dt.timedelta(days=1),
                               not_after=NOW + dt.timedelta(days=9), ca=True)
     _, stranger_path = write_pem(tmp_path, "stranger", cert=stranger)
@@ -175,10 +177,12 @@ def test_real_audit_files_match_and_another_release_does_not(real_audit, real_ce
     assert verify_certificate(pdf, {"synthetic": shuffled_path}).ok
 
 
-def test_cli_exit_codes_and_json(signed_example, signed_copy, capsys, tmp_path):
-    assert main(["verify", str(signed_example)]) == 0
+def test_cli_exit_codes_and_json(signed_example, signed_copy, capsys, tmp_path, issuer_dir):
+    assert main(["verify", str(signed_example), "--trust", str(issuer_dir / "cert.pem")]) == 0
     out = capsys.readouterr().out
     assert "✓ signature is cryptographically intact" in out and "VALID" in out
+    assert main(["verify", str(signed_example)]) == 4  # intact, but nobody vouches for the issuer
+    assert capsys.readouterr().out.splitlines()[-1].startswith("UNTRUSTED")
     signed_copy.write_bytes(signed_copy.read_bytes() + b"\n% appended\n")
     assert main(["verify", str(signed_copy), "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
