@@ -372,24 +372,25 @@ class Measured:
     attacks: dict[str, dict]  # results.json's "attacks" block
     verdict: str
     reasons: list[dict]
+    results: dict[str, _results.AttackResult]
+    epsilon_level: float
 
 
 def measure(scored: Scores, plan: Plan, parameters: AuditParameters) -> Measured:
     """Each attack's statistics, then the verdict of the policy."""
     is_member = plan.inputs.is_member
-    policy = parameters.policy
-    verdict_confidence = policy.adjusted_confidence(len(plan.attacks))
-    epsilon_confidence = stats.bonferroni_level(parameters.confidence, len(plan.attacks))
+    results = {name: _results.attack_result(values, is_member, delta=parameters.delta,
+                                            seed=parameters.seed + index)
+               for index, (name, values) in enumerate(scored.scores.items())}
+    verdict = evaluate(parameters.policy, results)
+    epsilon_level = stats.bonferroni_level(parameters.confidence, len(plan.attacks))
     attack_results = {}
-    for index, (name, values) in enumerate(scored.scores.items()):
-        block = _results.attack_statistics(
-            values[is_member], values[~is_member], confidence=parameters.confidence,
-            epsilon_confidence=epsilon_confidence, verdict_confidence=verdict_confidence,
-            delta=parameters.delta, seed=parameters.seed + index)
+    for name, result in results.items():
+        block = result.to_json(confidence=parameters.confidence, epsilon_level=epsilon_level,
+                               verdict_level=verdict.level)
         extra = dict(scored.details[name])
         attack_results[name] = {"description": extra.pop("description")} | block | {"details": extra}
-    verdict, reasons = evaluate(policy, {n: a["verdict_bounds"] for n, a in attack_results.items()})
-    return Measured(attack_results, verdict, reasons)
+    return Measured(attack_results, verdict.outcome, verdict.reasons, results, epsilon_level)
 
 
 def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
@@ -425,8 +426,11 @@ def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
         verdict=measured.verdict, verdict_reasons=measured.reasons, policy=policy.describe(),
         inputs=inputs_block, generator=release.generator_info, parameters=recorded,
         counts={"members": members, "non_members": non_members, "synthetic": len(release.typed),
-                "flagged_records": int(records["flagged"].sum())},
-        attacks=measured.attacks, overall=_results.overall(measured.attacks),
+                "flagged_records": int(records["flagged"].sum()),
+                "flagged": _results.flagged_union(records)},
+        attacks=measured.attacks,
+        overall=_results.overall(measured.results, confidence=parameters.confidence,
+                                 epsilon_level=measured.epsilon_level),
         summaries=_results.summaries(inputs.synthetic_neighbours().distances[:, 0], is_member,
                                      records["risk_percentile"].to_numpy()),
         notes=NOTES)

@@ -198,40 +198,85 @@ def records_needed(limit_key: str, limit: float, level: float) -> int | None:
     return None
 
 
-def _fpr_key(fpr: float) -> str:
-    return repr(fpr)
+@dataclass(frozen=True)
+class CopyCheck:
+    """One test of the "copies" family (exact copies of train rows, exact values of excluded
+    columns): it FAILs when ``p_value`` (one-sided, "members are copied more than non-members
+    explain") is at most the check's share of alpha, and PASSes otherwise. ``statement`` says
+    what was counted, in counts only (never a record's values)."""
+
+    check: str
+    subject: str
+    p_value: float
+    statement: str
+    limit: float = 0.0
 
 
-def _check(limit_key: str, limit: float, attack: str, bounds: dict) -> dict:
+@dataclass(frozen=True)
+class Verdict:
+    """PASS, FAIL or INCONCLUSIVE, one reason per check, and the one-sided level at which every
+    attack bound was read."""
+
+    outcome: str
+    reasons: list[dict]
+    level: float
+
+
+def _attack_check(limit_key: str, limit: float, attack: str, result, level: float) -> dict:
+    """One limit on one attack, from its one-sided bounds at ``level`` (an ``AttackResult``)."""
     metric, fpr, label = CHECKS[limit_key]
-    entry = {"check": limit_key, "attack": attack, "limit": limit, "bound": None}
+    entry = {"check": limit_key, "attack": attack, "limit": limit, "bound": None, "level": level}
     if metric == "epsilon":
-        value = bounds["epsilon_lower_bound"]
+        value = result.epsilon(level)
         entry["bound"] = value
         if value > limit:
             return entry | {"outcome": "FAIL", "reason": f"{attack}: {label} {value:.3g} exceeds {limit:g}"}
         return entry | {"outcome": "PASS", "reason": f"{attack}: {label} {value:.3g} <= {limit:g}"}
-    interval = bounds["auc"] if metric == "auc" else bounds["tpr_at_fpr"][_fpr_key(fpr)]
-    low, high = interval["low"], interval["high"]
+    bounds = result.auc_bounds(level) if metric == "auc" else result.tpr_bounds(fpr, level)
+    low, high = bounds.low, bounds.high
     if low > limit:
         return entry | {"bound": low, "outcome": "FAIL",
                         "reason": f"{attack}: {label} is above {limit:g} (lower bound {low:.3g})"}
     if high <= limit:
         return entry | {"bound": high, "outcome": "PASS",
                         "reason": f"{attack}: {label} is at most {high:.3g} <= {limit:g}"}
-    needed = records_needed(limit_key, limit, bounds["level"])
-    hint = (f"; without leakage it PASSes {DECIDABLE_POWER:.0%} of the time from about "
-            f"{needed:,} holdout records (and as many members)" if needed is not None else "")
+    members, non_members = result.members.size, result.non_members.size
+    if metric == "auc":
+        here = stats.clean_pass_probability_auc(members, non_members, limit, level)
+    else:
+        here = stats.clean_pass_probability_tpr(members, non_members, fpr, limit, level)
+    needed = records_needed(limit_key, limit, level)
+    hint = (f"; without leakage it PASSes {here:.0%} of the time at this size, "
+            f"{DECIDABLE_POWER:.0%} from about {needed:,} holdout records (and as many members)"
+            if needed is not None else "")
     return entry | {"bound": high, "outcome": "INCONCLUSIVE",
                     "reason": f"{attack}: {label} bounds {low:.3g}-{high:.3g} straddle "
                               f"{limit:g}{hint}"}
 
 
-def evaluate(policy: Policy, attack_bounds: dict[str, dict]) -> tuple[str, list[dict]]:
-    """The verdict and one reason per (attack, limit), from each attack's adjusted bounds."""
-    reasons = [_check(key, limit, attack, bounds)
-               for attack, bounds in attack_bounds.items()
-               for key, limit in policy.limits.items()]
+def _copy_check(check: CopyCheck, alpha: float) -> dict:
+    fails = check.p_value <= alpha
+    relation = "<=" if fails else ">"
+    return {"check": check.check, "attack": check.subject, "limit": check.limit,
+            "bound": check.p_value, "level": 1.0 - alpha,
+            "outcome": "FAIL" if fails else "PASS",
+            "reason": f"{check.subject}: {check.statement}; p = {check.p_value:.3g} "
+                      f"{relation} {alpha:.3g}"}
+
+
+def evaluate(policy: Policy, attacks: dict, copy_checks: tuple[CopyCheck, ...] = ()) -> Verdict:
+    """The verdict: every limit on every attack (``AttackResult``s) and every copy check, each
+    at its share of alpha (``ALPHA_SHARES``)."""
+    families = {"attacks": len(attacks) * len(policy.limits), "copies": len(copy_checks)}
+    reasons = []
+    level = 1.0
+    if families["attacks"]:
+        level = 1.0 - policy.family_alpha("attacks", families)
+        reasons += [_attack_check(key, limit, name, result, level)
+                    for name, result in attacks.items() for key, limit in policy.limits.items()]
+    if copy_checks:
+        alpha = policy.family_alpha("copies", families)
+        reasons += [_copy_check(check, alpha) for check in copy_checks]
     outcomes = {r["outcome"] for r in reasons}
     verdict = "FAIL" if "FAIL" in outcomes else "INCONCLUSIVE" if "INCONCLUSIVE" in outcomes else "PASS"
-    return verdict, reasons
+    return Verdict(verdict, reasons, level)

@@ -42,11 +42,21 @@ def summary_text(results: dict) -> str:
     counts = results["counts"]
     lines.append("")
     lines.append(f"members {counts['members']}, non-members {counts['non_members']}, "
-                 f"synthetic rows {counts['synthetic']}; records flagged at FPR 0.1 %: "
-                 f"{counts['flagged_records']} (ids in records.parquet)")
+                 f"synthetic rows {counts['synthetic']}")
+    union = counts.get("flagged")
+    if union and union.get("fpr_achieved") is not None:
+        lines.append(f"flagged at FPR 0.1 % by any attack: {union['members']} members, "
+                     f"{union['non_members']} non-members (union FPR "
+                     f"{union['fpr_achieved']:.2%}; ids in records.parquet)")
+    else:
+        lines.append(f"records flagged at FPR 0.1 %: {counts['flagged_records']} "
+                     f"(ids in records.parquet)")
     lines += _shadow_lines(results["attacks"].get("shadow"))
-    lines.append(f"strongest attack: {results['overall']['strongest_attack']}; "
-                 f"epsilon lower bound: {results['overall']['epsilon_lower_bound']:.2f}")
+    overall = results["overall"]
+    source = overall.get("from_attack", {}).get("epsilon_lower_bound")
+    lines.append(f"strongest attack: {overall['strongest_attack'] or 'no attack stands out'}; "
+                 f"epsilon lower bound: {overall['epsilon_lower_bound']:.2f}"
+                 + (f" ({source})" if source else ""))
     lines.append("")
     lines.append(f"VERDICT: {results['verdict']} (policy '{results['policy']['name']}', "
                  f"{results['policy']['multiplicity']}-adjusted, alpha {results['policy']['alpha']})")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -14,33 +15,157 @@ import pandas as pd
 
 from synthcheck import SCHEMA_VERSION, __version__, stats
 
+# The FPR operating points every attack is read at: named here once. Keys in results.json are
+# their repr ("0.001", "0.01", "0.1"); labels for people are fpr_label's.
 FPR_TARGETS = (0.001, 0.01, 0.1)
-FLAG_FPR = 0.001
+FLAG_FPR = 0.001  # records are flagged at this FPR's threshold
 
 
-def _fpr_key(fpr: float) -> str:
-    return repr(fpr)  # "0.001", "0.01", "0.1"
+def fpr_key(fpr: float) -> str:
+    """The results.json key of an FPR target: "0.001", "0.01", "0.1"."""
+    return repr(fpr)
 
 
-def _tpr_table(members: np.ndarray, non_members: np.ndarray, confidence: float) -> dict:
-    table = {}
-    for fpr in FPR_TARGETS:
-        found = stats.tpr_at_fpr(members, non_members, fpr, confidence)
-        table[_fpr_key(fpr)] = None if found is None else found.as_dict()
-    return table
+def fpr_label(fpr: float) -> str:
+    """An FPR target as people read it: "0.1 %", "1 %", "10 %"."""
+    return f"{fpr * 100:g} %"
 
 
-def _verdict_tpr_table(members: np.ndarray, non_members: np.ndarray, level: float) -> dict:
-    """One-sided bounds at ``level`` for every FPR target, at any number of non-members (the
-    bounds stay honest when the point estimate is not measurable; ``value`` is then null)."""
-    table = {}
-    for fpr in FPR_TARGETS:
-        found = stats.tpr_at_fpr(members, non_members, fpr)
-        table[_fpr_key(fpr)] = {
-            "value": None if found is None else found.value,
-            "low": stats.tpr_lower_bound(members, non_members, fpr, level),
-            "high": stats.tpr_upper_bound(members, non_members, fpr, level)}
-    return table
+@dataclass(frozen=True)
+class Flagged:
+    """Records whose score reaches the FLAG_FPR threshold, against what chance would flag.
+
+    If members scored like non-members, the threshold's true FPR would be Beta(k+1, n-k) (k the
+    non-members it may flag), so the members flagged are BetaBinomial(m, k+1, n-k): their
+    expectation is ``expected_members`` and ``p_value`` is the chance of at least as many.
+    """
+
+    members: int
+    non_members: int
+    expected_members: float
+    expected_non_members: float
+    p_value: float
+
+    def as_dict(self) -> dict:
+        return {"members": self.members, "non_members": self.non_members,
+                "expected_by_chance": {"members": self.expected_members,
+                                       "non_members": self.expected_non_members},
+                "p_value": self.p_value}
+
+
+@dataclass(frozen=True)
+class AttackResult:
+    """One attack's scores split by membership, and every statistic of them at the level asked.
+
+    Nothing is pre-computed at a fixed level: ``auc(level)``, ``tpr_at(fpr, level)`` and
+    ``epsilon(level)`` compute on demand (the verdict asks at its adjusted level, the tables at
+    the audit's confidence). ``seed`` drives the one-run epsilon audit's random choices.
+    """
+
+    members: np.ndarray
+    non_members: np.ndarray
+    delta: float
+    seed: int
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def _memo(self, key: tuple, compute):
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    def auc(self, level: float = 0.95) -> stats.Interval:
+        """AUC with its two-sided DeLong interval at ``level``."""
+        return self._memo(("auc", level),
+                          lambda: stats.roc_auc(self.members, self.non_members, level))
+
+    def auc_bounds(self, level: float) -> stats.Interval:
+        """AUC with one-sided lower and upper bounds, each holding at ``level``."""
+        return self.auc(2.0 * level - 1.0)
+
+    def tpr_at(self, fpr: float, level: float = 0.95) -> stats.TprAtFpr | None:
+        """TPR at ``fpr`` (conservative rule) with its two-sided interval at ``level``; None
+        when there are fewer than 1/fpr non-members for a point estimate."""
+        return self._memo(("tpr", fpr, level), lambda: stats.tpr_at_fpr(
+            self.members, self.non_members, fpr, level))
+
+    def tpr_bounds(self, fpr: float, level: float) -> stats.Interval:
+        """One-sided lower and upper bounds on the TPR at ``fpr``, each holding at ``level``, at
+        any number of non-members; ``value`` is the point estimate or NaN where there is none."""
+        def compute() -> stats.Interval:
+            found = self.tpr_at(fpr)
+            return stats.Interval(
+                value=math.nan if found is None else found.value,
+                low=stats.tpr_lower_bound(self.members, self.non_members, fpr, level),
+                high=stats.tpr_upper_bound(self.members, self.non_members, fpr, level))
+        return self._memo(("tpr_bounds", fpr, level), compute)
+
+    def epsilon(self, level: float = 0.95) -> float:
+        """The one-run ε lower bound holding at ``level``."""
+        return self._memo(("epsilon", level), lambda: stats.epsilon_lower_bound(
+            self.members, self.non_members, self.delta, level, self.seed))
+
+    def advantage(self) -> float:
+        return self._memo(("advantage",), lambda: stats.membership_advantage(
+            self.members, self.non_members))
+
+    def flag_threshold(self) -> tuple[bool, float | None]:
+        return flag_threshold(self.non_members)
+
+    def flagged(self) -> Flagged | None:
+        """Members and non-members flagged at FLAG_FPR, with the numbers chance would flag;
+        None when FLAG_FPR is not measurable with these non-members."""
+        measurable, threshold = self.flag_threshold()
+        if not measurable:
+            return None
+        m, n = self.members.size, self.non_members.size
+        budget = stats.allowed_false_positives(n, FLAG_FPR)
+        hits = int(flagged_mask(self.members, threshold).sum())
+        a, b = budget + 1.0, float(n - budget)
+        return Flagged(members=hits,
+                       non_members=int(flagged_mask(self.non_members, threshold).sum()),
+                       expected_members=m * a / (a + b), expected_non_members=FLAG_FPR * n,
+                       p_value=stats.beta_binomial_sf(hits, m, a, b))
+
+    def to_json(self, *, confidence: float, epsilon_level: float,
+                verdict_level: float) -> dict:
+        """This attack's block of results.json (at the edge: plain numbers and lists)."""
+        fpr, tpr = stats.roc_curve(self.members, self.non_members)
+        flagged = self.flagged()
+        return {
+            "auc": self.auc(confidence).as_dict(),
+            "tpr_at_fpr": {fpr_key(f): _as_dict(self.tpr_at(f, confidence))
+                           for f in FPR_TARGETS},
+            "advantage": self.advantage(),
+            "epsilon_lower_bound": self.epsilon(epsilon_level),
+            "flagged": None if flagged is None else flagged.as_dict(),
+            "verdict_bounds": {  # one-sided: every low and every high holds at ``level``
+                "level": verdict_level,
+                "auc": self.auc_bounds(verdict_level).as_dict(),
+                "tpr_at_fpr": {fpr_key(f): _bounds_dict(self.tpr_bounds(f, verdict_level))
+                               for f in FPR_TARGETS},
+                "epsilon_lower_bound": self.epsilon(verdict_level),
+            },
+            "curves": {
+                "roc": {"fpr": [float(v) for v in fpr], "tpr": [float(v) for v in tpr]},
+                "score_histogram": stats.histogram(
+                    {"members": self.members, "non_members": self.non_members}, tail=0.005),
+            },
+        }
+
+
+def _as_dict(value: Any) -> dict | None:
+    return None if value is None else value.as_dict()
+
+
+def _bounds_dict(bounds: stats.Interval) -> dict:
+    value = None if math.isnan(bounds.value) else bounds.value
+    return {"value": value, "low": bounds.low, "high": bounds.high}
+
+
+def attack_result(scores: np.ndarray, is_member: np.ndarray, *, delta: float,
+                  seed: int) -> AttackResult:
+    return AttackResult(members=scores[is_member], non_members=scores[~is_member], delta=delta,
+                        seed=seed)
 
 
 def flag_threshold(non_members: np.ndarray) -> tuple[bool, float | None]:
@@ -55,57 +180,84 @@ def flagged_mask(scores: np.ndarray, threshold: float | None) -> np.ndarray:
     return scores >= threshold if threshold is not None else np.zeros(len(scores), bool)
 
 
-def attack_statistics(members: np.ndarray, non_members: np.ndarray, *, confidence: float,
-                      epsilon_confidence: float, verdict_confidence: float, delta: float,
-                      seed: int) -> dict:
-    """Every number results.json reports for one attack."""
-    measurable, threshold = flag_threshold(non_members)
-    flagged = None
-    if measurable:
-        flagged = {"members": int(flagged_mask(members, threshold).sum()),
-                   "non_members": int(flagged_mask(non_members, threshold).sum())}
-    fpr, tpr = stats.roc_curve(members, non_members)
+def _leader(results: dict[str, AttackResult], figure) -> str:
+    """The attack with the highest value of ``figure`` (ties: the first named)."""
+    return max(results, key=lambda name: figure(results[name]))
+
+
+def _strength(result: AttackResult, confidence: float) -> stats.Interval:
+    """What "strongest" compares: TPR at 1 % FPR where measurable, else the AUC."""
+    found = result.tpr_at(0.01, confidence)
+    if found is None:
+        return result.auc(confidence)
+    return stats.Interval(found.value, found.low, found.high)
+
+
+def strongest_attack(results: dict[str, AttackResult], confidence: float) -> str | None:
+    """The attack that catches most members at 1 % FPR (AUC where that is not measurable for
+    every attack), but only when its lead exceeds its own interval (its lower bound is above the
+    runner-up's estimate); None, "no attack stands out", otherwise. A single attack is its own
+    strongest."""
+    if len(results) == 1:
+        return next(iter(results))
+    use_tpr = all(r.tpr_at(0.01) is not None for r in results.values())
+
+    def strength(name: str) -> stats.Interval:
+        result = results[name]
+        return _strength(result, confidence) if use_tpr else result.auc(confidence)
+
+    ranked = sorted(results, key=lambda name: strength(name).value, reverse=True)
+    leader, runner_up = strength(ranked[0]), strength(ranked[1])
+    return ranked[0] if leader.low > runner_up.value else None
+
+
+def overall(results: dict[str, AttackResult], *, confidence: float,
+            epsilon_level: float) -> dict:
+    """Overall leakage: each figure is the highest over attacks and names the attack it comes
+    from (no single attack wins everywhere), plus the strongest attack if one stands out."""
+    auc_from = _leader(results, lambda r: r.auc(confidence).value)
+    tpr_from = {}
+    for fpr in FPR_TARGETS:
+        measured = {n: r for n, r in results.items() if r.tpr_at(fpr) is not None}
+        tpr_from[fpr] = _leader(measured, lambda r: r.tpr_at(fpr).value) if measured else None
+    advantage_from = _leader(results, lambda r: r.advantage())
+    epsilon_from = _leader(results, lambda r: r.epsilon(epsilon_level))
     return {
-        "auc": stats.roc_auc(members, non_members, confidence).as_dict(),
-        "tpr_at_fpr": _tpr_table(members, non_members, confidence),
-        "advantage": stats.membership_advantage(members, non_members),
-        "epsilon_lower_bound": stats.epsilon_lower_bound(members, non_members, delta,
-                                                         epsilon_confidence, seed),
-        "flagged": flagged,
-        "verdict_bounds": {  # one-sided: every low and every high holds at ``level``
-            "level": verdict_confidence,
-            "auc": stats.roc_auc(members, non_members, 2.0 * verdict_confidence - 1.0).as_dict(),
-            "tpr_at_fpr": _verdict_tpr_table(members, non_members, verdict_confidence),
-            "epsilon_lower_bound": stats.epsilon_lower_bound(members, non_members, delta,
-                                                             verdict_confidence, seed),
-        },
-        "curves": {
-            "roc": {"fpr": [float(v) for v in fpr], "tpr": [float(v) for v in tpr]},
-            "score_histogram": stats.histogram({"members": members, "non_members": non_members},
-                                               tail=0.005),
-        },
+        "strongest_attack": strongest_attack(results, confidence),
+        "auc": results[auc_from].auc(confidence).as_dict(),
+        "tpr_at_fpr": {fpr_key(f): None if tpr_from[f] is None
+                       else results[tpr_from[f]].tpr_at(f, confidence).as_dict()
+                       for f in FPR_TARGETS},
+        "advantage": results[advantage_from].advantage(),
+        "epsilon_lower_bound": results[epsilon_from].epsilon(epsilon_level),
+        "from_attack": {"auc": auc_from,
+                        "tpr_at_fpr": {fpr_key(f): tpr_from[f] for f in FPR_TARGETS},
+                        "advantage": advantage_from, "epsilon_lower_bound": epsilon_from},
     }
 
 
-def strongest_attack(attacks: dict[str, dict]) -> str:
-    """The attack that catches most members at 1 % FPR (AUC where that is not measurable)."""
-    def strength(name: str) -> tuple[float, float]:
-        tpr = attacks[name]["tpr_at_fpr"]["0.01"]
-        return (tpr["value"] if tpr else -1.0, attacks[name]["auc"]["value"])
-    return max(attacks, key=strength)
-
-
-def overall(attacks: dict[str, dict]) -> dict:
-    best = strongest_attack(attacks)
-    return {"strongest_attack": best, "auc": attacks[best]["auc"],
-            "tpr_at_fpr": attacks[best]["tpr_at_fpr"], "advantage": attacks[best]["advantage"],
-            "epsilon_lower_bound": max(a["epsilon_lower_bound"] for a in attacks.values())}
+def flagged_union(records: pd.DataFrame) -> dict:
+    """Records flagged by any attack: members, non-members, and the FPR that union achieves on
+    the non-members (each attack's threshold allows FLAG_FPR, the union up to attacks x that)."""
+    member = records["member"].to_numpy()
+    flagged = records["flagged"].to_numpy()
+    non_members = int((~member).sum())
+    return {"members": int((flagged & member).sum()),
+            "non_members": int((flagged & ~member).sum()),
+            "fpr_achieved": float((flagged & ~member).sum() / non_members) if non_members else None,
+            "fpr_per_attack": FLAG_FPR}
 
 
 def records_table(names: pd.Series, roles: np.ndarray, rows: np.ndarray, is_member: np.ndarray,
                   scores: dict[str, np.ndarray]) -> pd.DataFrame:
     """One row per candidate: id, role, row in its file, member flag, each attack's score,
-    percentile among non-members and flag at the FPR 0.1 % threshold. For the data owner."""
+    percentile among non-members and flag at the FPR 0.1 % threshold, and the record's risk.
+    For the data owner.
+
+    ``risk_percentile`` is calibrated: a record's highest percentile over attacks, placed among
+    the non-members' highest percentiles (midrank), so non-members are uniform on it whatever the
+    number of attacks (a plain maximum over attacks would push them towards 100).
+    """
     table = pd.DataFrame({"id": names.to_numpy(), "role": roles, "row": rows,
                           "member": is_member})
     percentiles, flags = [], []
@@ -118,7 +270,8 @@ def records_table(names: pd.Series, roles: np.ndarray, rows: np.ndarray, is_memb
         table[f"flagged_{name}"] = flagged
         percentiles.append(percentile)
         flags.append(flagged)
-    table["risk_percentile"] = np.max(percentiles, axis=0)
+    highest = np.max(percentiles, axis=0)
+    table["risk_percentile"] = stats.percentile_among(highest[~is_member], highest)
     table["flagged"] = np.any(flags, axis=0)
     return table
 

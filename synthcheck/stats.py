@@ -23,6 +23,12 @@ from scipy import special as _special
 
 __all__ = [
     "Interval",
+    "allowed_false_positives",
+    "beta_binomial_cdf",
+    "beta_binomial_sf",
+    "clean_pass_probability_auc",
+    "clean_pass_probability_tpr",
+    "records_needed",
     "TprAtFpr",
     "bonferroni_level",
     "clopper_pearson",
@@ -112,7 +118,7 @@ def _check_fpr(target_fpr: float) -> None:
         raise ValueError(f"target_fpr must be in (0, 1], got {target_fpr}")
 
 
-def _allowed_false_positives(n_non_members: int, target_fpr: float) -> int:
+def allowed_false_positives(n_non_members: int, target_fpr: float) -> int:
     """Largest false-positive count whose FPR does not exceed the target.
 
     Counting in integers avoids comparing float FPRs, where 1/1000 <= 0.001 would depend on
@@ -280,7 +286,7 @@ def _cutoff_score(non_members: np.ndarray, target_fpr: float) -> float | None:
     positives, exactly when t exceeds the (K+1)-th largest non-member score. ``np.partition``
     finds that in linear time.
     """
-    budget = _allowed_false_positives(non_members.size, target_fpr)
+    budget = allowed_false_positives(non_members.size, target_fpr)
     if budget >= non_members.size:
         return None
     k = non_members.size - 1 - budget  # ascending index of the (budget+1)-th largest
@@ -751,19 +757,34 @@ def histogram(
 # --------------------------------------------------------------------------------------------
 
 
-def _beta_binomial_cdf(k: int, trials: int, a: float, b: float) -> float:
+def _beta_binomial_pmf(j: np.ndarray, trials: int, a: float, b: float) -> np.ndarray:
+    log_pmf = (
+        _special.gammaln(trials + 1.0) - _special.gammaln(j + 1.0)
+        - _special.gammaln(trials - j + 1.0)
+        + _special.betaln(j + a, trials - j + b) - _special.betaln(a, b)
+    )
+    return np.exp(log_pmf)
+
+
+def beta_binomial_cdf(k: int, trials: int, a: float, b: float) -> float:
     """P(X <= k) for X ~ BetaBinomial(trials, a, b), by summing the pmf in log space."""
     if k < 0:
         return 0.0
     if k >= trials:
         return 1.0
     j = np.arange(k + 1, dtype=np.float64)
-    log_pmf = (
-        _special.gammaln(trials + 1.0) - _special.gammaln(j + 1.0)
-        - _special.gammaln(trials - j + 1.0)
-        + _special.betaln(j + a, trials - j + b) - _special.betaln(a, b)
-    )
-    return float(min(1.0, np.exp(log_pmf).sum()))
+    return float(min(1.0, _beta_binomial_pmf(j, trials, a, b).sum()))
+
+
+def beta_binomial_sf(k: int, trials: int, a: float, b: float) -> float:
+    """P(X >= k) for X ~ BetaBinomial(trials, a, b), summed over the upper tail itself so that
+    tiny p-values keep their precision."""
+    if k <= 0:
+        return 1.0
+    if k > trials:
+        return 0.0
+    j = np.arange(k, trials + 1, dtype=np.float64)
+    return float(min(1.0, _beta_binomial_pmf(j, trials, a, b).sum()))
 
 
 def clean_pass_probability_tpr(
@@ -792,7 +813,7 @@ def clean_pass_probability_tpr(
             low = middle
         else:
             high = middle
-    return _beta_binomial_cdf(low, members, rank + 1.0, non_members - rank)
+    return beta_binomial_cdf(low, members, rank + 1.0, non_members - rank)
 
 
 def clean_pass_probability_auc(

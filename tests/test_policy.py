@@ -1,38 +1,96 @@
-"""Policy parsing and the verdict rule, on hand-made bounds."""
+"""The verdict rule on real score arrays, the sharing of alpha, and the power it is built on."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from synthcheck import stats
 from synthcheck.errors import InputError
-from synthcheck.policy import default_policy, evaluate, parse_policy
+from synthcheck.policy import CopyCheck, default_policy, evaluate, parse_policy
+from synthcheck.results import AttackResult
 
 
-def bounds(auc_low, auc_high, tpr=None, epsilon=0.0):
-    table = {"0.001": tpr, "0.01": tpr, "0.1": tpr}
-    return {"auc": {"value": (auc_low + auc_high) / 2, "low": auc_low, "high": auc_high},
-            "tpr_at_fpr": table, "epsilon_lower_bound": epsilon, "level": 0.99}
+def scores(shift: float, size: int, seed: int = 0) -> AttackResult:
+    """Members N(shift, 1) and non-members N(0, 1), ``size`` of each."""
+    rng = np.random.default_rng(seed)
+    return AttackResult(members=rng.normal(shift, 1.0, size), non_members=rng.normal(size=size),
+                        delta=1e-5, seed=seed)
 
 
 def test_verdict_rule():
     policy = parse_policy("[limits]\nmax_auc = 0.6\n")
-    assert evaluate(policy, {"a": bounds(0.45, 0.55)})[0] == "PASS"
-    assert evaluate(policy, {"a": bounds(0.61, 0.7)})[0] == "FAIL"
-    assert evaluate(policy, {"a": bounds(0.55, 0.65)})[0] == "INCONCLUSIVE"
-    assert evaluate(policy, {"a": bounds(0.45, 0.55), "b": bounds(0.61, 0.7)})[0] == "FAIL"
+    # AUC of a shift d is Phi(d / sqrt 2): 0 -> 0.5, 1 -> 0.76, 0.38 -> 0.604.
+    assert evaluate(policy, {"a": scores(0.0, 3000)}).outcome == "PASS"
+    assert evaluate(policy, {"a": scores(1.0, 3000)}).outcome == "FAIL"
+    assert evaluate(policy, {"a": scores(0.38, 3000)}).outcome == "INCONCLUSIVE"
+    both = evaluate(policy, {"a": scores(0.0, 3000), "b": scores(1.0, 3000, seed=1)})
+    assert both.outcome == "FAIL"
+    assert [r["outcome"] for r in both.reasons] == ["PASS", "FAIL"]
+
+
+def test_verdict_reads_one_sided_bounds_at_its_level():
+    policy = parse_policy("alpha = 0.05\n[limits]\nmax_auc = 0.6\nmax_tpr_at_fpr_1pct = 0.06\n")
+    result = scores(0.0, 1000)
+    verdict = evaluate(policy, {"a": result, "b": scores(0.0, 1000, seed=2)})
+    assert verdict.level == pytest.approx(1 - 0.05 / 4)
+    auc = next(r for r in verdict.reasons if r["attack"] == "a" and r["check"] == "max_auc")
+    # PASS is read off the one-sided upper bound = the two-sided interval at 1 - 2 * 0.0125.
+    assert auc["bound"] == pytest.approx(stats.roc_auc(result.members, result.non_members,
+                                                       1 - 2 * 0.0125).high)
 
 
 def test_straddling_bounds_are_inconclusive_and_say_what_would_decide():
-    policy = parse_policy("[limits]\nmax_tpr_at_fpr_0_1pct = 0.02\n")
-    tpr = {"value": None, "low": 0.0, "high": 0.05}  # too few non-members for a point estimate
-    verdict, reasons = evaluate(policy, {"dcr": bounds(0.4, 0.6, tpr=tpr)})
-    assert verdict == "INCONCLUSIVE"
-    assert "holdout records" in reasons[0]["reason"]
+    policy = parse_policy("[limits]\nmax_tpr_at_fpr_1pct = 0.06\n")
+    # 60 non-members: no point estimate at 1 % FPR, but honest bounds, far too wide to decide.
+    verdict = evaluate(policy, {"dcr": scores(0.0, 60)})
+    assert verdict.outcome == "INCONCLUSIVE"
+    reason = verdict.reasons[0]["reason"]
+    needed = int(reason.split("from about ")[1].split(" holdout")[0].replace(",", ""))
+    assert 300 <= needed <= 1200, reason
+    assert "PASSes" in reason
 
 
 def test_epsilon_limit():
     policy = parse_policy("[limits]\nmax_epsilon = 1.0\n")
-    assert evaluate(policy, {"a": bounds(0.4, 0.6, epsilon=1.5)})[0] == "FAIL"
-    assert evaluate(policy, {"a": bounds(0.4, 0.6, epsilon=0.5)})[0] == "PASS"
+    assert evaluate(policy, {"a": scores(3.0, 3000)}).outcome == "FAIL"
+    assert evaluate(policy, {"a": scores(0.0, 3000)}).outcome == "PASS"
+
+
+def test_copy_checks_spend_their_share_of_alpha():
+    policy = parse_policy("alpha = 0.05\n[limits]\nmax_auc = 0.6\n")
+    attacks = {"a": scores(0.0, 1000)}
+    # Weights 3 : 1 -> the copy family has 0.0125, two checks 0.00625 each.
+    copies = (CopyCheck("exact_copies", "exact-copy", 0.004, "5 of 1,500 train rows copied"),
+              CopyCheck("exact_values", "ssn", 0.2, "1 of 1,500 train values found"))
+    verdict = evaluate(policy, attacks, copies)
+    assert verdict.outcome == "FAIL"
+    assert [r["outcome"] for r in verdict.reasons] == ["PASS", "FAIL", "PASS"]
+    assert verdict.reasons[1]["level"] == pytest.approx(1 - 0.00625)
+    assert verdict.level == pytest.approx(1 - 0.0375)  # the attacks keep 3/4 of alpha
+    # The conditional test's p = (1/2)^5 = 0.031 for 5 copies vs 0 is not enough at this share.
+    weak = (CopyCheck("exact_copies", "exact-copy", 0.5 ** 5, "5 of 1,500 vs 0 of 1,500"),)
+    assert evaluate(policy, attacks, weak).outcome == "PASS"
+
+
+def test_clean_pass_probability_matches_simulation():
+    # The beta-binomial formula against brute force: 1,000 members and non-members scored alike.
+    level, limit = 1 - 0.05 / 12, 0.05
+    exact = stats.clean_pass_probability_tpr(1000, 1000, 0.01, limit, level)
+    rng = np.random.default_rng(9)
+    passes = [stats.tpr_upper_bound(rng.normal(size=1000), rng.normal(size=1000), 0.01, level)
+              <= limit for _ in range(400)]
+    assert abs(np.mean(passes) - exact) < 3 * np.sqrt(exact * (1 - exact) / 400) + 0.01
+
+
+def test_default_policy_is_decidable_at_1000_rows_with_six_attacks():
+    # The computed power the default limits were chosen by: with six attacks and the copy
+    # family present, a clean 1,000-row release passes each TPR check with probability >= 0.98.
+    policy = default_policy()
+    level = 1 - policy.family_alpha("attacks", {"attacks": 6 * len(policy.limits), "copies": 3})
+    tpr = stats.clean_pass_probability_tpr(1000, 1000, 0.01, policy.limits["max_tpr_at_fpr_1pct"],
+                                           level)
+    auc = stats.clean_pass_probability_auc(1000, 1000, policy.limits["max_auc"], level)
+    assert tpr >= 0.98 and auc >= 0.999
 
 
 def test_bonferroni_level_counts_every_check():

@@ -1,0 +1,96 @@
+"""Typed attack results, the overall row, flagged records and the calibrated risk percentile."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthcheck import results, stats
+from synthcheck.results import FPR_TARGETS, AttackResult
+
+
+def attack(shift: float, size: int, seed: int, leaked: float = 0.0) -> AttackResult:
+    """Non-members N(0, 1); members N(shift, 1), a ``leaked`` share of them at N(6, 0.5)."""
+    rng = np.random.default_rng(seed)
+    members = rng.normal(shift, 1.0, size)
+    copies = rng.random(size) < leaked
+    members[copies] = rng.normal(6.0, 0.5, copies.sum())
+    return AttackResult(members=members, non_members=rng.normal(size=size), delta=1e-5, seed=seed)
+
+
+def test_methods_take_the_level():
+    result = attack(0.5, 2000, 0)
+    assert result.auc(0.99).low < result.auc(0.9).low < result.auc(0.9).value
+    assert result.auc_bounds(0.975) == result.auc(0.95)
+    narrow, wide = result.tpr_at(0.01, 0.9), result.tpr_at(0.01, 0.99)
+    assert wide.low <= narrow.low <= narrow.value <= narrow.high <= wide.high
+    assert result.epsilon(0.99) <= result.epsilon(0.9)
+    bounds = result.tpr_bounds(0.01, 0.975)  # one-sided 97.5 % = the two-sided 95 % ends
+    assert (bounds.low, bounds.high) == (result.tpr_at(0.01).low, result.tpr_at(0.01).high)
+    assert bounds.low == stats.tpr_lower_bound(result.members, result.non_members, 0.01, 0.975)
+
+
+def test_json_is_produced_at_the_edge_with_every_fpr_target():
+    block = attack(0.5, 1500, 1).to_json(confidence=0.95, epsilon_level=0.98, verdict_level=0.99)
+    assert set(block["tpr_at_fpr"]) == {repr(f) for f in FPR_TARGETS} == {"0.001", "0.01", "0.1"}
+    assert block["verdict_bounds"]["level"] == 0.99
+    assert all(type(v) is float for v in block["auc"].values())
+
+
+def test_flagged_counts_come_with_the_chance_baseline():
+    # 2,000 non-members, FPR 0.1 %: the threshold may flag k = 2, its true FPR is then
+    # Beta(3, 1998) with mean 3/2001, so chance flags 2,000 x 3/2001 = 2.9985 members.
+    clean = attack(0.0, 2000, 3).flagged()
+    assert clean.expected_members == pytest.approx(2000 * 3 / 2001)
+    assert clean.expected_non_members == pytest.approx(2.0)
+    assert clean.non_members <= 2 and clean.p_value > 0.001
+    leaky = attack(0.0, 2000, 3, leaked=0.05).flagged()  # 5 % of members far out
+    assert leaky.members >= 90 and leaky.p_value < 1e-9
+    assert attack(0.0, 999, 3).flagged() is None  # 0.1 % not measurable
+    # The tail by hand for 1 member and 1 non-member, threshold allowed no false positive:
+    # U ~ Beta(1, 1), X ~ Bernoulli(U): P(X >= 1) = 1/2.
+    assert stats.beta_binomial_sf(1, 1, 1.0, 1.0) == pytest.approx(0.5)
+
+
+def test_overall_names_the_attack_behind_each_figure():
+    runs = {"weak": attack(0.2, 3000, 4), "copies": attack(0.0, 3000, 5, leaked=0.05),
+            "broad": attack(0.8, 3000, 6)}
+    row = results.overall(runs, confidence=0.95, epsilon_level=0.98)
+    # A 5 % far-out leak wins at low FPR; a broad shift wins the AUC.
+    assert row["from_attack"]["auc"] == "broad"
+    assert row["from_attack"]["tpr_at_fpr"]["0.001"] == "copies"
+    assert row["auc"] == runs["broad"].auc(0.95).as_dict()
+    assert row["epsilon_lower_bound"] == max(r.epsilon(0.98) for r in runs.values())
+
+
+def test_no_attack_stands_out_on_a_clean_release():
+    clean = {name: attack(0.0, 1500, seed) for seed, name in enumerate(("a", "b", "c"))}
+    assert results.strongest_attack(clean, 0.95) is None
+    clean["leaky"] = attack(0.0, 1500, 9, leaked=0.1)
+    assert results.strongest_attack(clean, 0.95) == "leaky"
+
+
+def test_risk_percentile_is_uniform_for_non_members():
+    # Five attacks on scores that know nothing: the maximum over attacks of percentiles would
+    # push non-members towards 100 (mean 5/6 of the way); the calibrated percentile is uniform.
+    rng = np.random.default_rng(7)
+    size = 4000
+    is_member = np.r_[np.ones(size, bool), np.zeros(size, bool)]
+    scores = {f"a{i}": rng.normal(size=2 * size) for i in range(5)}
+    table = results.records_table(pd.Series([f"r{i}" for i in range(2 * size)]),
+                                  np.where(is_member, "train", "holdout"), np.arange(2 * size),
+                                  is_member, scores)
+    risk = table["risk_percentile"].to_numpy()[~is_member]
+    assert np.mean(risk) == pytest.approx(50.0, abs=0.1)
+    counts, _ = np.histogram(risk, bins=10, range=(0, 100))
+    assert np.abs(counts - size // 10).max() <= 10  # uniform up to ties among the maxima
+    highest = np.max([table[f"percentile_a{i}"] for i in range(5)], axis=0)[~is_member]
+    assert np.mean(highest) > 80  # what it used to report
+
+
+def test_flagged_union_reports_its_false_positive_rate():
+    table = pd.DataFrame({"member": [True, True, False, False, False, False],
+                          "flagged": [True, False, True, False, False, False]})
+    union = results.flagged_union(table)
+    assert union == {"members": 1, "non_members": 1, "fpr_achieved": 0.25,
+                     "fpr_per_attack": 0.001}
