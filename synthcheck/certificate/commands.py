@@ -15,15 +15,18 @@ from synthcheck.exitcodes import ExitCode
 EXIT_OK, EXIT_INVALID = ExitCode.PASS, ExitCode.FAIL  # the one table: synthcheck.exitcodes
 EXIT_UNTRUSTED = ExitCode.UNTRUSTED
 P12_PASSWORD_ENV = "SYNTHCHECK_P12_PASSWORD"
+KEY_PASSWORD_ENV = "SYNTHCHECK_KEY_PASSWORD"
 
 KEYGEN_EPILOG = f"""\
 examples:
   synthcheck keygen --out issuer/
   synthcheck keygen --out issuer/ --common-name "Acme Data Ltd (demo)" --days 30
   {P12_PASSWORD_ENV}=secret synthcheck keygen --out issuer/ --p12
+  {KEY_PASSWORD_ENV}=secret synthcheck keygen --out issuer/ --encrypt-key
 
 writes:
-  DIR/key.pem     private key (RSA 3072, PKCS#8, unencrypted; readable by you only)
+  DIR/key.pem     private key (RSA 3072, PKCS#8, readable by you only; with --encrypt-key
+                  encrypted with the passphrase from ${KEY_PASSWORD_ENV} or the prompt)
   DIR/cert.pem    self-signed X.509 certificate for document signing
   DIR/issuer.p12  with --p12: the same key and certificate as PKCS#12, encrypted with the
                   password from ${P12_PASSWORD_ENV} or asked for at the prompt
@@ -77,6 +80,9 @@ def register(subparsers) -> None:
     keygen.add_argument("--p12", action="store_true",
                         help=f"also write issuer.p12 (PKCS#12), password from ${P12_PASSWORD_ENV} "
                              "or a prompt")
+    keygen.add_argument("--encrypt-key", action="store_true",
+                        help=f"encrypt key.pem with a passphrase from ${KEY_PASSWORD_ENV} or a "
+                             "prompt (signing then asks for it the same way)")
     keygen.add_argument("--overwrite", action="store_true",
                         help="replace existing key and certificate files in DIR")
     keygen.set_defaults(handler=run_keygen)
@@ -149,8 +155,13 @@ def run_keygen(args: argparse.Namespace) -> int:
     password = read_p12_password(confirm=True) if args.p12 else None
     if args.p12 and not password:
         raise InputError(f"--p12 needs a password: set {P12_PASSWORD_ENV} or run interactively")
+    key_password = read_key_password(confirm=True) if args.encrypt_key else None
+    if args.encrypt_key and not key_password:
+        raise InputError(f"--encrypt-key needs a passphrase: set {KEY_PASSWORD_ENV} or run "
+                         "interactively")
     key_path, cert_path = generate_issuer(args.out, common_name=args.common_name, days=args.days,
-                                          p12_password=password, overwrite=args.overwrite)
+                                          p12_password=password, key_password=key_password,
+                                          overwrite=args.overwrite)
     print(f"wrote {key_path} (keep it private)")
     print(f"wrote {cert_path}")
     if args.p12:
@@ -202,7 +213,9 @@ def add_signing_arguments(parser) -> None:
     parser.add_argument("--certificate", metavar="PDF",
                         help="write a signed PDF certificate of the results here (needs "
                              "--sign-key and --sign-cert, or --sign-p12)")
-    parser.add_argument("--sign-key", metavar="PEM", help="issuer's private key (PEM)")
+    parser.add_argument("--sign-key", metavar="PEM",
+                        help=f"issuer's private key (PEM; if encrypted, the passphrase comes "
+                             f"from ${KEY_PASSWORD_ENV} or a prompt)")
     parser.add_argument("--sign-cert", metavar="PEM",
                        help="issuer's X.509 certificate (PEM; may include the CA chain)")
     parser.add_argument("--sign-p12", metavar="P12",
@@ -232,17 +245,34 @@ def signer_from_args(args: argparse.Namespace):
 
     if p12:
         return Signer.from_pkcs12(p12, read_p12_password())
-    return Signer.from_pem(key, cert)
+    from synthcheck.certificate.sign import key_is_encrypted
+
+    if not key_is_encrypted(key):
+        return Signer.from_pem(key, cert)
+    passphrase = read_key_password()
+    if passphrase is None:
+        raise InputError(f"the private key is encrypted: set {KEY_PASSWORD_ENV} or run "
+                         "interactively to be asked for its passphrase", source=str(key))
+    return Signer.from_pem(key, cert, passphrase)
 
 
 def read_p12_password(*, confirm: bool = False) -> bytes | None:
     """The PKCS#12 password from the environment, else from a prompt when interactive."""
-    value = os.environ.get(P12_PASSWORD_ENV)
+    return _read_secret(P12_PASSWORD_ENV, "PKCS#12 password: ", confirm)
+
+
+def read_key_password(*, confirm: bool = False) -> bytes | None:
+    """The PEM key's passphrase from the environment, else from a prompt when interactive."""
+    return _read_secret(KEY_PASSWORD_ENV, "private key passphrase: ", confirm)
+
+
+def _read_secret(variable: str, prompt: str, confirm: bool) -> bytes | None:
+    value = os.environ.get(variable)
     if value is not None:
         return value.encode("utf-8")
     if not sys.stdin.isatty():
         return None
-    first = getpass.getpass("PKCS#12 password: ")
+    first = getpass.getpass(prompt)
     if confirm and getpass.getpass("again: ") != first:
         raise InputError("the two passwords differ")
     return first.encode("utf-8")

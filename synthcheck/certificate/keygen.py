@@ -25,12 +25,14 @@ def generate_issuer(
     days: int = 365,
     *,
     p12_password: bytes | None = None,
+    key_password: bytes | None = None,
     overwrite: bool = False,
 ) -> tuple[Path, Path]:
     """Write ``key.pem`` and ``cert.pem`` (and ``issuer.p12`` when a password is given) to
     ``out_dir`` and return ``(key_path, cert_path)``.
 
-    The key is RSA 3072, unencrypted PKCS#8 PEM readable only by its owner; the PKCS#12 file,
+    The key is RSA 3072, PKCS#8 PEM readable only by its owner, encrypted with
+    ``key_password`` when one is given (else unencrypted); the PKCS#12 file,
     when asked for, holds the same key and certificate encrypted with ``p12_password``.
     Existing files are never replaced unless ``overwrite`` is true.
     """
@@ -83,7 +85,8 @@ def generate_issuer(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+                                serialization.BestAvailableEncryption(key_password)
+                                if key_password else serialization.NoEncryption())
     _write_private(key_path, key_pem)
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     if p12_password is not None:

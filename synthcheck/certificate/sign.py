@@ -232,6 +232,23 @@ def format_fingerprint(digest: bytes) -> str:
     return ":".join(f"{b:02X}" for b in digest)
 
 
+def key_is_encrypted(key_path: str | Path) -> bool:
+    """Whether a private key file needs a passphrase (PEM ``ENCRYPTED`` headers, or a DER key
+    that does not load without one)."""
+    data = read_user_file(key_path, "private key")
+    if b"-----BEGIN" in data:
+        return b"ENCRYPTED" in data
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        serialization.load_der_private_key(data, None)
+    except TypeError:
+        return True
+    except ValueError:
+        return False  # not a key at all: from_pem says so
+    return False
+
+
 def read_user_file(path: str | Path, what: str) -> bytes:
     """The bytes of a file the user named; every way it can be unusable is an InputError."""
     path = Path(path)

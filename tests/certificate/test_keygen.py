@@ -1,12 +1,15 @@
 """synthcheck keygen: a self-signed issuer fit for signing documents, never overwriting keys."""
 from __future__ import annotations
 
+import argparse
 import stat
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from synthcheck.certificate import issue
+from synthcheck.certificate.commands import signer_from_args
 from synthcheck.certificate.keygen import generate_issuer
 from synthcheck.certificate.sign import Signer
 from synthcheck.errors import InputError
@@ -59,3 +62,26 @@ def test_rejects_nonsense_parameters(tmp_path):
     with pytest.raises(InputError, match="common name"):
         generate_issuer(tmp_path / "b", common_name="  ")
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_an_encrypted_pem_key_signs(tmp_path, capsys, monkeypatch, example_results):
+    from synthcheck.certificate.sign import key_is_encrypted
+    from synthcheck.certificate.verify import verify_certificate
+    from synthcheck.cli import main
+
+    monkeypatch.setenv("SYNTHCHECK_KEY_PASSWORD", "pass phrase")
+    assert main(["keygen", "--out", str(tmp_path / "iss"), "--encrypt-key"]) == 0
+    key, cert = tmp_path / "iss" / "key.pem", tmp_path / "iss" / "cert.pem"
+    assert b"BEGIN ENCRYPTED PRIVATE KEY" in key.read_bytes() and key_is_encrypted(key)
+    # The audit command's signing options read the passphrase from the environment.
+    args = argparse.Namespace(sign_key=str(key), sign_cert=str(cert), sign_p12=None,
+                              template=None)
+    signer = signer_from_args(args)
+    pdf = issue(example_results, tmp_path / "cert.pdf", signer)
+    assert verify_certificate(pdf, trust=cert).status == "VALID"
+    monkeypatch.setenv("SYNTHCHECK_KEY_PASSWORD", "wrong")
+    with pytest.raises(InputError, match="wrong passphrase"):
+        signer_from_args(args)
+    monkeypatch.delenv("SYNTHCHECK_KEY_PASSWORD")
+    with pytest.raises(InputError, match="SYNTHCHECK_KEY_PASSWORD"):
+        signer_from_args(args)  # no terminal under pytest: no prompt
