@@ -235,17 +235,25 @@ def coerce_table(table: Table, types: ColumnTypes) -> pd.DataFrame:
                 stamps = stamps.dt.tz_localize("UTC")
             coerced = pd.Series(stamps.astype("int64") / 1e9, index=column.index)
             coerced[stamps.isna()] = np.nan
-            what = "dates/times"
+            what = f"dates/times in the format {fmt}" if fmt else "dates/times"
         else:
             out[name] = category_text(column)
             continue
         count, example = _first_bad(column, coerced)
         if count:
             raise InputError(
-                f"is {kind} in train but {count} value(s) here are not {what} (e.g. {example!r})",
+                f"is {kind} in train but {count} value(s) here are not {what} (e.g. "
+                f"{_shown(example)})",
                 source=table.source, column=name)
         out[name] = np.round(coerced) if name in types.whole_numbers else coerced
     return pd.DataFrame(out, index=frame.index)
+
+
+def _shown(value: object) -> str:
+    """A value as written in the file: 'forty', 27 (never np.int64(27))."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 def record_names(table: Table, types: ColumnTypes) -> pd.Series:
@@ -253,3 +261,53 @@ def record_names(table: Table, types: ColumnTypes) -> pd.Series:
     if types.id_column is not None and types.id_column in table.frame.columns:
         return category_text(table.frame[types.id_column]).fillna("").reset_index(drop=True)
     return pd.Series([f"{table.role}:{i + 1}" for i in range(table.rows)], dtype=object)
+
+
+# Day/month orders a date column may be written in; the year-first ISO form is tried first.
+_DAY_MONTH = [(f"%d{sep}%m{sep}{year}", f"%m{sep}%d{sep}{year}")
+              for sep in "/-." for year in ("%Y", "%y")]
+_TIMES = ("", " %H:%M", " %H:%M:%S")
+
+
+def decide_datetime_formats(types: ColumnTypes, train: Table) -> None:
+    """One format per text date column, so every value of every input is read the same way:
+    the metadata's ``datetime_format`` when given, else the one format that reads all of
+    train's values. A column that reads both day-first and month-first with different dates
+    is refused, naming both readings. ISO 8601 columns keep pandas' own parser (no format)."""
+    for name in types.of_kind(DATETIME):
+        column = train.frame[name]
+        if name in types.datetime_formats or pd.api.types.is_datetime64_any_dtype(column):
+            continue
+        found = infer_datetime_format(column, train.source, name)
+        if found:
+            types.datetime_formats[name] = found
+
+
+def _reads_all(values: pd.Series, fmt: str) -> pd.Series | None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = pd.to_datetime(values, format=fmt, errors="coerce")
+    return parsed if parsed.notna().all() else None
+
+
+def infer_datetime_format(column: pd.Series, source: str, name: str) -> str | None:
+    values = pd.Series(column.dropna().astype(str).unique())
+    if values.empty or _reads_all(values, "ISO8601") is not None:
+        return None
+    for day_first, month_first in _DAY_MONTH:
+        for time in _TIMES:
+            by_day = _reads_all(values, day_first + time)
+            by_month = _reads_all(values, month_first + time)
+            if by_day is not None and by_month is not None and not by_day.equals(by_month):
+                example = values[by_day != by_month].iloc[0]
+                day, month = by_day[values == example].iloc[0], by_month[values == example].iloc[0]
+                raise InputError(
+                    f"dates are ambiguous: every value reads day-first ({day_first + time}: "
+                    f"'{example}' is {day:%d %B %Y}) and month-first ({month_first + time}: "
+                    f"{month:%d %B %Y}); set datetime_format for it in the metadata",
+                    source=source, column=name)
+            if by_day is not None:
+                return day_first + time
+            if by_month is not None:
+                return month_first + time
+    return None  # mixed forms: coerce_table parses value by value and reports what fails

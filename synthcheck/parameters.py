@@ -19,6 +19,7 @@ from synthcheck.errors import InputError
 
 DEFAULT_SHADOWS = 32
 MIN_SHADOWS = 4
+MIN_SYNTHETIC = 50  # rows: the encoding and densities fitted on the release need a sample
 GENERATOR_ONLY = ("generator_params", "synthetic_rows", "shadows", "jobs", "scheduler")
 
 
@@ -279,7 +280,8 @@ class AuditParameters:
         "'{\"epochs\": 300}' or a JSON file (SDV: constructor arguments; module:callable: "
         "keyword arguments)")
     synthetic_rows: int | None = parameter(
-        Optional(Integer(1)), None, "rows to sample for the release (default: as many as train)")
+        Optional(Integer(MIN_SYNTHETIC)), None,
+        "rows to sample for the release (default: as many as train)")
     shadows: int | None = parameter(
         Optional(Integer(MIN_SHADOWS)), None, f"shadow generators fitted for the shadow attack "
         f"(default {DEFAULT_SHADOWS}, at least {MIN_SHADOWS}; each is one fit of the generator)")

@@ -24,7 +24,14 @@ from synthcheck import results as _results
 from synthcheck import stats
 from synthcheck.attacks import REGISTRY, AttackInputs
 from synthcheck.attacks.density_ratio import KDE_BANDWIDTH_FACTOR, choose_estimator
-from synthcheck.columns import ColumnTypes, coerce_table, decide_types, read_metadata, record_names
+from synthcheck.columns import (
+    ColumnTypes,
+    coerce_table,
+    decide_datetime_formats,
+    decide_types,
+    read_metadata,
+    record_names,
+)
 from synthcheck.crossfit import make_folds
 from synthcheck.encode import MixedEncoder
 from synthcheck.errors import InputError
@@ -34,9 +41,13 @@ from synthcheck.policy import evaluate
 from synthcheck.progress import Progress
 from synthcheck.validate import (
     check_columns,
+    check_filled_columns,
     check_holdout_size,
     check_ids,
     check_overlap,
+    check_shared_categories,
+    check_synthetic_size,
+    duplicated_records,
     holdout_needed,
     overlapping_rows,
 )
@@ -224,6 +235,7 @@ class RealInputs:
     holdout_typed: pd.DataFrame
     types: ColumnTypes
     dropped_overlap: int = 0
+    duplicated_train: int = 0  # train rows equal to an earlier train row (audited columns)
 
 
 def read_inputs(train: TableLike, holdout: TableLike, metadata: Any,
@@ -233,10 +245,17 @@ def read_inputs(train: TableLike, holdout: TableLike, metadata: Any,
     holdout_table = load_table(holdout, "holdout")
     meta = read_metadata(metadata) if isinstance(metadata, (str, os.PathLike)) else metadata
     types = decide_types(train_table, meta, parameters.id_column)
+    decide_datetime_formats(types, train_table)
     check_columns(train_table, [holdout_table], types)
     check_ids([train_table, holdout_table], types)
+    check_filled_columns([train_table, holdout_table], types)
     train_typed = coerce_table(train_table, types)
     holdout_typed = coerce_table(holdout_table, types)
+    check_shared_categories(train_typed, holdout_typed, holdout_table, types)
+    duplicated = duplicated_records(train_typed)
+    if duplicated:
+        say(f"warning: {duplicated} train record(s) repeat an earlier train record in every "
+            "audited column (counted in results.json)")
     overlap = overlapping_rows(train_typed, holdout_typed)
     dropped = 0
     if overlap.any():
@@ -249,7 +268,8 @@ def read_inputs(train: TableLike, holdout: TableLike, metadata: Any,
         holdout_typed = holdout_typed[keep].reset_index(drop=True)
         say(f"dropped {dropped} holdout row(s) that also appear in train")
     check_holdout_size(len(holdout_typed), parameters.folds, holdout_table.source)
-    return RealInputs(train_table, holdout_table, train_typed, holdout_typed, types, dropped)
+    return RealInputs(train_table, holdout_table, train_typed, holdout_typed, types, dropped,
+                      duplicated)
 
 
 @dataclass
@@ -276,8 +296,11 @@ def make_release(synthetic: TableLike | None, generator: Any, real: RealInputs,
             synthetic_rows=parameters.synthetic_rows, shadows=parameters.shadows,
             scheduler=parameters.scheduler, jobs=parameters.jobs)
     table = load_table(synthetic, "synthetic")
+    check_synthetic_size(table)
     check_columns(real.train_table, [table], real.types)
+    check_filled_columns([real.train_table, real.holdout_table, table], real.types)
     typed = coerce_table(table, real.types)
+    check_shared_categories(real.train_typed, typed, table, real.types)
     say(real.types.describe())
     return Release(table, typed, setup, info, made_here)
 
@@ -414,7 +437,8 @@ def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
                     "holdout": holdout_block,
                     "synthetic": release.table.describe(), "id_column": types.id_column,
                     "column_types": dict(types.kinds), "excluded_columns": dict(types.excluded),
-                    "holdout_rows_dropped_as_overlap": real.dropped_overlap}
+                    "holdout_rows_dropped_as_overlap": real.dropped_overlap,
+                    "train_duplicated_records": real.duplicated_train}
     recorded = parameters.recorded() | {
         "attacks": list(plan.attacks), "density_estimator": plan.estimator,
         "neighbours": inputs.neighbour_search, "candidates": plan.candidates_info}

@@ -1,11 +1,14 @@
 """Checks on the inputs as a whole, before any attack runs; each failure is one clear line."""
 from __future__ import annotations
 
+import difflib
+
 import pandas as pd
 
-from synthcheck.columns import ColumnTypes
+from synthcheck.columns import CATEGORICAL, ColumnTypes
 from synthcheck.errors import InputError
 from synthcheck.load import Table
+from synthcheck.parameters import MIN_SYNTHETIC
 
 # Below this, cross-fitted references (folds of the holdout) and an AUC interval are not
 # meaningful; the number is a floor, the policy may still find the result INCONCLUSIVE.
@@ -27,11 +30,58 @@ def check_columns(train: Table, others: list[Table], types: ColumnTypes) -> None
         missing = [c for c in expected if c not in present and c not in optional]
         extra = [c for c in table.frame.columns if c not in set(expected)]
         if missing:
-            raise InputError(f"missing column(s) {_names(missing)} that train has",
+            raise InputError(f"missing column(s) {_names(missing)} that train has"
+                             f"{_near_miss(missing[0], extra)}",
                              source=table.source, column=missing[0])
         if extra:
             raise InputError(f"has column(s) {_names(extra)} that train does not",
                              source=table.source, column=extra[0])
+
+
+def _near_miss(name: str, candidates: list[str]) -> str:
+    """' (it has 'Age': names are case-sensitive)', or a close spelling, or nothing."""
+    same = [c for c in candidates if c.strip().lower() == name.strip().lower()]
+    if same:
+        return f" (this file has '{same[0]}': names are compared exactly, case included)"
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def check_filled_columns(tables: list[Table], types: ColumnTypes) -> None:
+    """A column with no value at all in one input but values in another is a broken export,
+    not missing data: refuse it, naming where it is empty."""
+    for name in types.columns:
+        empty = [t for t in tables if t.frame[name].isna().all()]
+        if empty and len(empty) < len(tables):
+            filled = [t.role for t in tables if t not in empty]
+            raise InputError(f"every value is missing here, but {' and '.join(filled)} "
+                             "has values", source=empty[0].source, column=name)
+
+
+def check_shared_categories(train: pd.DataFrame, other: pd.DataFrame, table: Table,
+                            types: ColumnTypes) -> None:
+    """Categorical columns (typed, see columns.coerce_table) must share at least one level with
+    train; `MALE` against `Male` would make every record look far from every other."""
+    for name in types.of_kind(CATEGORICAL):
+        ours, theirs = set(other[name].dropna()), set(train[name].dropna())
+        if not ours or not theirs or ours & theirs:
+            continue
+        folded = {v.lower() for v in ours} & {v.lower() for v in theirs}
+        hint = " (they differ only in upper/lower case)" if folded else ""
+        raise InputError(f"no value here is one of train's (e.g. '{sorted(ours)[0]}' here, "
+                         f"'{sorted(theirs)[0]}' in train){hint}", source=table.source,
+                         column=name)
+
+
+def check_synthetic_size(table: Table) -> None:
+    if table.rows < MIN_SYNTHETIC:
+        raise InputError(f"synthetic table has {table.rows} row(s); at least {MIN_SYNTHETIC} are "
+                         "needed to audit it", source=table.source)
+
+
+def duplicated_records(typed: pd.DataFrame) -> int:
+    """Rows equal (in every audited column) to an earlier row of the same table."""
+    return int(pd.util.hash_pandas_object(typed, index=False).duplicated().sum())
 
 
 def check_ids(tables: list[Table], types: ColumnTypes) -> None:

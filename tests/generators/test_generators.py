@@ -124,13 +124,13 @@ def test_with_a_synthetic_table_the_generator_only_trains_shadows(small, adult):
     assert "given synthetic table" in result.results["generator"]["release"]
     assert result.results["counts"]["synthetic"] == 200
     with pytest.raises(InputError, match="synthetic_rows: applies only"):
-        run(small, synthetic=synthetic, generator=COPIES, synthetic_rows=10)
+        run(small, synthetic=synthetic, generator=COPIES, synthetic_rows=100)
 
 
 @pytest.mark.parametrize("options, fragment", [
     ({"shadows": 2}, "shadows: must be an integer >= 4"),
     ({"jobs": 0}, "jobs: must be an integer >= -1, not 0"),
-    ({"synthetic_rows": -5}, "synthetic_rows: must be an integer >= 1"),
+    ({"synthetic_rows": -5}, "synthetic_rows: must be an integer >= 50"),
 ])
 def test_bad_generator_options_are_input_errors(small, options, fragment):
     with pytest.raises(InputError, match=fragment):
