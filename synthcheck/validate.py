@@ -68,8 +68,8 @@ def check_shared_categories(train: pd.DataFrame, other: pd.DataFrame, table: Tab
             continue
         folded = {v.lower() for v in ours} & {v.lower() for v in theirs}
         hint = " (they differ only in upper/lower case)" if folded else ""
-        raise InputError(f"no value here is one of train's (e.g. '{sorted(ours)[0]}' here, "
-                         f"'{sorted(theirs)[0]}' in train){hint}", source=table.source,
+        raise InputError(f"no value here is one of train's (e.g. '{min(ours)}' here, "
+                         f"'{min(theirs)}' in train){hint}", source=table.source,
                          column=name)
 
 
