@@ -34,12 +34,9 @@ MAX_NPROBE = 1024
 
 
 def _faiss():
-    try:
-        import faiss
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ImportError("approximate neighbours need faiss: pip install 'synthcheck[approx]'"
-                          ) from None
-    return faiss
+    from synthcheck.dependencies import require
+
+    return require("faiss", "neighbours")
 
 
 def build_index(base: np.ndarray, seed: int = 0):

@@ -6,10 +6,13 @@ types; a value that cannot be coerced is a user error naming the file and column
 """
 from __future__ import annotations
 
+import copy
 import json
+import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -62,20 +65,31 @@ class ColumnTypes:
         return f"column types ({origin}):\n" + "\n".join(lines)
 
 
-def read_metadata(path: str | Path) -> dict:
-    """Read SDV metadata JSON (single-table, or the multi-table form with one table)."""
-    source = str(path)
-    try:
-        document = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise InputError("metadata file does not exist", source=source) from None
-    except (OSError, json.JSONDecodeError) as error:
-        raise InputError(f"cannot read metadata JSON: {error}", source=source) from None
+def read_metadata(metadata: Any) -> dict | None:
+    """SDV metadata as one table's ``{"columns": ...}`` document: from a JSON file, a dict, or
+    an SDV ``Metadata`` object (single-table, or the multi-table form with one table)."""
+    if metadata is None:
+        return None
+    if isinstance(metadata, (str, os.PathLike)):
+        source = str(metadata)
+        try:
+            document = json.loads(Path(metadata).read_text())
+        except FileNotFoundError:
+            raise InputError("metadata file does not exist", source=source) from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise InputError(f"cannot read metadata JSON: {error}", source=source) from None
+    elif isinstance(metadata, dict):
+        document, source = copy.deepcopy(metadata), "<metadata dict>"
+    elif callable(getattr(metadata, "to_dict", None)):  # an SDV Metadata object
+        document, source = metadata.to_dict(), f"<SDV {type(metadata).__name__}>"
+    else:
+        raise InputError(f"must be a JSON file, a dict or an SDV Metadata object, got "
+                         f"a {type(metadata).__name__}", parameter="metadata")
     if isinstance(document, dict) and "tables" in document:
         tables = document["tables"]
         if not isinstance(tables, dict) or len(tables) != 1:
             raise InputError("metadata must describe exactly one table", source=source)
-        document = next(iter(tables.values()))
+        document = dict(next(iter(tables.values())))
     if not isinstance(document, dict) or not isinstance(document.get("columns"), dict):
         raise InputError("metadata has no 'columns' object", source=source)
     document["_source"] = source

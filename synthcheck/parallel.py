@@ -73,7 +73,7 @@ def run_task(function: Callable[[Any, Any], Any], task: Any, shared: Any, index:
                 value = function(task, shared)
             return TaskOutcome(index, value, None, attempt, None, time.perf_counter() - wall,
                                time.process_time() - cpu)
-        except Exception as failure:  # noqa: BLE001 - a generator may raise anything: report it
+        except Exception as failure:
             error, trace = _error_line(failure), traceback.format_exc()
     return TaskOutcome(index, None, error, retries + 1, trace, time.perf_counter() - wall,
                        time.process_time() - cpu)
@@ -116,11 +116,9 @@ def _run_joblib(function, tasks, shared, jobs, done, retries) -> list[TaskOutcom
 
 @contextlib.contextmanager
 def _client(scheduler: Any) -> Iterator[Any]:
-    try:
-        from distributed import Client
-    except ImportError:
-        raise InputError("a Dask scheduler needs dask.distributed: "
-                         "pip install 'synthcheck[dask]'") from None
+    from synthcheck.dependencies import require
+
+    Client = require("distributed", "scheduler").Client
     if isinstance(scheduler, Client):
         yield scheduler
         return
@@ -157,7 +155,7 @@ def _run_dask(function, tasks, shared, scheduler, done, retries) -> list[TaskOut
             index = futures[future]
             try:
                 outcome = future.result()
-            except Exception as failure:  # noqa: BLE001 - the worker died, or the task never ran
+            except Exception as failure:
                 if index not in lost:
                     lost.add(index)
                     again = client.submit(run_task, function, tasks[index], shared_future, index,

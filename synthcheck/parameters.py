@@ -310,6 +310,12 @@ class AuditParameters:
             needing = [a for a in self.attacks or () if REGISTRY[a].requires_generator]
             if needing:
                 raise InputError(f"attack '{needing[0]}' needs a generator", parameter="attacks")
+        if self.neighbours == "approx":
+            from synthcheck.dependencies import available, install_command
+
+            if not available("faiss"):
+                raise InputError(f"approx needs faiss, which is not installed: "
+                                 f"{install_command('faiss')}", parameter="neighbours")
         if synthetic and self.synthetic_rows is not None:
             raise InputError("applies only when synthcheck samples the release (no synthetic "
                              "table given)", parameter="synthetic_rows")

@@ -147,9 +147,13 @@ APPROX_ABOVE_PAIRS = 2e11  # candidates x synthetic rows above which "auto" goes
 
 def choose_neighbours(neighbours: str, candidates: int, synthetic: int) -> str:
     """"exact" or "approx" (faiss, recall measured): ``auto`` is exact up to 2e11 pairs
-    (e.g. 200k candidates x 1M synthetic rows), where exact search takes minutes."""
+    (e.g. 200k candidates x 1M synthetic rows), where exact search takes minutes, and only
+    when faiss is installed."""
     if neighbours == "auto":
-        return "approx" if candidates * synthetic > APPROX_ABOVE_PAIRS else "exact"
+        from synthcheck.dependencies import available
+
+        large = candidates * synthetic > APPROX_ABOVE_PAIRS
+        return "approx" if large and available("faiss") else "exact"
     return neighbours
 
 
@@ -189,7 +193,7 @@ def check_sample_size(members: int, non_members: int, sampled: int,
 
 
 def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = None,
-          generator: Any = None, *, metadata: str | os.PathLike | dict | None = None,
+          generator: Any = None, *, metadata: Any = None,
           id_column: str | None = P.id_column, attacks: Sequence[str] | str | None = P.attacks,
           policy: Any = P.policy, seed: int = P.seed, confidence: float = P.confidence,
           folds: int = P.folds, delta: float = P.delta, density: str = P.density,
@@ -201,7 +205,10 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
     """Run a membership inference audit of ``synthetic`` (or of ``generator``'s release).
 
     ``train`` are the members, ``holdout`` the non-members (same population, never seen by
-    the generator). Tables are file paths (CSV, Parquet) or DataFrames. Every other parameter
+    the generator). Tables are file paths (CSV, Parquet, compressed CSV) or DataFrames.
+    ``metadata`` is an SDV ``Metadata`` object, its dict, or a JSON file; ``generator`` is
+    ``"sdv:<Name>"``, ``"module:callable"``, a callable, or an SDV synthesizer instance
+    (fitted or not; cloned with its parameters). Every other parameter
     is described, with its range and default, in ``synthcheck.parameters.AuditParameters``;
     all are checked before any work. Raises ``InputError`` (naming the file, column or
     parameter) for anything the user must fix.
@@ -243,7 +250,7 @@ def read_inputs(train: TableLike, holdout: TableLike, metadata: Any,
     """Read train and holdout, decide the column types, check them and coerce them."""
     train_table = load_table(train, "train")
     holdout_table = load_table(holdout, "holdout")
-    meta = read_metadata(metadata) if isinstance(metadata, (str, os.PathLike)) else metadata
+    meta = read_metadata(metadata)
     types = decide_types(train_table, meta, parameters.id_column)
     decide_datetime_formats(types, train_table)
     check_columns(train_table, [holdout_table], types)

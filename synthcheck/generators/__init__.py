@@ -10,7 +10,10 @@ instance from the spec, so nothing unpicklable or stateful travels between proce
 * ``module:callable`` — ``callable(**params)`` returns an object with ``fit(DataFrame)`` and
   ``sample(n) -> DataFrame``. If the callable takes ``random_state`` (or ``seed``) and the
   parameters do not set it, synthcheck passes its own seed.
-* From Python, a callable (a class or factory function) instead of the string.
+* From Python, a callable (a class or factory function) instead of the string, or an SDV
+  synthesizer instance, fitted or not: it is cloned by class and ``get_parameters()`` (see
+  ``sdv_adapter.instance_spec``) for the release and every shadow fit; its fitted state is
+  never used, so the release is fitted on train like any other.
 
 ``prepare_release`` is the pipeline's hook: it checks the spec, makes the release when no
 synthetic table is given, and returns the ``GeneratorSetup`` the shadow attack runs from.
@@ -32,6 +35,7 @@ import pandas as pd
 
 from synthcheck.columns import ColumnTypes, record_names
 from synthcheck.errors import InputError
+from synthcheck.generators.sdv_adapter import instance_spec, is_synthesizer
 from synthcheck.load import Table
 from synthcheck.parameters import DEFAULT_SHADOWS
 
@@ -135,12 +139,16 @@ def make_spec(generator: Any, types: ColumnTypes, params: dict | None = None) ->
         else:
             _import_callable(name)
         spec = GeneratorSpec(name, params, None, kinds, formats)
+    elif is_synthesizer(generator):
+        name, instance_params, _ = instance_spec(generator)
+        spec = GeneratorSpec(name, instance_params | params, None, kinds, formats)
     elif callable(generator):
         name = f"{getattr(generator, '__module__', '?')}:{getattr(generator, '__qualname__', repr(generator))}"
         spec = GeneratorSpec(name, params, generator, kinds, formats)
     else:
-        raise InputError(f"generator must be 'sdv:<SynthesizerName>', 'module:callable' or a "
-                         f"callable, got {type(generator).__name__}")
+        raise InputError(f"must be 'sdv:<SynthesizerName>', 'module:callable', an SDV "
+                         f"synthesizer or a callable, got a {type(generator).__name__}",
+                         parameter="generator")
     _check_json(spec)
     spec.build(seed=0)  # fails now, with a clear message, rather than in every worker
     return spec
@@ -238,6 +246,10 @@ def prepare_release(generator: Any, train: Table, types: ColumnTypes, synthetic:
     spec = make_spec(generator, types, read_params(generator_params))
     training = _training_frame(train, types)
     info: dict = spec.describe() | {"shadows": int(shadows)}
+    if is_synthesizer(generator):
+        fitted = instance_spec(generator)[2]
+        info["instance"] = (f"an {'already fitted' if fitted else 'unfitted'} SDV synthesizer: "
+                            "cloned with its parameters for the release and each shadow fit")
     if synthetic is None:
         rows = int(synthetic_rows or len(training))
         release_seed = derive_seed(seed, 0x5E1EA5E)

@@ -8,6 +8,7 @@ does not audit (id-like text) are not modelled; the sample fills them with place
 """
 from __future__ import annotations
 
+import json
 import warnings
 from typing import Any
 
@@ -22,11 +23,11 @@ _SDTYPES = {"numeric": "numerical", "categorical": "categorical", "boolean": "ca
 
 
 def _synthesizer_classes() -> dict[str, type]:
-    try:
-        from sdv import single_table
-        from sdv.single_table.base import BaseSingleTableSynthesizer
-    except ImportError as error:
-        raise InputError(f"sdv generators need SDV: pip install 'synthcheck[sdv]' ({error})") from None
+    from synthcheck.dependencies import require
+
+    require("sdv", "generator")
+    from sdv import single_table
+    from sdv.single_table.base import BaseSingleTableSynthesizer
     return {name: value for name, value in vars(single_table).items()
             if isinstance(value, type) and issubclass(value, BaseSingleTableSynthesizer)
             and value is not BaseSingleTableSynthesizer}
@@ -40,6 +41,28 @@ def synthesizer_class(name: str) -> type:
             return classes[candidate]
     raise InputError(f"'sdv:{name}' is not an SDV single-table synthesizer; available: "
                      + ", ".join(f"sdv:{n}" for n in sorted(classes)))
+
+
+def is_synthesizer(value: Any) -> bool:
+    """An SDV single-table synthesizer instance (what an SDV user holds), fitted or not."""
+    return (type(value).__module__.split(".")[0] == "sdv"
+            and callable(getattr(value, "get_parameters", None))
+            and callable(getattr(value, "fit", None)))
+
+
+def instance_spec(instance: Any) -> tuple[str, dict, bool]:
+    """(``sdv:<Class>``, its constructor parameters as JSON values, whether it was fitted): a
+    recipe for fresh clones, so the release and every shadow fit start from the user's
+    settings without carrying the instance (or its fitted state) between processes."""
+    name = type(instance).__name__
+    synthesizer_class(name)  # it must be one synthcheck can rebuild
+    try:
+        params = json.loads(json.dumps(instance.get_parameters()))
+    except (TypeError, ValueError) as error:
+        raise InputError(f"sdv:{name}: its parameters are not JSON values ({error}); pass "
+                         "sdv:<Name> and generator_params instead", parameter="generator") from None
+    params.pop("metadata", None)
+    return f"sdv:{name}", params, bool(getattr(instance, "_fitted", False))
 
 
 class SdvGenerator:
