@@ -6,17 +6,23 @@ candidate's own values leak into the distances that score it.
 In the encoded space squared Euclidean distance is a sum over columns, each contributing at
 most about 1:
 
-* numeric (and datetime, boolean): the value's position in the synthetic table's empirical
-  distribution (mid-rank CDF, linear between observed values). Robust to heavy tails and
-  outliers, unit-free, and a near-copy stays near. Missing values get an indicator coordinate
-  scaled so that "present vs missing" costs about 1 and "missing vs missing" costs 0.
+* numeric (and datetime, boolean): the value minus the synthetic table's mean, divided by
+  sqrt(2) x its standard deviation, so two random values differ by about 1, like a categorical
+  mismatch. Linear, so a small move costs little wherever the value sits: next to a heavy atom
+  (a money column that is 0 for most rows, a carat of exactly 0.30), between whole numbers, in
+  the tails. (0.1 used mid-rank CDF positions: a move off a heavy atom cost up to half the
+  atom's mass, and on sparse-money and heavy-atom tables a 10 % near-copy leak went unseen;
+  benchmarks/STRENGTH.md has the measurements that chose this.) Missing values sit at the mean
+  with an indicator coordinate, so "present vs missing" costs at least 1 and "missing vs
+  missing" 0.
 * categorical: mismatch distance. The most frequent levels (in the synthetic table) are one-hot
   scaled by 1/sqrt(2), so a mismatch costs exactly 1. Rarer or unseen levels get a
   deterministic pseudo-random vector (from a hash of the text) in a small block, so
   high-cardinality columns cost bounded memory while distinct values stay about 1 apart.
   Missing is a level of its own.
 
-``ordinal`` gives a compact per-column view (CDF positions and integer codes) for tree models.
+``ordinal`` gives a compact per-column view (CDF positions and integer codes) for tree models,
+which only need the order of values.
 """
 from __future__ import annotations
 
@@ -31,7 +37,7 @@ from synthcheck.columns import CATEGORICAL, ColumnTypes
 MISSING_LEVEL = "\x00missing"
 MAX_ONE_HOT_LEVELS = 31
 RARE_BLOCK_DIMENSIONS = 16
-_MISSING_WEIGHT = np.sqrt(0.875)  # (cdf - 0.5)^2 + w^2 lies in [0.875, 1.125]
+SPREAD_FACTOR = np.sqrt(2.0)  # x the sd: a random pair of values differs by ~1 in expectation
 
 
 def _rare_vector(level: str) -> np.ndarray:
@@ -43,8 +49,10 @@ def _rare_vector(level: str) -> np.ndarray:
 @dataclass
 class _NumericCode:
     name: str
-    grid: np.ndarray  # sorted distinct synthetic values
+    grid: np.ndarray  # sorted distinct synthetic values (for ``ordinal``)
     cdf: np.ndarray  # their mid-rank CDF positions in [0, 1]
+    centre: float  # the synthetic mean
+    scale: float | None  # SPREAD_FACTOR x the synthetic sd; None: constant, equal or not
     with_missing: bool
 
     @property
@@ -58,10 +66,13 @@ class _NumericCode:
 
     def encode(self, values: np.ndarray, out: np.ndarray) -> None:
         missing = np.isnan(values)
-        position = self.positions(np.where(missing, self.grid[0], values))
-        out[:, 0] = np.where(missing, 0.5, position)
+        if self.scale is None:  # a constant column has no spread to scale by: equal or not
+            position = (values != self.centre).astype(np.float64)
+        else:
+            position = (values - self.centre) / self.scale
+        out[:, 0] = np.where(missing, 0.0, position)
         if self.with_missing:
-            out[:, 1] = missing * _MISSING_WEIGHT
+            out[:, 1] = missing
 
 
 @dataclass
@@ -124,8 +135,11 @@ class MixedEncoder:
                 grid, counts = np.unique(finite, return_counts=True)
                 cumulative = np.cumsum(counts)
                 cdf = (cumulative - counts / 2.0) / cumulative[-1]
+                spread = float(np.std(finite))
+                scale = SPREAD_FACTOR * spread if spread > 0 else None
                 has_missing = name in missing_columns or bool(np.isnan(values).any())
-                self._codes.append(_NumericCode(name, grid, cdf, has_missing))
+                self._codes.append(_NumericCode(name, grid, cdf, float(np.mean(finite)), scale,
+                                                has_missing))
         return self
 
     @property

@@ -29,10 +29,35 @@ def test_categorical_mismatch_costs_one_and_match_zero(encoder):
     assert squared(encoder, {"x": 5.0, "c": "zzz"}, {"x": 5.0, "c": "a"}) == pytest.approx(1.0)
 
 
-def test_numeric_distance_is_the_distance_in_synthetic_quantiles(encoder):
-    assert squared(encoder, {"x": 0.0, "c": "a"}, {"x": 99.0, "c": "a"}) == pytest.approx(0.99**2, rel=1e-3)
-    # far outside the synthetic range costs no more than the range itself: robust to outliers
-    assert squared(encoder, {"x": 0.0, "c": "a"}, {"x": 1e12, "c": "a"}) <= 1.0
+def test_numeric_distance_is_linear_in_synthetic_standard_deviations(encoder):
+    sd = np.std(np.arange(100.0))
+    # a random pair of values costs about what a categorical mismatch costs
+    assert squared(encoder, {"x": 0.0, "c": "a"}, {"x": sd, "c": "a"}) == pytest.approx(0.5, rel=1e-4)
+    # the same move costs the same anywhere, inside or outside the synthetic range
+    inside = squared(encoder, {"x": 10.0, "c": "a"}, {"x": 12.0, "c": "a"})
+    outside = squared(encoder, {"x": 1e4, "c": "a"}, {"x": 1e4 + 2.0, "c": "a"})
+    assert inside == pytest.approx(outside, rel=1e-2)
+
+
+def test_a_small_move_off_a_heavy_atom_stays_small():
+    """A money column that is 0 for 90 % of rows: 0 -> 1 % of an sd is a near-copy. The 0.1
+    encoding (mid-rank CDF) put it ~0.45 away, as far as a random pair of values."""
+    rng = np.random.default_rng(0)
+    money = np.where(rng.random(5000) < 0.9, 0.0, rng.lognormal(8, 1, 5000))
+    encoder = MixedEncoder(ColumnTypes({"m": NUMERIC})).fit(pd.DataFrame({"m": money}))
+    step = 0.01 * money.std()
+    near = squared(encoder, {"m": 0.0}, {"m": step})
+    assert near == pytest.approx(0.01**2 / 2, rel=1e-3)
+    random_pairs = encoder.transform(pd.DataFrame({"m": money}))
+    typical = float(((random_pairs[::2] - random_pairs[1::2]) ** 2).mean())
+    assert 0.8 < typical < 1.2 and near < 1e-3 * typical
+
+
+def test_a_constant_synthetic_column_is_equal_or_not():
+    types = ColumnTypes({"d": NUMERIC})
+    encoder = MixedEncoder(types).fit(pd.DataFrame({"d": [1.6e9] * 10}))
+    assert squared(encoder, {"d": 1.6e9}, {"d": 1.6e9}) == 0.0
+    assert squared(encoder, {"d": 1.6e9}, {"d": 1.6e9 + 86400}) == 1.0
 
 
 def test_missing_values_are_explicit(encoder):

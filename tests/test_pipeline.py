@@ -45,8 +45,11 @@ def test_partial_leak_is_flagged_per_record_although_the_aggregate_barely_moves(
     tpr = result.results["attacks"]["dcr"]["tpr_at_fpr"]["0.01"]
     assert tpr["value"] >= 0.08
     assert result.verdict == "FAIL"
-    assert result.results["attacks"]["dcr"]["flagged"]["members"] >= 100
-    flagged = result.records[result.records["flagged_dcr"] & result.records["member"]]
+    # per record: the data owner's file flags a record any attack flags (here dcr-ratio flags
+    # ~130 of the 150 leaked members at FPR 0.1 %, dcr ~90)
+    assert max(a["flagged"]["members"] for a in result.results["attacks"].values()) >= 100
+    flagged = result.records[result.records["flagged"] & result.records["member"]]
+    assert len(flagged) >= 100
     assert flagged["id"].str.startswith("P").all()  # named by id, never by values
 
 
