@@ -417,18 +417,53 @@ def checks(results: dict, table: str) -> list[str]:
     return misses
 
 
-def report(results: dict) -> str:
+NOTES_START, NOTES_END = "<!-- notes: kept by strength.py -->", "<!-- end of notes -->"
+
+
+def summary(results: dict) -> list[str]:
+    """One line per table: the must-show quantities side by side."""
+    def tpr_pair(entry: dict | None) -> str:
+        if not entry:
+            return ""
+        ours = best(entry["synthcheck"])[1]["tpr"]
+        reference = max([entry["plain-dcr"]["tpr"]] + (
+            [entry["domias"]["tpr"]] if entry.get("domias", {}).get("status") == "ok" else []))
+        return f"{ours:.3f} vs {reference:.3f}"
+
+    lines = ["| table | partial: best vs reference TPR (3k) | partial (1k, with DOMIAS) | "
+             "cart (3k) | cart (1k, with DOMIAS) | full: best AUC | copies | clean | checks |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for table in [t for t in TABLES if t in results]:
+        got = results[table]
+        partial, cart = got.get("partial"), got.get("cart")
+        full = got.get("full")
+        misses = checks(results, table)
+        lines.append("| " + " | ".join([
+            table, tpr_pair(partial), tpr_pair(partial and partial.get("small")),
+            tpr_pair(cart), tpr_pair(cart and cart.get("small")),
+            f"{best(full['synthcheck'])[1]['auc']:.3f}" if full else "",
+            got["copies"]["verdict"] if "copies" in got else "",
+            got["clean"]["verdict"] if "clean" in got else "",
+            "hold" if not misses else f"**{len(misses)} missed**"]) + " |")
+    return lines
+
+
+def report(results: dict, notes: str = "") -> str:
     attack_names = sorted({a for t in results.values() for e in t.values()
                            for a in e["synthcheck"]})
     lines = [
         "# Attack strength on real tables", "",
-        "Written by `python benchmarks/strength.py` (see its docstring for the tables, releases "
-        "and reference attacks); do not edit by hand. Each cell: **AUC / TPR at 1 % FPR** "
-        "(conservative rule). Members: the train slice, non-members: the holdout slice "
-        "(3,000 rows each, fewer for flchain and wa_churn). *best* is synthcheck's strongest "
-        "attack by TPR at 1 % FPR. The `1k` rows repeat partial, smoothed and cart on 1,000-row "
-        "slices with official DOMIAS beside them.", "",
-    ]
+        "Tables below are written by `python benchmarks/strength.py` from its cache "
+        "(`benchmarks/strength.json`); the notes between the markers are kept as written. "
+        "Each cell: **AUC / TPR at 1 % FPR** (conservative rule). Members: the train slice, "
+        "non-members: the holdout slice (3,000 rows each; flchain 2,624, wa_churn 2,340). "
+        "*best* is synthcheck's strongest attack by TPR at 1 % FPR; *reference* the better of "
+        "plain-dcr and (1k rows only) DOMIAS. The `1k` rows repeat partial, smoothed and cart on "
+        "1,000-row slices with official DOMIAS beside them (its reference set: the other 2,000 "
+        "holdout rows).", "",
+        NOTES_START, notes.strip(), NOTES_END, "",
+        "## Summary", "",
+    ] + summary(results) + [""]
     header = (["table", "release"] + attack_names +
               ["best", "verdict", "plain-dcr", "domias (1k)", "commit"])
     for table in [t for t in TABLES if t in results]:
@@ -448,6 +483,15 @@ def report(results: dict) -> str:
         lines += ["", "Must-show checks: " + ("all hold." if not misses else
                                               "**missed**: " + "; ".join(misses) + "."), ""]
     return "\n".join(lines) + "\n"
+
+
+def kept_notes() -> str:
+    if not REPORT.exists():
+        return ""
+    text = REPORT.read_text()
+    if NOTES_START in text and NOTES_END in text:
+        return text.split(NOTES_START, 1)[1].split(NOTES_END, 1)[0]
+    return ""
 
 
 def main() -> None:
@@ -486,7 +530,7 @@ def main() -> None:
                       f"domias {cell(entry.get('small', {}).get('domias'))}  "
                       f"({entry['seconds']:.0f} s)", flush=True)
                 args.cache.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    REPORT.write_text(report(results))
+    REPORT.write_text(report(results, kept_notes()))
 
 
 if __name__ == "__main__":
