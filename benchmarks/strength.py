@@ -380,6 +380,10 @@ def best(attacks: dict) -> tuple[str, dict]:
     return name, attacks[name]
 
 
+def best_auc(attacks: dict) -> float:
+    return max(a["auc"] for a in attacks.values())
+
+
 def cell(result: dict | None) -> str:
     if not result:
         return ""
@@ -408,8 +412,8 @@ def checks(results: dict, table: str) -> list[str]:
                               f"{max(references):.3f}")
         if kind == "partial" and best(entry["synthcheck"])[1]["tpr"] < 0.08:
             misses.append(f"partial: best TPR {best(entry['synthcheck'])[1]['tpr']:.3f} < 0.08")
-    if "full" in got and best(got["full"]["synthcheck"])[1]["auc"] < 0.98:
-        misses.append(f"full: best AUC {best(got['full']['synthcheck'])[1]['auc']:.3f} < 0.98")
+    if "full" in got and best_auc(got["full"]["synthcheck"]) < 0.98:
+        misses.append(f"full: best AUC {best_auc(got['full']['synthcheck']):.3f} < 0.98")
     if "copies" in got and got["copies"]["verdict"] != "FAIL":
         misses.append(f"copies: verdict {got['copies']['verdict']}")
     if "clean" in got and got["clean"]["verdict"] != "PASS":
@@ -431,7 +435,7 @@ def summary(results: dict) -> list[str]:
         return f"{ours:.3f} vs {reference:.3f}"
 
     lines = ["| table | partial: best vs reference TPR (3k) | partial (1k, with DOMIAS) | "
-             "cart (3k) | cart (1k, with DOMIAS) | full: best AUC | copies | clean | checks |",
+             "cart (3k) | cart (1k, with DOMIAS) | full: highest AUC | copies | clean | checks |",
              "|---|---|---|---|---|---|---|---|---|"]
     for table in [t for t in TABLES if t in results]:
         got = results[table]
@@ -441,7 +445,7 @@ def summary(results: dict) -> list[str]:
         lines.append("| " + " | ".join([
             table, tpr_pair(partial), tpr_pair(partial and partial.get("small")),
             tpr_pair(cart), tpr_pair(cart and cart.get("small")),
-            f"{best(full['synthcheck'])[1]['auc']:.3f}" if full else "",
+            f"{best_auc(full['synthcheck']):.3f}" if full else "",
             got["copies"]["verdict"] if "copies" in got else "",
             got["clean"]["verdict"] if "clean" in got else "",
             "hold" if not misses else f"**{len(misses)} missed**"]) + " |")
