@@ -17,6 +17,8 @@ from synthcheck import __version__
 from synthcheck.errors import InputError
 from synthcheck.exitcodes import ExitCode, describe, for_verdict
 
+HELP_WIDTH = 100  # help and messages fit a 100-column CI log
+
 AUDIT_EPILOG = """\
 examples:
   synthcheck audit --train train.csv --holdout holdout.csv --synthetic synth.csv --out audit/
@@ -109,7 +111,9 @@ def _add_audit_parser(subparsers) -> None:
     output.add_argument("--out", metavar="DIR", help="write results.json and records.parquet here")
     output.add_argument("--json", action="store_true",
                         help="print results.json to stdout (messages go to stderr)")
-    output.add_argument("--quiet", action="store_true", help="no progress bars or messages")
+    output.add_argument("--quiet", action="store_true",
+                        help="no progress or messages (default: bars on a terminal, otherwise a "
+                             "plain progress line at least every 30 s)")
     add_signing_arguments(output)
     parser.set_defaults(handler=_run_audit)
 
@@ -125,20 +129,42 @@ def _run_audit(args: argparse.Namespace) -> int:
         raise InputError("--certificate needs --sign-key and --sign-cert, or --sign-p12")
     if args.synthetic is None and args.generator is None:
         raise InputError("give --synthetic FILE (or --generator to make the release)")
-    say = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr))
+    say = (lambda m: None) if args.quiet else (lambda m: print(_fit(m), file=sys.stderr))
     given = {f.name: getattr(args, f.name) for f in fields(AuditParameters)
              if getattr(args, f.name, None) is not None}
     result = audit(args.train, args.holdout, synthetic=args.synthetic, generator=args.generator,
-                   metadata=args.metadata, progress=not args.quiet and sys.stderr.isatty(),
+                   metadata=args.metadata, progress=_progress_mode(args.quiet),
                    log=say, **given)
     if args.out:
         paths = result.write(args.out)
-        say("wrote " + ", ".join(str(p) for p in paths.values()))
+        say(f"wrote {', '.join(p.name for p in paths.values())} in {args.out}")
     if args.certificate:
         path = result.certificate(args.certificate, signer, args.template)
         say(f"wrote signed certificate {path}")
     emit(result.to_json() if args.json else result.summary)
     return for_verdict(result.verdict)
+
+
+def _fit(message: str, width: int = HELP_WIDTH) -> str:
+    """A message's lines wrapped to ``width`` columns (continuations indented), for CI logs."""
+    import textwrap
+
+    out = []
+    for line in message.splitlines():
+        if len(line) <= width:
+            out.append(line)
+            continue
+        lead = " " * (len(line) - len(line.lstrip()))
+        out += textwrap.wrap(line.strip(), width, initial_indent=lead,
+                             subsequent_indent=lead + "    ", break_on_hyphens=False)
+    return "\n".join(out)
+
+
+def _progress_mode(quiet: bool) -> str:
+    """Bars on a terminal; in a CI log, a plain line at least every 30 s; none with --quiet."""
+    if quiet:
+        return "off"
+    return "bar" if sys.stderr.isatty() else "lines"
 
 
 def emit(text: str) -> None:
@@ -164,6 +190,46 @@ def _check_outputs(args: argparse.Namespace) -> None:
         given = [name for name in SIGNING_OPTIONS if getattr(args, name, None)]
         if given:
             raise InputError("applies only with --certificate", parameter=given[0])
+
+
+def _add_records_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "records", help="list the records most at risk in an audit's output (data owner only)",
+        description="Read AUDIT_DIR/records.parquet (written by `synthcheck audit --out "
+                    "AUDIT_DIR`) and list the records most at risk, with each attack's "
+                    "percentile among non-members. For the data owner: with --show-ids it names "
+                    "real records.")
+    parser.add_argument("audit_dir", metavar="AUDIT_DIR", help="an audit's --out directory")
+    parser.add_argument("--top", type=_positive_int, default=20, metavar="N",
+                        help="how many records to list (default 20)")
+    parser.add_argument("--role", choices=("train", "holdout", "all"), default="train",
+                        help="members (train, default), non-members (holdout) or all")
+    parser.add_argument("--show-ids", action="store_true",
+                        help="name records by id instead of their row in the input file")
+    parser.set_defaults(handler=_run_records)
+
+
+def _run_records(args: argparse.Namespace) -> int:
+    import json
+
+    import pandas as pd
+
+    from synthcheck.report import records_text
+
+    folder = Path(args.audit_dir)
+    paths = {name: folder / name for name in ("records.parquet", "results.json")}
+    for path in paths.values():
+        if not path.is_file():
+            raise InputError(f"no {path.name} here: give the --out directory of an audit",
+                             source=str(folder))
+    try:
+        results = json.loads(paths["results.json"].read_text())
+        records = pd.read_parquet(paths["records.parquet"])
+        attacks = list(results["attacks"])
+    except (OSError, ValueError, KeyError) as error:
+        raise InputError(f"cannot read the audit's output: {error}", source=str(folder)) from None
+    emit(records_text(records, attacks, args.top, args.show_ids, args.role))
+    return ExitCode.PASS
 
 
 def _add_policy_parser(subparsers) -> None:
@@ -197,8 +263,37 @@ def _run_demo(args: argparse.Namespace) -> int:
     return run_demo(Path(args.out), seed=args.seed, shadows=args.shadows)
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Help at most 100 columns wide (less on a narrower terminal): prose paragraphs are
+    wrapped, indented blocks (examples, tables) are kept as written."""
+
+    def __init__(self, prog: str, **options) -> None:
+        import shutil
+
+        options["width"] = min(shutil.get_terminal_size().columns, HELP_WIDTH) - 2
+        super().__init__(prog, **options)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        import textwrap
+
+        out = []
+        for paragraph in text.split("\n\n"):
+            lines = paragraph.splitlines()
+            if any(line[:1].isspace() for line in lines) or any(":" == line[-1:] for line in lines):
+                out.append("\n".join(indent + line for line in lines))
+            else:
+                out.append(textwrap.fill(" ".join(lines), width, initial_indent=indent,
+                                         subsequent_indent=indent))
+        return "\n\n".join(out) + ("\n" if text.endswith("\n") else "")
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage mistake is one line (and exit 2) like every other mistake."""
+    """argparse, but a usage mistake is one line (and exit 2) like every other mistake, and
+    help is wrapped to the terminal (at most 100 columns)."""
+
+    def __init__(self, *args, **options) -> None:
+        options["formatter_class"] = _Formatter
+        super().__init__(*args, **options)
 
     def error(self, message: str):
         self.exit(ExitCode.BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
@@ -220,6 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     register(subparsers)
     _add_demo_parser(subparsers)
     _add_policy_parser(subparsers)
+    _add_records_parser(subparsers)
     return parser
 
 

@@ -37,7 +37,7 @@ def run_demo(out: Path, seed: int = 0, shadows: int = 8) -> int:
     say("fitting sdv:GaussianCopulaSynthesizer on the bundled train slice and auditing its release ...")
     result = audit(train, holdout, generator="sdv:GaussianCopulaSynthesizer",
                    id_column="person_id", seed=seed, shadows=shadows,
-                   progress=sys.stderr.isatty(), log=say)
+                   progress="bar" if sys.stderr.isatty() else "lines", log=say)
     paths = result.write(out / "audit")
     certificate = result.certificate(out / "certificate.pdf", Signer.from_pem(key, cert))
     print(result.summary)

@@ -35,6 +35,10 @@ def for_verdict(verdict: str) -> ExitCode:
             "INCONCLUSIVE": ExitCode.INCONCLUSIVE}[verdict]
 
 
-def describe(indent: str = "  ") -> str:
-    """The table as help text."""
-    return "\n".join(f"{indent}{int(code)}  {meaning}" for code, meaning in TABLE)
+def describe(indent: str = "  ", width: int = 96) -> str:
+    """The table as help text, wrapped to ``width`` columns."""
+    import textwrap
+
+    return "\n".join(textwrap.fill(meaning, width, initial_indent=f"{indent}{int(code)}  ",
+                                    subsequent_indent=indent + "   ")
+                      for code, meaning in TABLE)

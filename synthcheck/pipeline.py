@@ -38,6 +38,7 @@ from synthcheck.errors import InputError
 from synthcheck.load import Table, load_table
 from synthcheck.parameters import AuditParameters, describe_parameters
 from synthcheck.policy import evaluate
+from synthcheck.progress import MODES as PROGRESS_MODES
 from synthcheck.progress import Progress
 from synthcheck.validate import (
     check_columns,
@@ -200,7 +201,7 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
           neighbours: str = P.neighbours, max_candidates: int | None = P.max_candidates,
           drop_overlap: bool = P.drop_overlap, generator_params: dict | str | None = P.generator_params,
           synthetic_rows: int | None = P.synthetic_rows, shadows: int | None = P.shadows,
-          jobs: int | None = P.jobs, scheduler: Any = P.scheduler, progress: bool = False,
+          jobs: int | None = P.jobs, scheduler: Any = P.scheduler, progress: bool | str = False,
           log: Callable[[str], None] | None = None) -> Audit:
     """Run a membership inference audit of ``synthetic`` (or of ``generator``'s release).
 
@@ -219,13 +220,21 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
         neighbours=neighbours, max_candidates=max_candidates, generator_params=generator_params,
         synthetic_rows=synthetic_rows, shadows=shadows, jobs=jobs, scheduler=scheduler)
     parameters.check_with(generator=generator is not None, synthetic=synthetic is not None)
-    say = log or (lambda message: None)
-    real = read_inputs(train, holdout, metadata, parameters, say)
-    release = make_release(synthetic, generator, real, parameters, say)
-    plan = plan_audit(real, release, parameters, Progress(progress), say)
-    scored = score(plan, say)
-    measured = measure(scored, plan, parameters)
-    return assemble(real, release, plan, scored, measured, parameters)
+    if not any(progress is mode or progress == mode for mode in (True, False, *PROGRESS_MODES)):
+        raise InputError(f"must be True, False or one of {', '.join(PROGRESS_MODES)}, got "
+                         f"{progress!r}", parameter="progress")
+    with Progress(progress) as meter:
+        def say(message: str) -> None:
+            meter.note(message)
+            if log is not None:
+                log(message)
+
+        real = read_inputs(train, holdout, metadata, parameters, say)
+        release = make_release(synthetic, generator, real, parameters, say)
+        plan = plan_audit(real, release, parameters, meter, say)
+        scored = score(plan, say)
+        measured = measure(scored, plan, parameters)
+        return assemble(real, release, plan, scored, measured, parameters)
 
 
 if audit.__doc__:  # None under python -OO

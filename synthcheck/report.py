@@ -1,6 +1,8 @@
 """The plain-text summary printed by the CLI: a table per attack and the verdict's reasons."""
 from __future__ import annotations
 
+import textwrap
+
 
 def _interval(entry: dict | None, percent: bool = False) -> str:
     if entry is None:
@@ -28,39 +30,92 @@ def _shadow_lines(shadow: dict | None) -> list[str]:
     return lines
 
 
+WIDTH = 100  # the summary fits a 100-column CI log; the full table is in results.json
+
+
+def _table(rows: list[list[str]], align: str) -> list[str]:
+    """Columns as wide as their widest cell; ``align`` is one of '<' '>' per column."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(align))]
+    lines = [" ".join(f"{cell:{a}{w}}" for cell, a, w in zip(row, align, widths)).rstrip()
+             for row in rows]
+    lines.insert(1, "-" * max(len(line) for line in lines))
+    return lines
+
+
+def _wrapped(text: str, indent: str = "") -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
+                         break_on_hyphens=False) or [""]
+
+
+def tally(reasons: list[dict]) -> str:
+    """'16 checks: 16 PASS' or '16 checks: 1 FAIL, 2 INCONCLUSIVE, 13 PASS'."""
+    counts = {o: sum(r["outcome"] == o for r in reasons) for o in ("FAIL", "INCONCLUSIVE", "PASS")}
+    shown = ", ".join(f"{n} {o}" for o, n in counts.items() if n)
+    return f"{len(reasons)} check{'s' if len(reasons) != 1 else ''}: {shown}"
+
+
 def summary_text(results: dict) -> str:
+    """The summary for a person or a CI log: at most 100 characters a line. Names no file (the
+    CLI says what it wrote) and no record."""
     confidence = results["parameters"]["confidence"]
-    header = (f"{'attack':<14} {'AUC [' + format(confidence, '.0%') + ' CI]':<26} "
-              f"{'TPR@FPR 0.1%':<24} {'TPR@FPR 1%':<24} {'TPR@FPR 10%':<24} "
-              f"{'advantage':>9} {'eps >=':>7}")
-    lines = [header, "-" * len(header)]
+    rows = [["attack", f"AUC [{confidence:.0%} CI]", "TPR@FPR 0.1%", "TPR@FPR 1%",
+             "TPR@FPR 10%", "eps >="]]
     for name, attack in results["attacks"].items():
         tpr = attack["tpr_at_fpr"]
-        lines.append(f"{name:<14} {_interval(attack['auc']):<26} {_interval(tpr['0.001'], True):<24} "
-                     f"{_interval(tpr['0.01'], True):<24} {_interval(tpr['0.1'], True):<24} "
-                     f"{attack['advantage']:>9.3f} {attack['epsilon_lower_bound']:>7.2f}")
+        rows.append([name, _interval(attack["auc"]), _interval(tpr["0.001"], True),
+                     _interval(tpr["0.01"], True), _interval(tpr["0.1"], True),
+                     f"{attack['epsilon_lower_bound']:.2f}"])
+    lines = _table(rows, "<<<<<>")
     counts = results["counts"]
     lines.append("")
     lines.append(f"members {counts['members']}, non-members {counts['non_members']}, "
                  f"synthetic rows {counts['synthetic']}")
     union = counts.get("flagged")
     if union and union.get("fpr_achieved") is not None:
-        lines.append(f"flagged at FPR 0.1 % by any attack: {union['members']} members, "
-                     f"{union['non_members']} non-members (union FPR "
-                     f"{union['fpr_achieved']:.2%}; ids in records.parquet)")
+        lines += _wrapped(f"flagged at FPR 0.1 % by any attack: {union['members']} members, "
+                          f"{union['non_members']} non-members (union FPR "
+                          f"{union['fpr_achieved']:.2%})")
     else:
-        lines.append(f"records flagged at FPR 0.1 %: {counts['flagged_records']} "
-                     f"(ids in records.parquet)")
-    lines += _shadow_lines(results["attacks"].get("shadow"))
+        lines.append(f"records flagged at FPR 0.1 %: {counts['flagged_records']}")
+    for line in _shadow_lines(results["attacks"].get("shadow")):
+        lines += _wrapped(line)
     overall = results["overall"]
     source = overall.get("from_attack", {}).get("epsilon_lower_bound")
-    lines.append(f"strongest attack: {overall['strongest_attack'] or 'no attack stands out'}; "
-                 f"epsilon lower bound: {overall['epsilon_lower_bound']:.2f}"
-                 + (f" ({source})" if source else ""))
+    lines += _wrapped(f"strongest attack: {overall['strongest_attack'] or 'no attack stands out'}"
+                      f"; epsilon lower bound: {overall['epsilon_lower_bound']:.2f}"
+                      + (f" ({source})" if source else ""))
     lines.append("")
-    lines.append(f"VERDICT: {results['verdict']} (policy '{results['policy']['name']}', "
-                 f"{results['policy']['multiplicity']}-adjusted, alpha {results['policy']['alpha']})")
-    shown = [r for r in results["verdict_reasons"] if r["outcome"] != "PASS"] or results["verdict_reasons"][:1]
-    for reason in shown:
-        lines.append(f"  {reason['outcome']:<12} {reason['reason']}")
+    reasons = results["verdict_reasons"]
+    policy = results["policy"]
+    lines += _wrapped(f"VERDICT: {results['verdict']} (policy '{policy['name']}', "
+                      f"{policy['multiplicity']}-adjusted, alpha {policy['alpha']}); "
+                      f"{tally(reasons)}")
+    for reason in [r for r in reasons if r["outcome"] != "PASS"]:
+        lines += _wrapped(f"{reason['outcome']:<12} {reason['reason']}", "  ")
+    return "\n".join(lines)
+
+
+def records_text(records, attacks: list[str], top: int, show_ids: bool, role: str) -> str:
+    """The ``top`` records most at risk (highest calibrated risk percentile), with each
+    attack's percentile among non-members; for the data owner. Records are named by their row
+    in their file unless ``show_ids``."""
+    chosen = records if role == "all" else records[records["role"] == role]
+    # ties at the top (many records above every non-member) go by the attacks' mean percentile
+    strength = chosen[[f"percentile_{a}" for a in attacks]].mean(axis=1)
+    ranked = (chosen.assign(_strength=strength)
+              .sort_values(["risk_percentile", "_strength", "row"], ascending=[False, False, True])
+              .head(top))
+    rows = [["rank", "id" if show_ids else "record", "risk pct", *attacks, "flagged"]]
+    for rank, (_, record) in enumerate(ranked.iterrows(), start=1):
+        name = str(record["id"]) if show_ids else f"{record['role']} row {int(record['row'])}"
+        rows.append([str(rank), name, f"{record['risk_percentile']:.1f}",
+                     *(f"{record[f'percentile_{a}']:.1f}" for a in attacks),
+                     "yes" if record["flagged"] else ""])
+    group = "" if role == "all" else f"{role} "
+    lines = [f"the {len(ranked)} of {len(chosen)} {group}records most at risk (percentile among "
+             "non-members; 100 = above all)"]
+    lines += _table(rows, ">" + "<" + ">" * (len(attacks) + 1) + "<")
+    if not show_ids:
+        lines.append("records are named by their data row in the input file; --show-ids names "
+                     "them by id (not for shared logs)")
     return "\n".join(lines)

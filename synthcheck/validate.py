@@ -85,25 +85,31 @@ def duplicated_records(typed: pd.DataFrame) -> int:
 
 
 def check_ids(tables: list[Table], types: ColumnTypes) -> None:
-    """Record ids name records in every output, so they must exist and be unique."""
+    """Record ids name records in every output, so they must exist and be unique. Messages
+    give data row numbers, never the ids themselves (error lines end up in shared CI logs)."""
     if types.id_column is None:
         return
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, int]] = {}
     for table in tables:
         ids = table.frame[types.id_column]
         if ids.isna().any():
-            raise InputError(f"{int(ids.isna().sum())} record(s) have no id",
+            raise InputError(f"{int(ids.isna().sum())} record(s) have no id (first: data row "
+                             f"{int(ids.isna().to_numpy().argmax()) + 1})",
                              source=table.source, column=types.id_column)
-        text = ids.astype(str)
+        text = ids.astype(str).reset_index(drop=True)
         repeated = text[text.duplicated()]
         if len(repeated):
-            raise InputError(f"id {repeated.iloc[0]!r} is used by more than one record",
+            first = int(text[text == repeated.iloc[0]].index[0])
+            raise InputError(f"data rows {first + 1} and {int(repeated.index[0]) + 1} have the "
+                             "same id; each record needs its own",
                              source=table.source, column=types.id_column)
-        clash = [v for v in text if v in seen]
-        if clash:
-            raise InputError(f"id {clash[0]!r} is in both {seen[clash[0]]} and {table.role}",
-                             source=table.source, column=types.id_column)
-        seen.update(dict.fromkeys(text, table.role))
+        for row, value in enumerate(text):
+            if value in seen:
+                role, other = seen[value]
+                raise InputError(f"data row {row + 1} has the id of {role}'s data row "
+                                 f"{other + 1}; train and holdout records must differ",
+                                 source=table.source, column=types.id_column)
+        seen.update({value: (table.role, row) for row, value in enumerate(text)})
 
 
 def overlapping_rows(train: pd.DataFrame, holdout: pd.DataFrame) -> pd.Series:

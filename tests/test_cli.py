@@ -128,7 +128,8 @@ def test_duplicate_ids(capsys, tmp_path, adult):
     frame.loc[5, "person_id"] = frame.loc[4, "person_id"]
     frame.to_csv(path, index=False)
     code, _, err = audit(capsys, train=path)
-    assert_one_line_error(code, err, "train.csv", "person_id", "more than one record")
+    assert_one_line_error(code, err, "train.csv", "person_id", "data rows 5 and 6 have the same id")
+    assert frame.loc[4, "person_id"] not in err  # ids stay out of logs
 
 
 def test_unknown_attack_and_bad_policy(capsys, tmp_path):

@@ -47,7 +47,6 @@ QUERY_COUNT = 16
 QUERY_SIZES = (2, 3, 4)
 VARIANCE_PRIOR = 8.0  # pseudo-observations of the pooled variance in each candidate's variance
 VULNERABILITY_NEIGHBOURS = 5
-VULNERABLE_SHOWN = 10
 K_STEPS = (4, 8, 16, 32, 64, 128, 256)
 MIN_FITS = 4  # fewer cannot estimate a within-candidate variance for most candidates
 
@@ -282,11 +281,7 @@ class ShadowGenerators(Attack):
                      else np.asarray(setup.candidate_rows))
         if len(positions) != len(inputs.candidates):
             raise RuntimeError("shadow pool positions and candidates differ")
-        names = setup.pool_names.iloc[positions].reset_index(drop=True)
-        vulnerability = self._vulnerability(inputs)
-        shown = [str(names.iloc[i]) for i in vulnerability["order"][:VULNERABLE_SHOWN]]
-        setup.log(f"shadow: most vulnerable records before any shadow fit (most isolated among "
-                  f"the real records): {', '.join(shown)}")
+        vulnerability = self._vulnerability(inputs)  # ids stay in records.parquet, not in logs
 
         space = FeatureSpace(
             types=inputs.types, candidates=inputs.candidates,

@@ -39,8 +39,10 @@ rely on, sign with a key whose certificate comes from a CA they trust.
 VERIFY_EPILOG = """\
 examples:
   synthcheck verify cert.pdf --trust issuer-ca.pem
-  synthcheck verify cert.pdf --train train.csv --holdout holdout.csv --synthetic synth.csv --trust ca.pem
-  synthcheck verify cert.pdf --train train.csv --holdout holdout.csv --synthetic synth.csv --reproduce
+  synthcheck verify cert.pdf --train train.csv --holdout holdout.csv \\
+      --synthetic synth.csv --trust ca.pem
+  synthcheck verify cert.pdf --train train.csv --holdout holdout.csv \\
+      --synthetic synth.csv --reproduce
   synthcheck verify cert.pdf --synthetic synth.parquet --trust issuer-ca.pem --json
 
 checks, one line each (✓ holds, ✗ fails, – not asked for):
