@@ -72,9 +72,10 @@ def summary_text(results: dict) -> str:
                  f"synthetic rows {counts['synthetic']}")
     union = counts.get("flagged")
     if union and union.get("fpr_achieved") is not None:
-        lines += _wrapped(f"flagged at FPR 0.1 % by any attack: {union['members']} members, "
-                          f"{union['non_members']} non-members (union FPR "
-                          f"{union['fpr_achieved']:.2%})")
+        chance = union["fpr_achieved"] * counts["members"]  # members flagged if none leaked
+        lines += _wrapped(f"flagged at FPR 0.1 % by any attack: {union['members']} members "
+                          f"(chance alone: about {chance:.0f}), {union['non_members']} "
+                          f"non-members (union FPR {union['fpr_achieved']:.2%})")
     else:
         lines.append(f"records flagged at FPR 0.1 %: {counts['flagged_records']}")
     for line in _shadow_lines(results["attacks"].get("shadow")):

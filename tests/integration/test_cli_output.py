@@ -38,7 +38,8 @@ def test_no_line_over_100_characters_and_no_record_id(shadow_run):
     ids = set(pd.read_parquet(out / "records.parquet")["id"])
     printed = set(re.findall(r"P\d+", done.stdout + done.stderr))
     assert printed.isdisjoint(ids), printed & ids
-    assert f"wrote results.json, records.parquet, synthetic.parquet in {out}" in done.stderr
+    said = " ".join(done.stderr.split())  # long lines are wrapped at 100 columns
+    assert f"wrote results.json, records.parquet, synthetic.parquet in {out}" in said
 
 
 def test_every_check_is_tallied(shadow_run):
@@ -47,6 +48,7 @@ def test_every_check_is_tallied(shadow_run):
     assert f"{len(reasons)} checks: " in done.stdout
     fails = [r for r in reasons if r["outcome"] == "FAIL"]
     assert f"{len(fails)} FAIL" in done.stdout
+    assert re.search(r"\d+ members \(chance alone: about \d+\), \d+ non-members", done.stdout)
 
 
 def test_a_pass_tallies_every_check_and_names_no_file(capsys):

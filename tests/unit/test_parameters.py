@@ -88,6 +88,7 @@ def test_one_attack_name_is_a_list_of_one(small):
                               id_column="person_id")
     assert list(result.results["attacks"]) == ["dcr"]
     assert result.results["parameters"]["attacks"] == ["dcr"]
+    assert repr(result).startswith("<Audit ") and len(repr(result)) < 200
 
 
 @pytest.mark.parametrize("keyword, value", [("shadows", 8), ("jobs", 2), ("scheduler", "tcp://x:1"),
