@@ -138,24 +138,34 @@ class Text(Constraint):
 
 @dataclass(frozen=True)
 class AttackNames(Constraint):
-    """Attack names from the registry: a list, or one string ("dcr" or "dcr,shadow")."""
+    """Attacks: registry names (a list, or one string "dcr" or "dcr,shadow") and, from Python,
+    attack instances with their own parameters (each validated by ``Attack.validate``)."""
 
-    def check(self, name: str, value: Any) -> tuple[str, ...]:
-        if isinstance(value, str):
-            value = value.split(",")
-        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-            raise InputError(f"must be a list of attack names, got {_shown(value)}",
-                             parameter=name)
-        from synthcheck.attacks import REGISTRY
+    def check(self, name: str, value: Any) -> tuple:
+        from synthcheck.attacks import REGISTRY, Attack
 
-        names = tuple(v.strip() for v in value if v.strip())
-        if not names:
+        if isinstance(value, (str, Attack)):
+            value = value.split(",") if isinstance(value, str) else [value]
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, (str, Attack))
+                                                           for v in value):
+            raise InputError(f"must be a list of attack names or Attack instances, got "
+                             f"{_shown(value)}", parameter=name)
+        chosen = tuple(v.strip() if isinstance(v, str) else v for v in value
+                       if not isinstance(v, str) or v.strip())
+        if not chosen:
             raise InputError("no attacks selected", parameter=name)
-        unknown = [v for v in names if v not in REGISTRY]
+        unknown = [v for v in chosen if isinstance(v, str) and v not in REGISTRY]
         if unknown:
             raise InputError(f"unknown attack '{unknown[0]}'; available: {', '.join(REGISTRY)}",
                              parameter=name)
-        return names
+        names = [v if isinstance(v, str) else v.name for v in chosen]
+        repeated = [n for i, n in enumerate(names) if n in names[:i]]
+        if repeated:
+            raise InputError(f"attack '{repeated[0]}' is given more than once", parameter=name)
+        for attack in chosen:
+            if isinstance(attack, Attack):
+                attack.validate()
+        return chosen
 
 
 @dataclass(frozen=True)
@@ -307,7 +317,8 @@ class AuditParameters:
                 raise InputError("applies only with a generator", parameter=given[0])
             from synthcheck.attacks import REGISTRY
 
-            needing = [a for a in self.attacks or () if REGISTRY[a].requires_generator]
+            needing = [a if isinstance(a, str) else a.name for a in self.attacks or ()
+                       if (REGISTRY[a] if isinstance(a, str) else a).requires_generator]
             if needing:
                 raise InputError(f"attack '{needing[0]}' needs a generator", parameter="attacks")
         if self.neighbours == "approx":
@@ -319,14 +330,6 @@ class AuditParameters:
         if synthetic and self.synthetic_rows is not None:
             raise InputError("applies only when synthcheck samples the release (no synthetic "
                              "table given)", parameter="synthetic_rows")
-
-    def attack_names(self, generator: bool) -> tuple[str, ...]:
-        """The attacks asked for; by default the release attacks, plus shadow with a generator."""
-        if self.attacks is not None:
-            return self.attacks
-        from synthcheck.attacks import DEFAULT_ATTACKS
-
-        return tuple(DEFAULT_ATTACKS) + (("shadow",) if generator else ())
 
     def recorded(self) -> dict:
         """The method's parameters as results.json records them."""

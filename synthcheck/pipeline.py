@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthcheck import attacks as _attacks
 from synthcheck import results as _results
 from synthcheck import stats
-from synthcheck.attacks import REGISTRY, AttackInputs
-from synthcheck.attacks.density_ratio import KDE_BANDWIDTH_FACTOR, choose_estimator
+from synthcheck.attacks import Attack, AttackInputs
 from synthcheck.columns import (
     ColumnTypes,
     coerce_table,
@@ -195,7 +195,8 @@ def check_sample_size(members: int, non_members: int, sampled: int,
 
 def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = None,
           generator: Any = None, *, metadata: Any = None,
-          id_column: str | None = P.id_column, attacks: Sequence[str] | str | None = P.attacks,
+          id_column: str | None = P.id_column,
+          attacks: Sequence[str | Attack] | str | None = P.attacks,
           policy: Any = P.policy, seed: int = P.seed, confidence: float = P.confidence,
           folds: int = P.folds, delta: float = P.delta, density: str = P.density,
           neighbours: str = P.neighbours, max_candidates: int | None = P.max_candidates,
@@ -326,12 +327,21 @@ class Plan:
     """What will be scored and how: the candidates (a sample, or every real record), the
     attacks, and the inputs they share."""
 
-    attacks: tuple[str, ...]
+    attacks: tuple[Attack, ...]  # as asked for (their parameters are recorded)
+    resolved: tuple[Attack, ...]  # the same with their "auto" choices made
     inputs: AttackInputs
     train_rows: np.ndarray  # positions in train of the scored members
     holdout_rows: np.ndarray  # positions in holdout of the scored non-members
     candidates_info: dict | str
-    estimator: str  # the density-ratio estimator chosen
+
+    @property
+    def attack_names(self) -> list[str]:
+        return [attack.name for attack in self.resolved]
+
+    @property
+    def estimator(self) -> str | None:
+        """The density-ratio estimator chosen, when that attack runs."""
+        return next((a.estimator for a in self.resolved if a.name == "density-ratio"), None)
 
 
 def plan_audit(real: RealInputs, release: Release, parameters: AuditParameters,
@@ -349,33 +359,29 @@ def plan_audit(real: RealInputs, release: Release, parameters: AuditParameters,
             f"{len(holdout_rows)} non-members (--max-candidates {parameters.max_candidates})")
     if release.generator is not None:  # shadows train on every record; these are the scored ones
         release.generator.candidate_rows = np.r_[train_rows, real.train_table.rows + holdout_rows]
-    attacks = parameters.attack_names(generator=release.generator is not None)
+    attacks = _attacks.select(parameters.attacks, with_generator=release.generator is not None,
+                              density=parameters.density)
     candidates = pd.concat([train_typed, holdout_typed], ignore_index=True)
     is_member = np.r_[np.ones(len(train_typed), bool), np.zeros(len(holdout_typed), bool)]
     synthetic = release.typed
     with_missing = {c for c in real.types.columns
                     if candidates[c].isna().any() or synthetic[c].isna().any()}
     encoder = MixedEncoder(real.types).fit(synthetic, with_missing)
-    neighbour_search = choose_neighbours(parameters.neighbours, len(candidates), len(synthetic))
-    if parameters.density != "auto":
-        estimator = parameters.density
-    elif neighbour_search == "approx":
-        estimator = "classifier"  # kernel sums need every pair, which approx search avoids
-    else:
-        estimator = choose_estimator(len(candidates), len(synthetic))
-    if estimator == "kde" and neighbour_search == "approx" and "density-ratio" in attacks:
-        neighbour_search = "exact"
+    wanted_search = choose_neighbours(parameters.neighbours, len(candidates), len(synthetic))
+    resolved, neighbour_search = _attacks.resolve(attacks, len(candidates), len(synthetic),
+                                                  wanted_search)
+    if neighbour_search != wanted_search:
         say("kernel densities need every candidate-synthetic pair: neighbour search is exact")
     inputs = AttackInputs(
         candidates=candidates, is_member=is_member, synthetic=synthetic, types=real.types,
         encoder=encoder, encoded_candidates=encoder.transform(candidates),
         encoded_synthetic=encoder.transform(synthetic),
         folds=make_folds(is_member, parameters.folds, parameters.seed), seed=parameters.seed,
-        generator=release.generator, progress=progress)
-    if estimator == "kde" and "density-ratio" in attacks:
-        inputs.kde_bandwidth = KDE_BANDWIDTH_FACTOR * inputs.synthetic_spacing
-    inputs.neighbour_search = neighbour_search
-    return Plan(attacks, inputs, train_rows, holdout_rows, candidates_info, estimator)
+        generator=release.generator, progress=progress, neighbour_search=neighbour_search)
+    # the one shared neighbour pass carries the kernel sums an attack asks for
+    inputs.kde_bandwidth = _attacks.kernel_bandwidth(resolved, inputs)
+    return Plan(tuple(attacks), tuple(resolved), inputs, train_rows, holdout_rows,
+                candidates_info)
 
 
 @dataclass
@@ -388,19 +394,18 @@ class Scores:
 
 
 def score(plan: Plan, say: Callable[[str], None]) -> Scores:
-    """Run every attack of the plan on the shared inputs."""
+    """Run every attack of the plan on the shared inputs; each returns an ``AttackScores``."""
     inputs = plan.inputs
     scores, details, record_columns = {}, {}, {}
-    for name in plan.attacks:
-        options = {"estimator": plan.estimator} if name == "density-ratio" else {}
-        attack = REGISTRY[name](**options)
-        say(f"attack {name} ...")
-        values = np.asarray(attack.score(inputs), dtype=np.float64)
-        if values.shape != (len(inputs.candidates),) or np.isnan(values).any():
-            raise RuntimeError(f"attack {name} returned invalid scores")
-        scores[name] = values
-        details[name] = attack.details() | {"description": attack.description}
-        record_columns |= getattr(attack, "record_columns", dict)()
+    for attack in plan.resolved:
+        say(f"attack {attack.name} ...")
+        found = attack.score(inputs)
+        if found.scores.shape != (len(inputs.candidates),):
+            raise RuntimeError(f"attack {attack.name} returned {found.scores.shape} scores for "
+                               f"{len(inputs.candidates)} candidates")
+        scores[attack.name] = found.scores
+        details[attack.name] = dict(found.details) | {"description": attack.description}
+        record_columns |= found.record_columns
     return Scores(scores, details, record_columns)
 
 
@@ -456,8 +461,11 @@ def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
                     "holdout_rows_dropped_as_overlap": real.dropped_overlap,
                     "train_duplicated_records": real.duplicated_train}
     recorded = parameters.recorded() | {
-        "attacks": list(plan.attacks), "density_estimator": plan.estimator,
-        "neighbours": inputs.neighbour_search, "candidates": plan.candidates_info}
+        "attacks": plan.attack_names, "neighbours": inputs.neighbour_search,
+        "candidates": plan.candidates_info,
+        "attack_parameters": {a.name: a.get_params() for a in plan.attacks}}
+    if plan.estimator is not None:
+        recorded["density_estimator"] = plan.estimator
     if inputs.neighbour_recall:
         recorded["neighbour_recall"] = inputs.neighbour_recall
     policy = parameters.policy

@@ -1,15 +1,20 @@
-"""The attack interface and the inputs every attack shares.
+"""The attack interface, the inputs every attack shares and the result every attack returns.
 
-An attack is a small class: constructed with its parameters, ``score(inputs)`` returns one
-score per candidate (higher = more likely a member). Shared, expensive work (the nearest
-synthetic rows, cross-fitted reference distances) lives on ``AttackInputs`` and is computed
-once, whichever attacks ask for it.
+An attack is a small class: its constructor only stores its parameters (declared once in
+``parameters``, checked by ``validate()`` at the boundary), ``resolve()`` turns its ``auto``
+choices into concrete ones for the sizes at hand, and ``score(inputs)`` returns a frozen
+``AttackScores`` (one score per candidate, higher = more likely a member, plus details and
+per-record extras). An attack keeps no state between calls and never writes into its inputs.
+Shared, expensive work (the nearest synthetic rows, cross-fitted reference distances) lives on
+``AttackInputs`` and is computed once, whichever attacks ask for it.
 """
 from __future__ import annotations
 
+import copy
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -18,6 +23,7 @@ import pandas as pd
 from synthcheck.columns import ColumnTypes
 from synthcheck.crossfit import ReferenceFolds
 from synthcheck.encode import MixedEncoder
+from synthcheck.errors import InputError
 from synthcheck.neighbours import Neighbours, nearest, typical_spacing
 from synthcheck.progress import Progress
 
@@ -109,17 +115,121 @@ class AttackInputs:
         return found
 
 
+@dataclass(frozen=True)
+class AttackScores:
+    """What one attack found: the pipeline reads only this.
+
+    ``scores``: one per candidate (train rows, then holdout rows), finite or infinite, never
+    NaN; higher = more likely a member. ``details``: attack-specific facts for results.json
+    (choices made, diagnostics; never a record's values or ids). ``record_columns``: per-record
+    extras for records.parquet (the data owner's file only).
+    """
+
+    scores: np.ndarray
+    details: Mapping[str, Any] = field(default_factory=dict)
+    record_columns: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        scores = np.array(self.scores, dtype=np.float64)  # a copy: the caller's array stays theirs
+        if scores.ndim != 1 or np.isnan(scores).any():
+            raise ValueError("attack scores must be one number per candidate, never NaN")
+        scores.flags.writeable = False
+        extras = {}
+        for name, values in self.record_columns.items():
+            values = np.array(values)
+            if values.shape != scores.shape:
+                raise ValueError(f"record column '{name}' has {values.shape}, scores {scores.shape}")
+            values.flags.writeable = False
+            extras[name] = values
+        object.__setattr__(self, "scores", scores)
+        object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
+        object.__setattr__(self, "record_columns", MappingProxyType(extras))
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """A parameter constraint: one of these values."""
+
+    options: tuple
+
+    def allows(self, value: Any) -> bool:
+        return isinstance(value, str) and value in self.options
+
+    def __str__(self) -> str:
+        return "one of " + ", ".join(map(str, self.options))
+
+
+@dataclass(frozen=True)
+class Number:
+    """A parameter constraint: a number (``integer``: a whole one) within [low, high]; an
+    ``exclusive`` bound is not allowed itself."""
+
+    low: float | None = None
+    high: float | None = None
+    integer: bool = False
+    exclusive: bool = False
+
+    def allows(self, value: Any) -> bool:
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            return False
+        if self.integer and not float(value).is_integer():
+            return False
+        if not np.isfinite(value):
+            return False
+        if self.low is not None and (value <= self.low if self.exclusive else value < self.low):
+            return False
+        return self.high is None or (value < self.high if self.exclusive else value <= self.high)
+
+    def __str__(self) -> str:
+        kind = "a whole number" if self.integer else "a number"
+        low = "(" if self.exclusive else "["
+        high = ")" if self.exclusive else "]"
+        if self.low is None and self.high is None:
+            return kind
+        return (f"{kind} in {low}{'-inf' if self.low is None else f'{self.low:g}'}, "
+                f"{'inf' if self.high is None else f'{self.high:g}'}{high}")
+
+
 class Attack(ABC):
-    """One membership inference attack. Subclasses set ``name`` and ``description``."""
+    """One membership inference attack. Subclasses set ``name``, ``description`` and
+    ``parameters`` (each constructor keyword and its constraint), store their keywords as
+    attributes of the same names in ``__init__`` and do nothing else there."""
 
     name: ClassVar[str]
     description: ClassVar[str]
     requires_generator: ClassVar[bool] = False
+    parameters: ClassVar[dict[str, OneOf | Number]] = {}
+
+    def get_params(self) -> dict[str, Any]:
+        return {key: getattr(self, key) for key in self.parameters}
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({shown})"
+
+    def validate(self) -> None:
+        """Raise ``InputError`` naming the parameter when one breaks its constraint."""
+        for key, constraint in self.parameters.items():
+            value = getattr(self, key)
+            if not constraint.allows(value):
+                raise InputError(f"attack '{self.name}': parameter {key} must be {constraint}, "
+                                 f"got {value!r}", parameter="attacks")
+
+    def resolve(self, candidates: int, synthetic: int, neighbour_search: str) -> Attack:
+        """A copy with every ``auto`` choice made for this many candidates and synthetic rows
+        and this neighbour search ("exact" or "approx"); the attack itself is unchanged."""
+        return copy.copy(self)
+
+    def needs_exact_neighbours(self) -> bool:
+        """True when this (resolved) attack needs every candidate-synthetic pair, so an
+        approximate neighbour search cannot serve it."""
+        return False
+
+    def kernel_bandwidth(self, inputs: AttackInputs) -> float | None:
+        """The bandwidth of the kernel sums this (resolved) attack reads from the shared
+        neighbour pass, or None. Asked before any attack scores, so one pass serves all."""
+        return None
 
     @abstractmethod
-    def score(self, inputs: AttackInputs) -> np.ndarray:
-        """One finite-or-infinite score per candidate, never NaN; higher = more likely member."""
-
-    def details(self) -> dict:
-        """Extra, attack-specific facts for results.json (parameters chosen, diagnostics)."""
-        return {}
+    def score(self, inputs: AttackInputs) -> AttackScores:
+        """Score every candidate. Reads ``inputs``, never writes into them."""

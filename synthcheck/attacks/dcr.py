@@ -2,14 +2,12 @@
 unusually close to some synthetic row."""
 from __future__ import annotations
 
-import numpy as np
-
-from synthcheck.attacks.base import Attack, AttackInputs
+from synthcheck.attacks.base import Attack, AttackInputs, AttackScores
 
 
 class DistanceToClosestRecord(Attack):
     name = "dcr"
     description = "minus the distance to the closest synthetic record"
 
-    def score(self, inputs: AttackInputs) -> np.ndarray:
-        return -inputs.synthetic_neighbours().distances[:, 0]
+    def score(self, inputs: AttackInputs) -> AttackScores:
+        return AttackScores(-inputs.synthetic_neighbours().distances[:, 0])

@@ -5,22 +5,24 @@ nearest real non-member (cross-fitted) leaves what is special about the syntheti
 """
 from __future__ import annotations
 
-import numpy as np
+from typing import ClassVar
 
-from synthcheck.attacks.base import Attack, AttackInputs
+from synthcheck.attacks.base import Attack, AttackInputs, AttackScores, Number
 
 
 class DistanceRatio(Attack):
     name = "dcr-ratio"
     description = "minus the ratio of the distance to the closest synthetic record to the distance to the closest reference (holdout) record, cross-fitted"
 
-    def __init__(self, floor_fraction: float = 1e-3):
+    parameters: ClassVar[dict] = {"floor_fraction": Number(0.0, None, exclusive=True)}
+
+    def __init__(self, floor_fraction: float = 1e-3) -> None:
         # Keeps the ratio finite when a candidate has an exact twin among the references;
         # a fraction of the synthetic table's typical spacing, so it is unit-free.
         self.floor_fraction = floor_fraction
 
-    def score(self, inputs: AttackInputs) -> np.ndarray:
+    def score(self, inputs: AttackInputs) -> AttackScores:
         floor = self.floor_fraction * inputs.synthetic_spacing
         to_synthetic = inputs.synthetic_neighbours().distances[:, 0]
         to_reference = inputs.reference_neighbours().distances[:, 0]
-        return -(to_synthetic + floor) / (to_reference + floor)
+        return AttackScores(-(to_synthetic + floor) / (to_reference + floor))

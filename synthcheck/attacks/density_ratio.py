@@ -11,13 +11,17 @@ population (estimated from reference records, cross-fitted). Two estimators:
 * ``classifier``: gradient-boosted trees told apart synthetic rows from reference rows (equal
   class weights); their log-odds estimate the log density ratio, at any scale.
 
-``auto`` picks kde while candidates x (synthetic + reference) pairs stay under a budget.
+``auto`` picks kde while candidates x (synthetic + reference) pairs stay under a budget and the
+neighbour search is exact (kernel sums need every pair, which approximate search avoids); the
+attack resolves it itself (``resolve``), and a kde attack asks for exact search.
 """
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
-from synthcheck.attacks.base import Attack, AttackInputs
+from synthcheck.attacks.base import Attack, AttackInputs, AttackScores, Number, OneOf
 
 KDE_PAIR_BUDGET = 3e8
 KDE_BANDWIDTH_FACTOR = 0.25  # x the synthetic table's median nearest-neighbour distance
@@ -33,24 +37,42 @@ class DensityRatio(Attack):
     name = "density-ratio"
     description = "DOMIAS: log p_synthetic(x) - log p_reference(x), reference densities cross-fitted"
 
-    def __init__(self, estimator: str = "auto", max_iter: int = 200):
+    parameters: ClassVar[dict] = {"estimator": OneOf(("auto", "kde", "classifier")),
+                  "max_iter": Number(1, None, integer=True)}
+
+    def __init__(self, estimator: str = "auto", max_iter: int = 200) -> None:
         self.estimator = estimator
         self.max_iter = max_iter
-        self.estimator_used: str | None = None
 
-    def score(self, inputs: AttackInputs) -> np.ndarray:
-        estimator = self.estimator
-        if estimator == "auto":
-            estimator = "kde" if inputs.kde_bandwidth else "classifier"
-        self.estimator_used = estimator
-        if estimator == "kde":
-            if not inputs.kde_bandwidth:
-                raise ValueError("kde density ratio needs inputs.kde_bandwidth")
+    def resolve(self, candidates: int, synthetic: int, neighbour_search: str) -> DensityRatio:
+        if self.estimator != "auto":
+            return DensityRatio(self.estimator, self.max_iter)
+        if neighbour_search == "approx":
+            return DensityRatio("classifier", self.max_iter)
+        return DensityRatio(choose_estimator(candidates, synthetic), self.max_iter)
+
+    def needs_exact_neighbours(self) -> bool:
+        return self.estimator == "kde"
+
+    def kernel_bandwidth(self, inputs: AttackInputs) -> float | None:
+        if self.estimator != "kde":
+            return None
+        return KDE_BANDWIDTH_FACTOR * inputs.synthetic_spacing
+
+    def score(self, inputs: AttackInputs) -> AttackScores:
+        if self.estimator == "auto":
+            return self.resolve(len(inputs.candidates), len(inputs.synthetic),
+                                inputs.neighbour_search).score(inputs)
+        if self.estimator == "kde":
+            if inputs.kde_bandwidth != self.kernel_bandwidth(inputs):
+                raise RuntimeError("kde density ratio: the shared neighbour pass was not "
+                                   "planned with this attack's kernel bandwidth")
             log_p_synthetic = (inputs.synthetic_neighbours().log_kernel_sum
                                - np.log(len(inputs.encoded_synthetic)))
             log_p_reference = inputs.reference_neighbours().log_kernel_sum
-            return log_p_synthetic - log_p_reference
-        return self._classifier_scores(inputs)
+            scores = log_p_synthetic - log_p_reference
+            return AttackScores(scores, {"estimator": "kde", "bandwidth": inputs.kde_bandwidth})
+        return AttackScores(self._classifier_scores(inputs), {"estimator": "classifier"})
 
     def _classifier_scores(self, inputs: AttackInputs) -> np.ndarray:
         from sklearn.ensemble import HistGradientBoostingClassifier
@@ -83,6 +105,3 @@ class DensityRatio(Attack):
                 scores[scored] = model.decision_function(candidates[scored])
                 tick(1)
         return scores
-
-    def details(self) -> dict:
-        return {"estimator": self.estimator_used}

@@ -31,11 +31,12 @@ exactly half of any even number of shadows, so K = 4, 8, 16 ... are balanced pre
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
-from synthcheck.attacks.base import Attack, AttackInputs
+from synthcheck.attacks.base import Attack, AttackInputs, AttackScores, Number
 from synthcheck.columns import BOOLEAN, CATEGORICAL, DATETIME, NUMERIC, ColumnTypes, coerce_table
 from synthcheck.encode import MixedEncoder
 from synthcheck.errors import InputError
@@ -262,13 +263,14 @@ class ShadowGenerators(Attack):
                    "in vs out of K shadow fits")
     requires_generator = True
 
-    def __init__(self, queries: int = QUERY_COUNT, prior: float = VARIANCE_PRIOR):
+    parameters: ClassVar[dict] = {"queries": Number(0, None, integer=True),
+                  "prior": Number(0.0, None, exclusive=True)}
+
+    def __init__(self, queries: int = QUERY_COUNT, prior: float = VARIANCE_PRIOR) -> None:
         self.queries = queries
         self.prior = prior
-        self._details: dict = {}
-        self._record_columns: dict = {}
 
-    def score(self, inputs: AttackInputs) -> np.ndarray:
+    def score(self, inputs: AttackInputs) -> AttackScores:
         from synthcheck import stats
         from synthcheck.generators import GeneratorSetup, derive_seed
         from synthcheck.parallel import run_tasks
@@ -334,7 +336,7 @@ class ShadowGenerators(Attack):
         if decile_members.any() and (~decile_members).any():
             subgroup = stats.roc_auc(scores[decile][decile_members],
                                      scores[decile][~decile_members]).as_dict()
-        self._details = {
+        details = {
             "shadows_requested": len(tasks),
             "shadows_used": len(succeeded),
             "shadows_failed": [{"shadow": o.index, "error": o.error} for o in failed],
@@ -356,9 +358,9 @@ class ShadowGenerators(Attack):
                 "auc_most_vulnerable_tenth": subgroup,
             },
         }
-        self._record_columns = {"vulnerability": vulnerability["isolation"],
-                                "vulnerability_rank": vulnerability["rank"]}
-        return scores
+        return AttackScores(scores, details,
+                            {"vulnerability": vulnerability["isolation"],
+                             "vulnerability_rank": vulnerability["rank"]})
 
     @staticmethod
     def _vulnerability(inputs: AttackInputs) -> dict:
@@ -370,10 +372,3 @@ class ShadowGenerators(Attack):
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(1, len(order) + 1)
         return {"isolation": isolation, "order": order, "rank": rank}
-
-    def details(self) -> dict:
-        return dict(self._details)
-
-    def record_columns(self) -> dict[str, np.ndarray]:
-        """Per-record extras for records.parquet (the data owner's file, never results.json)."""
-        return dict(self._record_columns)

@@ -106,7 +106,7 @@ def test_the_steps_run_one_by_one(small):
     assert len(real.train_typed) == 300 and real.types.id_column == "person_id"
     release = make_release(synthetic, None, real, parameters, lambda m: None)
     plan = plan_audit(real, release, parameters, Progress(False), lambda m: None)
-    assert plan.attacks == ("dcr",) and plan.inputs.is_member.sum() == 300
+    assert plan.attack_names == ["dcr"] and plan.inputs.is_member.sum() == 300
     scored = score(plan, lambda m: None)
     assert scored.scores["dcr"].shape == (600,)
     measured = measure(scored, plan, parameters)
