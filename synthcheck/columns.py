@@ -24,14 +24,26 @@ NUMERIC, CATEGORICAL, DATETIME, BOOLEAN = "numeric", "categorical", "datetime", 
 KINDS = (NUMERIC, CATEGORICAL, DATETIME, BOOLEAN)
 
 # A text column whose values are (almost) all distinct names records, it does not describe
-# them; distances over it would be noise. Excluded, and the exclusion is reported.
+# them; distances over it would be noise. So does a column of whole numbers that is unique per
+# row (a customer number; decimals unique per row are measurements and stay). Excluded, the
+# exclusion reported, and their values get the exact-value check (synthcheck.copies).
 ID_LIKE_UNIQUE_FRACTION = 0.95
 ID_LIKE_MIN_ROWS = 50
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
-_SDV_KINDS = {"numerical": NUMERIC, "categorical": CATEGORICAL, "datetime": DATETIME,
-              "boolean": BOOLEAN}
+# SDV sdtypes (SDV 2.0: SingleTableMetadata and RDT's anonymizers). Audited ones map to a kind;
+# the others are left out of the distances and get the exact-value check. Any other sdtype is a
+# mistake (a misspelt "categorial" must not silently drop a column).
+_SDV_KINDS = {"numerical": NUMERIC, "categorical": CATEGORICAL, "ordinal": CATEGORICAL,
+              "datetime": DATETIME, "boolean": BOOLEAN, "latitude": NUMERIC,
+              "longitude": NUMERIC}
+PERSONAL_SDTYPES = (
+    "address", "administrative_unit", "city", "country_code", "credit_card_number", "email",
+    "first_name", "iban", "ipv4_address", "ipv6_address", "last_name", "license_plate",
+    "mac_address", "name", "phone_number", "postcode", "secondary_address", "ssn",
+    "state_abbr", "street_address", "swift11", "swift8", "user_agent_string", "vin")
+KNOWN_SDTYPES = (*_SDV_KINDS, "id", "unknown", *PERSONAL_SDTYPES)
 
 
 @dataclass
@@ -131,21 +143,46 @@ def infer_kind(column: pd.Series) -> str:
     return CATEGORICAL
 
 
+def _sdtype(name: str, spec: object, source: str | None) -> str:
+    sdtype = str(spec.get("sdtype", "")).strip().lower() if isinstance(spec, dict) else ""
+    if sdtype not in KNOWN_SDTYPES:
+        shown = f"'{sdtype}'" if sdtype else "no sdtype"
+        raise InputError(f"{shown} is not an SDV sdtype; known: {', '.join(KNOWN_SDTYPES)} "
+                         "(other personal data: 'unknown')", source=source, column=name)
+    return sdtype
+
+
+def id_like(column: pd.Series, kind: str) -> str | None:
+    """Why ``column`` (train's values, of ``kind``) names records rather than describing them,
+    or None. Text: almost every value distinct; whole numbers: every value distinct."""
+    present = column.dropna()
+    if len(present) < ID_LIKE_MIN_ROWS:
+        return None
+    if kind == CATEGORICAL and present.nunique() >= ID_LIKE_UNIQUE_FRACTION * len(present):
+        return "id-like: almost every value is distinct (pass metadata to override)"
+    if kind == NUMERIC and present.is_unique and _whole_numbers(present):
+        return "id-like: a whole number unique to every row (pass metadata to override)"
+    return None
+
+
 def decide_types(train: Table, metadata: dict | None = None, id_column: str | None = None
                  ) -> ColumnTypes:
-    """Column kinds for the audit: metadata first, then inference on train."""
+    """Column kinds for the audit: metadata first, then inference on train for every column
+    metadata does not name (the same rules as without metadata, id-like exclusion included)."""
     frame = train.frame
     kinds: dict[str, str] = {}
     excluded: dict[str, str] = {}
     formats: dict[str, str] = {}
+    described: dict = {}
     if metadata is not None:
         source = metadata.get("_source")
         id_column = id_column or metadata.get("primary_key")
-        for name, spec in metadata["columns"].items():
+        described = metadata["columns"]
+        for name, spec in described.items():
             if name not in frame.columns:
                 raise InputError(f"metadata names a column that {train.source} does not have",
                                  source=source, column=name)
-            sdtype = str(spec.get("sdtype", "")).lower()
+            sdtype = _sdtype(name, spec, source)
             if name == id_column:
                 continue
             if sdtype in _SDV_KINDS:
@@ -156,21 +193,16 @@ def decide_types(train: Table, metadata: dict | None = None, id_column: str | No
                 excluded[name] = "sdtype 'id' in metadata"
             else:
                 excluded[name] = f"sdtype '{sdtype}' (personal data a synthesizer replaces)"
-        for name in frame.columns:
-            if name not in metadata["columns"] and name != id_column:
-                kinds[name] = infer_kind(frame[name])
     if id_column is not None and id_column not in frame.columns:
         raise InputError("id column not found", source=train.source, column=id_column)
-    if metadata is None:
-        for name in frame.columns:
-            if name == id_column:
-                continue
-            kind = infer_kind(frame[name])
-            present = frame[name].dropna()
-            if (kind == CATEGORICAL and len(present) >= ID_LIKE_MIN_ROWS
-                    and present.nunique() >= ID_LIKE_UNIQUE_FRACTION * len(present)):
-                excluded[name] = "id-like: almost every value is distinct (pass metadata to override)"
-                continue
+    for name in frame.columns:
+        if name == id_column or name in described:
+            continue
+        kind = infer_kind(frame[name])
+        why = id_like(frame[name], kind)
+        if why is not None:
+            excluded[name] = why
+        else:
             kinds[name] = kind
     if not kinds:
         raise InputError("no columns left to audit after excluding id and id-like columns",

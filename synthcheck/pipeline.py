@@ -1,10 +1,11 @@
 """The one way through: load -> validate -> encode -> attack -> statistics -> verdict.
 
 ``audit()`` is the public entry point; ``Audit`` holds what it found. It checks every
-parameter (``synthcheck.parameters``), then runs five named steps, each a function a test can
+parameter (``synthcheck.parameters``), then runs seven named steps, each a function a test can
 call: ``read_inputs`` (train and holdout, column types), ``make_release`` (the synthetic table
 or the generator's sample), ``plan_audit`` (candidates, encoding, searches), ``score`` (the
-attacks), ``measure`` (statistics and verdict), ``assemble`` (records and results.json).
+attacks), ``find_copies`` (exact copies of rows and of left-out columns' values),
+``measure`` (statistics and verdict), ``assemble`` (records and results.json).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from synthcheck import attacks as _attacks
+from synthcheck import copies as _copies
 from synthcheck import results as _results
 from synthcheck import stats
 from synthcheck.attacks import Attack, AttackInputs
@@ -234,7 +236,8 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
         release = make_release(synthetic, generator, real, parameters, say)
         plan = plan_audit(real, release, parameters, meter, say)
         scored = score(plan, say)
-        measured = measure(scored, plan, parameters)
+        copies = find_copies(real, release, plan, scored)
+        measured = measure(scored, plan, parameters, copies)
         return assemble(real, release, plan, scored, measured, parameters)
 
 
@@ -253,6 +256,9 @@ class RealInputs:
     types: ColumnTypes
     dropped_overlap: int = 0
     duplicated_train: int = 0  # train rows equal to an earlier train row (audited columns)
+    # train rows equal to a dropped holdout row: left out of the copy test, as those holdout
+    # rows are (else the kept holdout holds only rarer rows and members look copied)
+    train_also_in_holdout: np.ndarray | None = None
 
 
 def read_inputs(train: TableLike, holdout: TableLike, metadata: Any,
@@ -275,10 +281,12 @@ def read_inputs(train: TableLike, holdout: TableLike, metadata: Any,
             "audited column (counted in results.json)")
     overlap = overlapping_rows(train_typed, holdout_typed)
     dropped = 0
+    train_also_in_holdout = np.zeros(len(train_typed), bool)  # left out of the copy test alike
     if overlap.any():
         if not parameters.drop_overlap:
             check_overlap(holdout_table, overlap)
         dropped = int(overlap.sum())
+        train_also_in_holdout = _copies.found_rows(train_typed, holdout_typed)
         keep = ~overlap.to_numpy()
         holdout_table = Table(holdout_table.role, holdout_table.source,
                               holdout_table.frame[keep].reset_index(drop=True), holdout_table.sha256)
@@ -286,7 +294,7 @@ def read_inputs(train: TableLike, holdout: TableLike, metadata: Any,
         say(f"dropped {dropped} holdout row(s) that also appear in train")
     check_holdout_size(len(holdout_typed), parameters.folds, holdout_table.source)
     return RealInputs(train_table, holdout_table, train_typed, holdout_typed, types, dropped,
-                      duplicated)
+                      duplicated, train_also_in_holdout)
 
 
 @dataclass
@@ -409,24 +417,51 @@ def score(plan: Plan, say: Callable[[str], None]) -> Scores:
     return Scores(scores, details, record_columns)
 
 
+def find_copies(real: RealInputs, release: Release, plan: Plan, scored: Scores) -> dict:
+    """results.json's "copies" block: members' and non-members' rows found verbatim in the
+    release (from the exact-copy attack), and the values of every column left out of the
+    distances found verbatim in the release's column (counts and p-values only)."""
+    is_member = plan.inputs.is_member
+    rows = None
+    if "exact-copy" in scored.scores:
+        in_holdout = real.train_also_in_holdout
+        counted = None if in_holdout is None else np.r_[~in_holdout[plan.train_rows],
+                                                        np.ones(len(plan.holdout_rows), bool)]
+        rows = _copies.rows_check(scored.scores["exact-copy"] > 0, is_member, counted,
+                                  len(real.types.columns))
+    raw = pd.concat([real.train_table.frame.iloc[plan.train_rows],
+                     real.holdout_table.frame.iloc[plan.holdout_rows]], ignore_index=True)
+    columns = _copies.value_checks(
+        raw, release.table.frame, _copies.checked_columns(real.types.excluded,
+                                                          real.types.id_column), is_member)
+    return {"test": _copies.TEST_DESCRIPTION, "rows": rows, "columns": columns}
+
+
 @dataclass
 class Measured:
-    """The statistics of every attack and the policy's verdict on them."""
+    """The statistics of every attack and the policy's verdict on them and on the copies."""
 
     attacks: dict[str, dict]  # results.json's "attacks" block
     verdict: str
     reasons: list[dict]
     results: dict[str, _results.AttackResult]
     epsilon_level: float
+    copies: dict | None = None  # results.json's "copies" block
 
 
-def measure(scored: Scores, plan: Plan, parameters: AuditParameters) -> Measured:
-    """Each attack's statistics, then the verdict of the policy."""
+def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
+            copies: dict | None = None) -> Measured:
+    """Each attack's statistics, then the verdict of the policy (on the attacks its limits
+    read, and on the copy checks)."""
     is_member = plan.inputs.is_member
     results = {name: _results.attack_result(values, is_member, delta=parameters.delta,
                                             seed=parameters.seed + index)
                for index, (name, values) in enumerate(scored.scores.items())}
-    verdict = evaluate(parameters.policy, results)
+    # the policy's limits read the attacks that are checked by limits (not exact-copy: its
+    # verdict is the copy test); the copy checks come from the "copies" block
+    limited = {a.name for a in plan.attacks if a.checked_by_limits}
+    verdict = evaluate(parameters.policy, {n: r for n, r in results.items() if n in limited},
+                       _copies.policy_checks(copies))
     epsilon_level = stats.bonferroni_level(parameters.confidence, len(plan.attacks))
     attack_results = {}
     for name, result in results.items():
@@ -434,7 +469,8 @@ def measure(scored: Scores, plan: Plan, parameters: AuditParameters) -> Measured
                                verdict_level=verdict.level)
         extra = dict(scored.details[name])
         attack_results[name] = {"description": extra.pop("description")} | block | {"details": extra}
-    return Measured(attack_results, verdict.outcome, verdict.reasons, results, epsilon_level)
+    return Measured(attack_results, verdict.outcome, verdict.reasons, results, epsilon_level,
+                    copies)
 
 
 def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
@@ -479,6 +515,7 @@ def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
         attacks=measured.attacks,
         overall=_results.overall(measured.results, confidence=parameters.confidence,
                                  epsilon_level=measured.epsilon_level),
+        copies=measured.copies,
         summaries=_results.summaries(inputs.synthetic_neighbours().distances[:, 0], is_member,
                                      records["risk_percentile"].to_numpy()),
         notes=NOTES)

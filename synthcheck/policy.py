@@ -49,9 +49,12 @@ CHECKS = {
 
 # How the family-wise alpha is shared among the families of checks: the one place that says so.
 # Each family present in an audit gets its weight's share of alpha (weights of absent families
-# are not spent), split equally among its checks. "attacks": every limit on every attack;
-# "copies": the exact-copy and exact-value checks (one-sided tests with their own p-values).
-ALPHA_SHARES = {"attacks": 3.0, "copies": 1.0}
+# are not spent), split equally among its checks. "attacks": every limit on every attack the
+# limits read; "copied_rows": the exact-copy test (one check); "copied_values": one exact-value
+# test per column left out of the distances (excluded columns, the id column). A copy check's
+# family is its ``CopyCheck.check``. The rows test needs a real share of its own: five verbatim
+# train rows against none (1,500 each) give p = 0.0098 (synthcheck.copies), under 0.015 here.
+ALPHA_SHARES = {"attacks": 3.0, "copied_rows": 1.5, "copied_values": 0.5}
 
 # A check is called decidable at n records when a release without leakage PASSes it with this
 # probability; INCONCLUSIVE reasons give the n that reaches it.
@@ -83,9 +86,11 @@ class Policy:
         total = sum(ALPHA_SHARES[name] for name in present)
         return self.alpha * ALPHA_SHARES[family] / total / present[family]
 
-    def adjusted_confidence(self, attacks: int, copy_checks: int = 0) -> float:
-        """The one-sided level of every attack bound the verdict reads."""
-        families = {"attacks": max(1, attacks * self.checks_per_attack()), "copies": copy_checks}
+    def adjusted_confidence(self, attacks: int, copy_checks: dict[str, int] | None = None
+                            ) -> float:
+        """The one-sided level of every attack bound the verdict reads; ``copy_checks``: how
+        many checks each copy family has."""
+        families = dict(copy_checks or {}) | {"attacks": max(1, attacks * self.checks_per_attack())}
         return 1.0 - self.family_alpha("attacks", families)
 
     def describe(self) -> dict:
@@ -200,8 +205,8 @@ def records_needed(limit_key: str, limit: float, level: float) -> int | None:
 
 @dataclass(frozen=True)
 class CopyCheck:
-    """One test of the "copies" family (exact copies of train rows, exact values of excluded
-    columns): it FAILs when ``p_value`` (one-sided, "members are copied more than non-members
+    """One copy test (``check``, its family in ``ALPHA_SHARES``: "copied_rows" for exact
+    copies of train rows, "copied_values" for exact values of excluded columns): it FAILs when ``p_value`` (one-sided, "members are copied more than non-members
     explain") is at most the check's share of alpha, and PASSes otherwise. ``statement`` says
     what was counted, in counts only (never a record's values)."""
 
@@ -267,16 +272,17 @@ def _copy_check(check: CopyCheck, alpha: float) -> dict:
 def evaluate(policy: Policy, attacks: dict, copy_checks: tuple[CopyCheck, ...] = ()) -> Verdict:
     """The verdict: every limit on every attack (``AttackResult``s) and every copy check, each
     at its share of alpha (``ALPHA_SHARES``)."""
-    families = {"attacks": len(attacks) * len(policy.limits), "copies": len(copy_checks)}
+    families = {"attacks": len(attacks) * len(policy.limits)}
+    for check in copy_checks:
+        families[check.check] = families.get(check.check, 0) + 1
     reasons = []
     level = 1.0
     if families["attacks"]:
         level = 1.0 - policy.family_alpha("attacks", families)
         reasons += [_attack_check(key, limit, name, result, level)
                     for name, result in attacks.items() for key, limit in policy.limits.items()]
-    if copy_checks:
-        alpha = policy.family_alpha("copies", families)
-        reasons += [_copy_check(check, alpha) for check in copy_checks]
+    reasons += [_copy_check(check, policy.family_alpha(check.check, families))
+                for check in copy_checks]
     outcomes = {r["outcome"] for r in reasons}
     verdict = "FAIL" if "FAIL" in outcomes else "INCONCLUSIVE" if "INCONCLUSIVE" in outcomes else "PASS"
     return Verdict(verdict, reasons, level)

@@ -54,6 +54,33 @@ def tally(reasons: list[dict]) -> str:
     return f"{len(reasons)} check{'s' if len(reasons) != 1 else ''}: {shown}"
 
 
+def _found(count: dict) -> str:
+    p = count.get("p_value")
+    return (f"{count['members_found']} of {count['members']} members, "
+            f"{count['non_members_found']} of {count['non_members']} non-members"
+            + (f" (p = {p:.2g})" if p is not None else ""))
+
+
+def _column_and_copy_lines(results: dict) -> list[str]:
+    """How many columns were audited, which were left out and why, and what was found verbatim
+    in the release (counts only)."""
+    inputs = results["inputs"]
+    copies = results.get("copies") or {}
+    checked = copies.get("columns", {})
+    excluded = dict(inputs.get("excluded_columns") or {})
+    lines = [f"columns audited: {len(inputs['column_types'])}; left out of the distances: "
+             f"{len(excluded) + (inputs.get('id_column') is not None)}"
+             + (" (each gets an exact-value check)" if checked else "")]
+    for column, entry in checked.items():
+        lines.append(f"  {column}: {entry['why']}")
+        lines.append(f"    values found in the release: {_found(entry)}" if entry["in_release"]
+                     else "    not in the release")
+    rows = copies.get("rows")
+    if rows is not None:
+        lines.append(f"exact copies of rows ({rows['columns']} audited columns): {_found(rows)}")
+    return lines
+
+
 def summary_text(results: dict) -> str:
     """The summary for a person or a CI log: at most 100 characters a line. Names no file (the
     CLI says what it wrote) and no record."""
@@ -80,6 +107,8 @@ def summary_text(results: dict) -> str:
         lines.append(f"records flagged at FPR 0.1 %: {counts['flagged_records']}")
     for line in _shadow_lines(results["attacks"].get("shadow")):
         lines += _wrapped(line)
+    for line in _column_and_copy_lines(results):
+        lines += _wrapped(line.lstrip(), " " * (len(line) - len(line.lstrip())))
     overall = results["overall"]
     source = overall.get("from_attack", {}).get("epsilon_lower_bound")
     lines += _wrapped(f"strongest attack: {overall['strongest_attack'] or 'no attack stands out'}"

@@ -59,16 +59,18 @@ def test_epsilon_limit():
 def test_copy_checks_spend_their_share_of_alpha():
     policy = parse_policy("alpha = 0.05\n[limits]\nmax_auc = 0.6\n")
     attacks = {"a": scores(0.0, 1000)}
-    # Weights 3 : 1 -> the copy family has 0.0125, two checks 0.00625 each.
-    copies = (CopyCheck("exact_copies", "exact-copy", 0.004, "5 of 1,500 train rows copied"),
-              CopyCheck("exact_values", "ssn", 0.2, "1 of 1,500 train values found"))
+    # Weights 3 : 1.5 : 0.5 -> copied rows 0.015, copied values 0.005 split between two columns.
+    copies = (CopyCheck("copied_rows", "exact-copy", 0.0098, "5 of 1,500 train rows copied"),
+              CopyCheck("copied_values", "ssn", 0.2, "1 of 1,500 train values found"),
+              CopyCheck("copied_values", "email", 0.003, "3 of 1,500 train values found"))
     verdict = evaluate(policy, attacks, copies)
     assert verdict.outcome == "FAIL"
-    assert [r["outcome"] for r in verdict.reasons] == ["PASS", "FAIL", "PASS"]
-    assert verdict.reasons[1]["level"] == pytest.approx(1 - 0.00625)
-    assert verdict.level == pytest.approx(1 - 0.0375)  # the attacks keep 3/4 of alpha
+    assert [r["outcome"] for r in verdict.reasons] == ["PASS", "FAIL", "PASS", "PASS"]
+    assert verdict.reasons[1]["level"] == pytest.approx(1 - 0.015)
+    assert verdict.reasons[3]["level"] == pytest.approx(1 - 0.0025)
+    assert verdict.level == pytest.approx(1 - 0.03)  # the attacks keep 3/5 of alpha
     # The conditional test's p = (1/2)^5 = 0.031 for 5 copies vs 0 is not enough at this share.
-    weak = (CopyCheck("exact_copies", "exact-copy", 0.5 ** 5, "5 of 1,500 vs 0 of 1,500"),)
+    weak = (CopyCheck("copied_rows", "exact-copy", 0.5 ** 5, "5 of 1,500 vs 0 of 1,500"),)
     assert evaluate(policy, attacks, weak).outcome == "PASS"
 
 
@@ -86,7 +88,8 @@ def test_default_policy_is_decidable_at_1000_rows_with_six_attacks():
     # The computed power the default limits were chosen by: with six attacks and the copy
     # family present, a clean 1,000-row release passes each TPR check with probability >= 0.98.
     policy = default_policy()
-    level = 1 - policy.family_alpha("attacks", {"attacks": 6 * len(policy.limits), "copies": 3})
+    level = 1 - policy.family_alpha("attacks", {"attacks": 6 * len(policy.limits),
+                                                "copied_rows": 1, "copied_values": 3})
     tpr = stats.clean_pass_probability_tpr(1000, 1000, 0.01, policy.limits["max_tpr_at_fpr_1pct"],
                                            level)
     auc = stats.clean_pass_probability_auc(1000, 1000, policy.limits["max_auc"], level)
@@ -96,14 +99,14 @@ def test_default_policy_is_decidable_at_1000_rows_with_six_attacks():
 def test_bonferroni_level_counts_every_check():
     policy = default_policy()
     assert policy.adjusted_confidence(3) == pytest.approx(1 - 0.05 / (3 * len(policy.limits)))
-    # With copy checks present the attacks keep their share (3 of 4) of alpha.
-    assert policy.adjusted_confidence(5, copy_checks=2) == pytest.approx(
-        1 - 0.05 * 0.75 / (5 * len(policy.limits)))
+    # With copy checks present the attacks keep their share (3 of 3 + 1.5 + 0.5) of alpha.
+    assert policy.adjusted_confidence(5, {"copied_rows": 1, "copied_values": 2}) == pytest.approx(
+        1 - 0.05 * 0.6 / (5 * len(policy.limits)))
 
 
 def test_alpha_shares_add_up_to_alpha():
     policy = default_policy()
-    families = {"attacks": 18, "copies": 3}
+    families = {"attacks": 18, "copied_rows": 1, "copied_values": 3}
     spent = sum(policy.family_alpha(f, families) * n for f, n in families.items())
     assert spent == pytest.approx(policy.alpha)
 

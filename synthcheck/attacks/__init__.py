@@ -12,6 +12,7 @@ from synthcheck.attacks.base import Attack, AttackInputs, AttackScores
 from synthcheck.attacks.dcr import DistanceToClosestRecord
 from synthcheck.attacks.dcr_ratio import DistanceRatio
 from synthcheck.attacks.density_ratio import DensityRatio
+from synthcheck.attacks.exact_copy import ExactCopy
 from synthcheck.attacks.shadow import ShadowGenerators
 from synthcheck.errors import InputError
 
@@ -20,9 +21,10 @@ REGISTRY: dict[str, type[Attack]] = {
     DistanceRatio.name: DistanceRatio,
     DensityRatio.name: DensityRatio,
     ShadowGenerators.name: ShadowGenerators,  # needs a generator; added when one is given
+    ExactCopy.name: ExactCopy,
 }
 
-DEFAULT_ATTACKS = ("dcr", "dcr-ratio", "density-ratio")
+DEFAULT_ATTACKS = ("dcr", "dcr-ratio", "density-ratio", "exact-copy")
 
 
 def select(attacks: Sequence[str | Attack] | None, *, with_generator: bool,

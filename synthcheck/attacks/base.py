@@ -198,6 +198,8 @@ class Attack(ABC):
     name: ClassVar[str]
     description: ClassVar[str]
     requires_generator: ClassVar[bool] = False
+    # False: the verdict judges this attack by a check of its own, not by the policy's limits
+    checked_by_limits: ClassVar[bool] = True
     parameters: ClassVar[dict[str, OneOf | Number]] = {}
 
     def get_params(self) -> dict[str, Any]:

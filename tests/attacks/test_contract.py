@@ -30,7 +30,9 @@ def tiny_inputs(adult, attacks: list[Attack], seed: int = 0) -> tuple[AttackInpu
 
     train = load_table(adult["train"].head(ROWS), "train")
     holdout = load_table(adult["holdout"].head(ROWS), "holdout")
-    release = load_table(adult["population"].head(ROWS), "synthetic")
+    # a clean release with ten train rows pasted in, so every attack has something to see
+    release = load_table(pd.concat([adult["population"].head(ROWS - 10), adult["train"].head(10)],
+                                   ignore_index=True), "synthetic")
     types = decide_types(train, None, "person_id")
     typed = {t.role: coerce_table(t, types) for t in (train, holdout, release)}
     candidates = pd.concat([typed["train"], typed["holdout"]], ignore_index=True)

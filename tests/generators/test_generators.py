@@ -139,10 +139,10 @@ def test_bad_generator_options_are_input_errors(small, options, fragment):
 
 def test_shadow_runs_by_default_only_when_a_generator_is_given(small, adult):
     plain = run(small, synthetic=adult["population"].head(200))
-    assert list(plain.results["attacks"]) == ["dcr", "dcr-ratio", "density-ratio"]
+    assert list(plain.results["attacks"]) == ["dcr", "dcr-ratio", "density-ratio", "exact-copy"]
     with_generator = run(small, generator=COPIES, shadows=4)
     assert list(with_generator.results["attacks"]) == ["dcr", "dcr-ratio", "density-ratio",
-                                                       "shadow"]
+                                                       "exact-copy", "shadow"]
     chosen = run(small, generator=COPIES, attacks=["dcr"])
     assert list(chosen.results["attacks"]) == ["dcr"]
     with pytest.raises(InputError, match="needs a generator"):

@@ -13,6 +13,7 @@ from synthcheck.errors import InputError
 from synthcheck.parameters import AuditParameters, option_name
 from synthcheck.pipeline import (
     assemble,
+    find_copies,
     make_release,
     measure,
     plan_audit,
@@ -109,7 +110,7 @@ def test_the_steps_run_one_by_one(small):
     assert plan.attack_names == ["dcr"] and plan.inputs.is_member.sum() == 300
     scored = score(plan, lambda m: None)
     assert scored.scores["dcr"].shape == (600,)
-    measured = measure(scored, plan, parameters)
+    measured = measure(scored, plan, parameters, find_copies(real, release, plan, scored))
     assert measured.verdict in ("PASS", "FAIL", "INCONCLUSIVE")
     result = assemble(real, release, plan, scored, measured, parameters)
     whole = synthcheck.audit(train, holdout, synthetic=synthetic, id_column="person_id",

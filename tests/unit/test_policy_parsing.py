@@ -51,7 +51,9 @@ def test_a_dict_policy_is_the_same_as_its_toml(adult):
     result = synthcheck.audit(train, holdout, synthetic=adult["population"].head(300),
                               attacks="dcr", policy=document)
     assert result.results["policy"]["name"] == "board"
-    assert {r["check"] for r in result.results["verdict_reasons"]} == {"max_auc", "max_epsilon"}
+    # the policy's limits, and the copy checks every verdict makes (here the id column's values)
+    assert {r["check"] for r in result.results["verdict_reasons"]} == {"max_auc", "max_epsilon",
+                                                                       "copied_values"}
 
 
 def test_cli_refuses_a_misspelt_key_before_the_audit(capsys, tmp_path):
