@@ -263,7 +263,8 @@ class AuditParameters:
         Flag(), False, "drop holdout rows identical to a train row instead of failing")
     attacks: tuple[str, ...] | None = parameter(
         Optional(AttackNames()), None, "comma-separated attack names: dcr, dcr-ratio, "
-        "density-ratio, shadow (default: the first three, plus shadow with a generator)")
+        "density-ratio, exact-copy, shadow (default: all but shadow, plus shadow with a "
+        "generator); from Python also attack instances with their parameters")
     policy: Any = parameter(
         PolicySource(), None, "limits for the verdict (default: the built-in policy; see "
         "`synthcheck policy`)")

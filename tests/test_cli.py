@@ -51,7 +51,7 @@ def test_leaky_release_fails_with_exit_1_and_json_for_machines(capsys, tmp_path,
     assert code == 1
     results = json.loads(out)
     assert results["verdict"] == "FAIL"
-    assert set(results["attacks"]) == {"dcr", "dcr-ratio", "density-ratio"}
+    assert set(results["attacks"]) == {"dcr", "dcr-ratio", "density-ratio", "exact-copy"}
 
 
 def test_missing_file(capsys, tmp_path):

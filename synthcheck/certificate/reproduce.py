@@ -79,7 +79,8 @@ def audit_arguments(results: Mapping, *, generator: str | None) -> tuple[dict, l
     for key, value in recorded.items():
         if key in fields and key not in RUNTIME_ONLY:
             arguments[key] = value
-        elif key not in MEASURED_PARAMETERS and key not in ("density_estimator", "candidates"):
+        elif key not in MEASURED_PARAMETERS and key not in ("density_estimator", "candidates",
+                                                             "attack_parameters"):
             unknown.append(key)
     # Recorded under other names: the resolved choice reproduces the "auto" that made it.
     if "density_estimator" in recorded and "density" in fields:
@@ -127,6 +128,12 @@ def reproduce(results: Mapping, files: Mapping[str, str | Path], *, generator: s
     if not run_attacks:
         raise InputError("every attack of this certificate needs the generator: pass "
                          "--generator with the generator the certificate names")
+    # each attack with the parameters it was constructed with (parameters.attack_parameters)
+    from synthcheck.attacks import REGISTRY
+
+    given = (results.get("parameters") or {}).get("attack_parameters") or {}
+    run_attacks = tuple(REGISTRY[a](**given[a]) if a in given and a in REGISTRY else a
+                        for a in run_attacks)
     parameters = AuditParameters(**(arguments | {"attacks": run_attacks}))
     parameters.check_with(generator=generator is not None, synthetic=True)
     real = pipeline.read_inputs(str(files["train"]), str(files["holdout"]), metadata,
@@ -134,10 +141,12 @@ def reproduce(results: Mapping, files: Mapping[str, str | Path], *, generator: s
     release = pipeline.make_release(str(files["synthetic"]), generator, real, parameters, say)
     plan = pipeline.plan_audit(real, release, parameters, Progress(False), say)
     scored = pipeline.score(plan, say)
+    copies = pipeline.find_copies(real, release, plan, scored)
     # Measure at the levels of the certified audit: the multiplicity correction counts every
     # recorded attack, re-run or not.
-    full_plan = dataclasses.replace(plan, attacks=recorded_attacks or plan.attacks)
-    measured = pipeline.measure(scored, full_plan, parameters)
+    recorded = tuple(REGISTRY[a]() for a in recorded_attacks if a in REGISTRY)
+    full_plan = dataclasses.replace(plan, attacks=recorded or plan.attacks)
+    measured = pipeline.measure(scored, full_plan, parameters, copies)
     again = pipeline.assemble(real, release, full_plan, scored, measured, parameters).results
     outcome = Reproduction(not_reproduced=list(skipped), unknown_parameters=unknown,
                            verdict=again.get("verdict"))
