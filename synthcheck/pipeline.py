@@ -460,13 +460,18 @@ def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
     # the policy's limits read the attacks that are checked by limits (not exact-copy: its
     # verdict is the copy test); the copy checks come from the "copies" block
     limited = {a.name for a in plan.attacks if a.checked_by_limits}
+    checks = _copies.policy_checks(copies)
     verdict = evaluate(parameters.policy, {n: r for n, r in results.items() if n in limited},
-                       _copies.policy_checks(copies))
+                       checks)
+    verdict_level = verdict.level
+    if not limited:  # only exact-copy: its bounds are shown at the level one attack would get
+        families = {c.check: sum(1 for d in checks if d.check == c.check) for c in checks}
+        verdict_level = parameters.policy.adjusted_confidence(1, families)
     epsilon_level = stats.bonferroni_level(parameters.confidence, len(plan.attacks))
     attack_results = {}
     for name, result in results.items():
         block = result.to_json(confidence=parameters.confidence, epsilon_level=epsilon_level,
-                               verdict_level=verdict.level)
+                               verdict_level=verdict_level)
         extra = dict(scored.details[name])
         attack_results[name] = {"description": extra.pop("description")} | block | {"details": extra}
     return Measured(attack_results, verdict.outcome, verdict.reasons, results, epsilon_level,
