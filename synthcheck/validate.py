@@ -47,29 +47,46 @@ def _near_miss(name: str, candidates: list[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+# Refuse a surprising input only when chance cannot explain it: below this probability.
+CHANCE = 1e-6
+
+
 def check_filled_columns(tables: list[Table], types: ColumnTypes) -> None:
     """A column with no value at all in one input but values in another is a broken export,
-    not missing data: refuse it, naming where it is empty."""
+    not missing data: refuse it, naming where it is empty. A column that is nearly always
+    missing may be empty in one input by chance; that is accepted (the probability of so many
+    missing values in a row, at the others' fill rate, must be below ``CHANCE`` to refuse)."""
     for name in types.columns:
         empty = [t for t in tables if t.frame[name].isna().all()]
-        if empty and len(empty) < len(tables):
-            filled = [t.role for t in tables if t not in empty]
-            raise InputError(f"every value is missing here, but {' and '.join(filled)} "
-                             "has values", source=empty[0].source, column=name)
+        if not empty or len(empty) == len(tables):
+            continue
+        filled = [t for t in tables if t not in empty]
+        rate = sum(int(t.frame[name].notna().sum()) for t in filled) / sum(t.rows for t in filled)
+        if (1 - rate) ** min(t.rows for t in empty) < CHANCE:
+            raise InputError(f"every value is missing here, but "
+                             f"{' and '.join(t.role for t in filled)} has values",
+                             source=empty[0].source, column=name)
 
 
 def check_shared_categories(train: pd.DataFrame, other: pd.DataFrame, table: Table,
                             types: ColumnTypes) -> None:
     """Categorical columns (typed, see columns.coerce_table) must share at least one level with
-    train; `MALE` against `Male` would make every record look far from every other."""
+    train; `MALE` against `Male` would make every record look far from every other. Refused
+    only when chance cannot explain it: with train's coverage of its own levels estimated by
+    Good-Turing (1 - share of levels seen once), no shared value among this many values must
+    be less likely than ``CHANCE``."""
     for name in types.of_kind(CATEGORICAL):
-        ours, theirs = set(other[name].dropna()), set(train[name].dropna())
-        if not ours or not theirs or ours & theirs:
+        theirs = train[name].dropna()
+        ours = set(other[name].dropna())
+        if not ours or theirs.empty or ours & set(theirs):
             continue
-        folded = {v.lower() for v in ours} & {v.lower() for v in theirs}
+        coverage = 1 - int((theirs.value_counts() == 1).sum()) / len(theirs)
+        if (1 - coverage) ** int(other[name].notna().sum()) >= CHANCE:
+            continue
+        folded = {v.lower() for v in ours} & {v.lower() for v in set(theirs)}
         hint = " (they differ only in upper/lower case)" if folded else ""
         raise InputError(f"no value here is one of train's (e.g. '{min(ours)}' here, "
-                         f"'{min(theirs)}' in train){hint}", source=table.source,
+                         f"'{min(set(theirs))}' in train){hint}", source=table.source,
                          column=name)
 
 

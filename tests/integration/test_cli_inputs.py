@@ -151,3 +151,18 @@ def test_metadata_datetime_format_decides(frames):
     decide_datetime_formats(types, table)
     seconds = coerce_table(table, types)["visit"]
     assert pd.to_datetime(seconds.iloc[0], unit="s") == pd.Timestamp("2020-03-04")
+
+
+def test_a_nearly_empty_column_may_be_empty_in_one_input_by_chance(frames):
+    from synthcheck.validate import check_filled_columns, check_shared_categories
+
+    train = frames["train"].assign(note=[None] * 299 + ["rare"])
+    holdout = frames["holdout"].assign(note=None)
+    tables = [load_table(train, "train"), load_table(holdout, "holdout")]
+    types = decide_types(tables[0], None, "person_id")
+    check_filled_columns(tables, types)  # 1 value in 300: an empty holdout column is chance
+    names = pd.Series([f"name{i}" for i in range(300)])
+    train_typed = pd.DataFrame({"who": names})
+    other = pd.DataFrame({"who": pd.Series([f"other{i}" for i in range(300)])})
+    wide = types.__class__(kinds={"who": "categorical"})
+    check_shared_categories(train_typed, other, tables[1], wide)  # all singletons: chance
