@@ -180,9 +180,12 @@ def sample_candidates(members: int, non_members: int, max_candidates: int | None
 P = AuditParameters  # the one table: audit()'s defaults are read from it
 
 
-def check_sample_size(members: int, non_members: int, sampled: int,
-                      parameters: AuditParameters) -> None:
-    """The candidate sample must keep enough non-members for the cross-fitted folds."""
+def check_sample_size(members: int, non_members: int, parameters: AuditParameters) -> None:
+    """The candidate sample (``max_candidates``) must keep enough non-members for the
+    cross-fitted folds; checked with the inputs, before the release is made."""
+    if parameters.max_candidates is None:
+        return
+    sampled = len(sample_candidates(members, non_members, parameters.max_candidates, 0)[1])
     needed = holdout_needed(parameters.folds)
     if sampled >= needed:
         return
@@ -293,6 +296,7 @@ def read_inputs(train: TableLike, holdout: TableLike, metadata: Any,
         holdout_typed = holdout_typed[keep].reset_index(drop=True)
         say(f"dropped {dropped} holdout row(s) that also appear in train")
     check_holdout_size(len(holdout_typed), parameters.folds, holdout_table.source)
+    check_sample_size(len(train_typed), len(holdout_typed), parameters)
     return RealInputs(train_table, holdout_table, train_typed, holdout_typed, types, dropped,
                       duplicated, train_also_in_holdout)
 
@@ -361,8 +365,6 @@ def plan_audit(real: RealInputs, release: Release, parameters: AuditParameters,
     if candidates_info != "all":
         train_typed = train_typed.iloc[train_rows].reset_index(drop=True)
         holdout_typed = holdout_typed.iloc[holdout_rows].reset_index(drop=True)
-        check_sample_size(len(real.train_typed), len(real.holdout_typed), len(holdout_rows),
-                          parameters)
         say(f"scoring a stratified sample of {len(train_rows)} members and "
             f"{len(holdout_rows)} non-members (--max-candidates {parameters.max_candidates})")
     if release.generator is not None:  # shadows train on every record; these are the scored ones

@@ -74,6 +74,16 @@ def test_bad_option_values_are_one_line(capsys, small, option, value, fragment):
     one_line_error(*run(capsys, small, option, value), fragment)
 
 
+def test_max_candidates_is_checked_before_the_release_is_made(small):
+    """Without --quiet too: the refusal is the only line (no column types printed first)."""
+    done = subprocess.run(_command(small, "--max-candidates", "50"), capture_output=True,
+                          text=True, env=_env(), timeout=120, check=False)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1, done.stderr
+    assert "--max-candidates: 50 candidates keep only 25" in lines[0]
+    assert "use at least 100" in lines[0]
+
+
 def test_a_usage_mistake_is_one_line_too(capsys, small):
     with pytest.raises(SystemExit) as caught:
         main(["audit", "--train", str(small["train"])])
