@@ -16,9 +16,14 @@ most about 1:
   with an indicator coordinate, so "present vs missing" costs at least 1 and "missing vs
   missing" 0.
 * categorical: mismatch distance. The most frequent levels (in the synthetic table) are one-hot
-  scaled by 1/sqrt(2), so a mismatch costs exactly 1. Rarer or unseen levels get a
-  deterministic pseudo-random vector (from a hash of the text) in a small block, so
-  high-cardinality columns cost bounded memory while distinct values stay about 1 apart.
+  scaled by 1/sqrt(2), so a mismatch costs exactly 1. How many levels get a slot is set by a
+  memory budget (``WIDTH_BUDGET`` encoded cells per table row count, at least
+  ``MAX_ONE_HOT_LEVELS`` per column): small tables one-hot every level, so a release that
+  reproduces rare values (a crash case id, an employer title) is measured exactly; large ones
+  keep the 31 most frequent. Rarer or unseen levels get a deterministic pseudo-random vector
+  (from a hash of the text) in a small block, so memory stays bounded while distinct values
+  stay about 1 apart (but only about: the hashed distance of two rare levels varies by ~0.25,
+  which on nassCDS hid a CART release's reproduced case ids, benchmarks/STRENGTH.md).
   Missing is a level of its own.
 
 ``ordinal`` gives a compact per-column view (CDF positions and integer codes) for tree models,
@@ -35,7 +40,9 @@ import pandas as pd
 from synthcheck.columns import CATEGORICAL, ColumnTypes
 
 MISSING_LEVEL = "\x00missing"
-MAX_ONE_HOT_LEVELS = 31
+MAX_ONE_HOT_LEVELS = 31  # per column, whatever the budget
+WIDTH_BUDGET = 2**24  # encoded cells (float32) per table: width <= this / synthetic rows
+ORDINAL_LEVELS = 254  # category codes for the trees (HistGradientBoosting: < 255 bins)
 RARE_BLOCK_DIMENSIONS = 16
 SPREAD_FACTOR = np.sqrt(2.0)  # x the sd: a random pair of values differs by ~1 in expectation
 
@@ -86,9 +93,11 @@ class _CategoricalCode:
         return len(self.frequent) + (RARE_BLOCK_DIMENSIONS if self.rare_block else 1)
 
     def codes(self, texts: pd.Series) -> np.ndarray:
-        """Integer code per value: its one-hot slot, or len(frequent) for any rare level."""
+        """Integer code per value: its one-hot slot, ``ORDINAL_LEVELS`` for any level beyond
+        (rare, unseen, or a slot past that many)."""
         filled = texts.fillna(MISSING_LEVEL)
-        return filled.map(self.frequent).fillna(len(self.frequent)).to_numpy(dtype=np.int64)
+        slots = filled.map(self.frequent).fillna(ORDINAL_LEVELS).to_numpy(dtype=np.int64)
+        return np.minimum(slots, ORDINAL_LEVELS)
 
     def encode(self, texts: pd.Series, out: np.ndarray) -> None:
         filled = texts.fillna(MISSING_LEVEL).to_numpy(dtype=object)
@@ -118,13 +127,14 @@ class MixedEncoder:
         indicator coordinate even if the synthetic table has no gaps (a layout choice only)."""
         missing_columns = set(missing_columns or ())
         self._codes = []
+        levels = {name: self._ordered_levels(synthetic[name])
+                  for name, kind in self.types.kinds.items() if kind == CATEGORICAL}
+        slots = self._one_hot_slots(levels, len(synthetic))
         for name, kind in self.types.kinds.items():
             column = synthetic[name]
             if kind == CATEGORICAL:
-                counts = column.fillna(MISSING_LEVEL).value_counts()
-                ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-                frequent = [level for level, _ in ordered[: self.max_one_hot_levels]]
-                rare = len(ordered) > len(frequent)
+                frequent = levels[name][: slots[name]]
+                rare = len(levels[name]) > len(frequent)
                 self._codes.append(_CategoricalCode(name, {lv: i for i, lv in enumerate(frequent)},
                                                     rare))
             else:
@@ -141,6 +151,27 @@ class MixedEncoder:
                 self._codes.append(_NumericCode(name, grid, cdf, float(np.mean(finite)), scale,
                                                 has_missing))
         return self
+
+    @staticmethod
+    def _ordered_levels(column: pd.Series) -> list[str]:
+        counts = column.fillna(MISSING_LEVEL).value_counts()
+        return [level for level, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+
+    def _one_hot_slots(self, levels: dict[str, list[str]], rows: int) -> dict[str, int]:
+        """One-hot slots per categorical column: the width budget left after the other columns
+        (two cells each at most), shared out from the column with fewest levels up, each column
+        at least ``max_one_hot_levels``."""
+        budget = WIDTH_BUDGET // max(rows, 1) - 2 * (len(self.types.kinds) - len(levels))
+        slots = {}
+        for k, name in enumerate(sorted(levels, key=lambda n: (len(levels[n]), n))):
+            share = budget // (len(levels) - k)
+            if len(levels[name]) <= max(self.max_one_hot_levels, share - 1):
+                take = len(levels[name])  # every level one-hot (+1 slot for unseen ones)
+            else:
+                take = max(self.max_one_hot_levels, share - RARE_BLOCK_DIMENSIONS)
+            slots[name] = take
+            budget -= take + (RARE_BLOCK_DIMENSIONS if take < len(levels[name]) else 1)
+        return slots
 
     @property
     def width(self) -> int:

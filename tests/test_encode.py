@@ -67,11 +67,22 @@ def test_missing_values_are_explicit(encoder):
     assert 0.8 <= one_missing <= 1.2
 
 
+def test_small_tables_one_hot_every_level_so_mismatches_cost_exactly_one():
+    levels = [f"v{i}" for i in range(2000)]
+    encoder = MixedEncoder(ColumnTypes({"c": CATEGORICAL})).fit(pd.DataFrame({"c": levels}))
+    rows = encoder.transform(pd.DataFrame({"c": levels[-50:]}))
+    distances = ((rows[:, None, :] - rows[None, :, :]) ** 2).sum(-1)
+    assert np.allclose(distances[~np.eye(len(rows), dtype=bool)], 1.0)
+
+
 def test_high_cardinality_stays_bounded_and_distinct_values_stay_apart():
+    from synthcheck.encode import WIDTH_BUDGET
+
     levels = [f"v{i}" for i in range(5000)]
+    rows_in_table = 200_000  # a large table: the width budget allows few one-hot slots
     types = ColumnTypes({"c": CATEGORICAL})
-    encoder = MixedEncoder(types).fit(pd.DataFrame({"c": levels}))
-    assert encoder.width <= 31 + 16
+    encoder = MixedEncoder(types).fit(pd.DataFrame({"c": levels * (rows_in_table // 5000)}))
+    assert encoder.width <= max(31 + 16, WIDTH_BUDGET // rows_in_table)
     rows = encoder.transform(pd.DataFrame({"c": levels[-200:]}))
     distances = ((rows[:, None, :] - rows[None, :, :]) ** 2).sum(-1)
     off_diagonal = distances[~np.eye(len(rows), dtype=bool)]
