@@ -344,7 +344,12 @@ def measure(table: str, release_kind: str, domias: bool, cap: float) -> dict:
     started = time.perf_counter()
     release, facts = make_release(release_kind, train, population, seed=0)
     made = time.perf_counter() - started
-    ours = synthcheck_scores(train, holdout, release)
+    from synthcheck.errors import InputError
+
+    try:
+        ours = synthcheck_scores(train, holdout, release)
+    except InputError as error:  # e.g. SDV replaced a name column by fake names
+        return {"rows": len(train), "refused": str(error)[:200]}
     entry = {"rows": len(train), "release_seconds": made, "facts": facts,
              "synthcheck": ours["attacks"], "verdict": ours["verdict"],
              "synthcheck_seconds": ours["seconds"],
@@ -399,7 +404,7 @@ def cell(result: dict | None) -> str:
 def checks(results: dict, table: str) -> list[str]:
     """The issue's must-show conditions for one table: a list of misses (empty = all hold)."""
     misses = []
-    got = results.get(table, {})
+    got = {k: v for k, v in results.get(table, {}).items() if "refused" not in v}
     for kind in ("partial", "cart"):
         entry = got.get(kind)
         if not entry:
@@ -442,7 +447,7 @@ def summary(results: dict) -> list[str]:
              "cart (3k) | cart (1k, with DOMIAS) | full: highest AUC | copies | clean | checks |",
              "|---|---|---|---|---|---|---|---|---|"]
     for table in [t for t in TABLES if t in results]:
-        got = results[table]
+        got = {k: v for k, v in results[table].items() if "refused" not in v}
         partial, cart = got.get("partial"), got.get("cart")
         full = got.get("full")
         misses = checks(results, table)
@@ -458,7 +463,7 @@ def summary(results: dict) -> list[str]:
 
 def report(results: dict, notes: str = "") -> str:
     attack_names = sorted({a for t in results.values() for e in t.values()
-                           for a in e["synthcheck"]})
+                           for a in e.get("synthcheck", {})})
     lines = [
         "# Attack strength on real tables", "",
         "Tables below are written by `python benchmarks/strength.py` from its cache "
@@ -479,6 +484,10 @@ def report(results: dict, notes: str = "") -> str:
                   "|" + "---|" * (len(header) - 1)]
         for kind in [k for k in RELEASES if k in results[table]]:
             entry = results[table][kind]
+            if "refused" in entry:
+                lines.append(f"| {kind} | synthcheck refused the release (bad input): "
+                             f"{entry['refused']} |" + " |" * (len(header) - 3))
+                continue
             for label, block in ((kind, entry), (f"{kind} 1k", entry.get("small"))):
                 if not block:
                     continue
@@ -532,6 +541,10 @@ def main() -> None:
                 entry["commit"] = commit
                 entry["seconds"] = time.perf_counter() - started
                 results.setdefault(table, {})[kind] = entry
+                if "refused" in entry:
+                    print(f"{table:>14} {kind:>8}  refused: {entry['refused']}", flush=True)
+                    args.cache.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+                    continue
                 name, top = best(entry["synthcheck"])
                 print(f"{table:>14} {kind:>8}  best {name} {cell(top)}  {entry['verdict']:<12} "
                       f"plain-dcr {cell(entry['plain-dcr'])}  "
