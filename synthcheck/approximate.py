@@ -25,6 +25,7 @@ from collections.abc import Callable
 import numpy as np
 
 from synthcheck.neighbours import Neighbours, _exact_distances, nearest
+from synthcheck.randomness import rng as rng_for
 
 TARGET_RECALL = 0.99
 RECALL_SAMPLE = 2000
@@ -50,7 +51,7 @@ def build_index(base: np.ndarray, seed: int = 0):
     index = faiss.IndexIVFFlat(quantizer, base.shape[1], cells)
     index.cp.seed = seed
     index.cp.niter = 10
-    rng = np.random.default_rng([seed, 0x1F])
+    rng = rng_for(seed, "approx-train")
     sample = base if len(base) <= 64 * cells else base[rng.choice(len(base), 64 * cells, replace=False)]
     index.train(sample)
     index.add(base)
@@ -108,7 +109,7 @@ def approximate_nearest(query: np.ndarray, base: np.ndarray, *,
         groups = tuple(np.asarray(g, dtype=np.int64) for g in groups)
         base_groups_ids = {int(g): np.flatnonzero(groups[1] == g).astype(np.int64)
                            for g in np.unique(groups[1])}
-    rng = np.random.default_rng([seed, 0x7E57])
+    rng = rng_for(seed, "approx-recall-tuning")
     tune = rng.choice(len(query), min(len(query), RECALL_SAMPLE // 2), replace=False)
     exact = _exact_reference(query, base, tune, groups)
     tune_groups = None if groups is None else (groups[0][tune], groups[1])
@@ -128,7 +129,7 @@ def distance_recall(query: np.ndarray, base: np.ndarray, found: Neighbours, *,
                     sample: int = RECALL_SAMPLE, seed: int = 0) -> dict:
     """Recall of ``found`` against the exact search on a random sample of query rows, with a
     95 % Wilson interval: {"recall", "low", "high", "sample"}."""
-    rng = np.random.default_rng([seed, 0xACC])
+    rng = rng_for(seed, "approx-recall")
     rows = rng.choice(len(query), min(len(query), sample), replace=False)
     exact = _exact_reference(query, base, rows, groups)
     hits = round(_recall(found.distances[rows, 0], exact) * len(rows))

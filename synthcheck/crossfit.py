@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from synthcheck.randomness import rng as rng_for
+
 
 @dataclass(frozen=True)
 class ReferenceFolds:
@@ -33,7 +35,7 @@ class ReferenceFolds:
 
 def make_folds(is_member: np.ndarray, folds: int, seed: int) -> ReferenceFolds:
     """Balanced random folds, drawn separately for members and non-members."""
-    rng = np.random.default_rng([seed, 0xF01D])
+    rng = rng_for(seed, "folds")
     candidate_fold = np.empty(len(is_member), dtype=np.int64)
     for group in (np.flatnonzero(is_member), np.flatnonzero(~is_member)):
         shuffled = rng.permutation(group)

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from synthcheck.randomness import fixed_rng
+
 QUERY_BLOCK = 2048
 BASE_BLOCK = 8192
 PRUNED_QUERY_BLOCK = 16384
@@ -211,7 +213,7 @@ def _cells(base_c: np.ndarray) -> _Cells:
     The search is exact whatever the cells; better cells only make it faster."""
     n = len(base_c)
     count = int(np.clip(n // CELL_ROWS, 1, MAX_CELLS))
-    rng = np.random.default_rng(0x5EED)
+    rng = fixed_rng("neighbour-order")
     centres = base_c[np.sort(rng.choice(n, count, replace=False))].astype(np.float32)
     assigned = _closest_centre(base_c, centres, np.einsum("ij,ij->i", centres, centres))
     sizes = np.bincount(assigned, minlength=count)

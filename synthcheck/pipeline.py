@@ -42,6 +42,7 @@ from synthcheck.parameters import AuditParameters, describe_parameters
 from synthcheck.policy import evaluate
 from synthcheck.progress import MODES as PROGRESS_MODES
 from synthcheck.progress import Progress
+from synthcheck.randomness import rng as rng_for
 from synthcheck.validate import (
     check_columns,
     check_filled_columns,
@@ -166,7 +167,7 @@ def sample_candidates(members: int, non_members: int, max_candidates: int | None
     sample of ``max_candidates`` stratified by membership (each group keeps its share)."""
     if max_candidates is None or members + non_members <= max_candidates:
         return np.arange(members), np.arange(non_members), "all"
-    rng = np.random.default_rng([seed, 0x5A3])
+    rng = rng_for(seed, "candidates")
     keep_members = int(round(max_candidates * members / (members + non_members)))
     keep_members = min(members, max(1, keep_members))
     keep_non_members = min(non_members, max(1, max_candidates - keep_members))
@@ -473,7 +474,7 @@ def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
     attack_results = {}
     for name, result in results.items():
         block = result.to_json(confidence=parameters.confidence, epsilon_level=epsilon_level,
-                               verdict_level=verdict_level)
+                               verdict_level=verdict_level, pass_level=verdict.pass_level)
         extra = dict(scored.details[name])
         attack_results[name] = {"description": extra.pop("description")} | block | {"details": extra}
     return Measured(attack_results, verdict.outcome, verdict.reasons, results, epsilon_level,

@@ -1,13 +1,20 @@
 """Policies (TOML) and the verdict they give on an audit's results.
 
-Each limit is a check on every attack, read through one-sided confidence bounds at the
-multiplicity-adjusted level: FAIL when the lower bound lies above the limit (evidence of leakage
-beyond it), PASS when the upper bound lies at or below it, INCONCLUSIVE otherwise (the reason then
-says how many holdout records would make the check decidable). The false-FAIL rate of the whole
-verdict is ``alpha`` (family-wise): it is shared among the families of checks in
-``ALPHA_SHARES`` (the only place that does so) and, within a family, equally among its checks
-(weighted Bonferroni, sound however the checks depend on each other). Holm's step-down would not
-change the verdict: it FAILs exactly when the smallest p-value is below its Bonferroni share.
+Each limit is a check on every attack, read through one-sided confidence bounds:
+
+- FAIL when a lower bound lies above its limit. The false-FAIL rate of the whole verdict is
+  ``alpha`` (family-wise): it is shared among the families of checks in ``ALPHA_SHARES`` (the
+  only place that does so) and, within a family, equally among its checks (weighted Bonferroni,
+  sound however the checks depend on each other). Holm's step-down would not change the verdict:
+  it FAILs exactly when the smallest p-value is below its Bonferroni share.
+- PASS when every upper bound lies at or below its limit, each at 1 - alpha. PASS needs *all*
+  checks to pass, an intersection-union test (Berger 1982): a release beyond any one limit
+  PASSes only if that check's upper bound misses, probability <= alpha, however many checks
+  there are, so this side needs no multiplicity adjustment (adjusting it would only make honest
+  releases INCONCLUSIVE).
+- INCONCLUSIVE otherwise; the reason says how likely a release without leakage is to pass that
+  check at this size and from how many holdout records it would 95 % of the time.
+
 See docs/statistics.md.
 """
 from __future__ import annotations
@@ -34,7 +41,7 @@ multiplicity = "bonferroni"
 
 [limits]
 max_auc = 0.60             # ROC AUC (0.5 = guessing)
-max_tpr_at_fpr_1pct = 0.06 # members caught at 1 % false alarms (1 % = guessing)
+max_tpr_at_fpr_1pct = 0.05 # members caught at 1 % false alarms (1 % = guessing)
 max_epsilon = 1.0          # empirical lower bound on the DP epsilon (one-run audit)
 """
 
@@ -86,9 +93,13 @@ class Policy:
         total = sum(ALPHA_SHARES[name] for name in present)
         return self.alpha * ALPHA_SHARES[family] / total / present[family]
 
+    def pass_level(self) -> float:
+        """The level of the upper bounds a PASS reads (intersection-union: unadjusted)."""
+        return 1.0 - self.alpha
+
     def adjusted_confidence(self, attacks: int, copy_checks: dict[str, int] | None = None
                             ) -> float:
-        """The one-sided level of every attack bound the verdict reads; ``copy_checks``: how
+        """The one-sided level of every attack lower bound a FAIL reads; ``copy_checks``: how
         many checks each copy family has."""
         families = dict(copy_checks or {}) | {"attacks": max(1, attacks * self.checks_per_attack())}
         return 1.0 - self.family_alpha("attacks", families)
@@ -219,16 +230,20 @@ class CopyCheck:
 
 @dataclass(frozen=True)
 class Verdict:
-    """PASS, FAIL or INCONCLUSIVE, one reason per check, and the one-sided level at which every
-    attack bound was read."""
+    """PASS, FAIL or INCONCLUSIVE, one reason per check, and the one-sided levels at which the
+    attacks' lower bounds (``level``, multiplicity-adjusted) and upper bounds (``pass_level``)
+    were read."""
 
     outcome: str
     reasons: list[dict]
     level: float
+    pass_level: float
 
 
-def _attack_check(limit_key: str, limit: float, attack: str, result, level: float) -> dict:
-    """One limit on one attack, from its one-sided bounds at ``level`` (an ``AttackResult``)."""
+def _attack_check(limit_key: str, limit: float, attack: str, result, level: float,
+                  pass_level: float) -> dict:
+    """One limit on one attack (an ``AttackResult``): its lower bound at ``level`` for FAIL,
+    its upper bound at ``pass_level`` for PASS."""
     metric, fpr, label = CHECKS[limit_key]
     entry = {"check": limit_key, "attack": attack, "limit": limit, "bound": None, "level": level}
     if metric == "epsilon":
@@ -237,21 +252,24 @@ def _attack_check(limit_key: str, limit: float, attack: str, result, level: floa
         if value > limit:
             return entry | {"outcome": "FAIL", "reason": f"{attack}: {label} {value:.3g} exceeds {limit:g}"}
         return entry | {"outcome": "PASS", "reason": f"{attack}: {label} {value:.3g} <= {limit:g}"}
-    bounds = result.auc_bounds(level) if metric == "auc" else result.tpr_bounds(fpr, level)
-    low, high = bounds.low, bounds.high
+    if metric == "auc":
+        low, high = result.auc_bounds(level).low, result.auc_bounds(pass_level).high
+    else:
+        low, high = result.tpr_bounds(fpr, level).low, result.tpr_bounds(fpr, pass_level).high
     if low > limit:
         return entry | {"bound": low, "outcome": "FAIL",
                         "reason": f"{attack}: {label} is above {limit:g} (lower bound {low:.3g})"}
+    entry["level"] = pass_level
     if high <= limit:
         return entry | {"bound": high, "outcome": "PASS",
                         "reason": f"{attack}: {label} is at most {high:.3g} <= {limit:g}"}
     members, non_members = result.members.size, result.non_members.size
     if metric == "auc":
-        here = stats.clean_pass_probability_auc(members, non_members, limit, level)
+        here = stats.clean_pass_probability_auc(members, non_members, limit, pass_level)
     else:
-        here = stats.clean_pass_probability_tpr(members, non_members, fpr, limit, level)
-    needed = records_needed(limit_key, limit, level)
-    hint = (f"; without leakage it PASSes {here:.0%} of the time at this size, "
+        here = stats.clean_pass_probability_tpr(members, non_members, fpr, limit, pass_level)
+    needed = records_needed(limit_key, limit, pass_level)
+    hint = (f"; without leakage it PASSes {here:.1%} of the time at this size, "
             f"{DECIDABLE_POWER:.0%} from about {needed:,} holdout records (and as many members)"
             if needed is not None else "")
     return entry | {"bound": high, "outcome": "INCONCLUSIVE",
@@ -276,13 +294,13 @@ def evaluate(policy: Policy, attacks: dict, copy_checks: tuple[CopyCheck, ...] =
     for check in copy_checks:
         families[check.check] = families.get(check.check, 0) + 1
     reasons = []
-    level = 1.0
+    level, pass_level = 1.0, policy.pass_level()
     if families["attacks"]:
         level = 1.0 - policy.family_alpha("attacks", families)
-        reasons += [_attack_check(key, limit, name, result, level)
+        reasons += [_attack_check(key, limit, name, result, level, pass_level)
                     for name, result in attacks.items() for key, limit in policy.limits.items()]
     reasons += [_copy_check(check, policy.family_alpha(check.check, families))
                 for check in copy_checks]
     outcomes = {r["outcome"] for r in reasons}
     verdict = "FAIL" if "FAIL" in outcomes else "INCONCLUSIVE" if "INCONCLUSIVE" in outcomes else "PASS"
-    return Verdict(verdict, reasons, level)
+    return Verdict(verdict, reasons, level, pass_level)

@@ -15,15 +15,16 @@ STREAMS: dict[str, int] = {
     "candidates": 0x5A3,         # stratified sample of records to score (--max-candidates)
     "folds": 0xF01D,             # cross-fitting folds of the holdout
     "density-classifier": 0xD0,  # the density-ratio classifier's subsample and fit
-    "shadow-membership": 0x9E7,  # which candidates each shadow dataset holds
-    "shadow-pair": 0x5AD0,       # per-pair shadow randomness (with the pair number)
+    "shadow-queries": 0x9E7,     # the shadow attack's random attribute queries
+    "shadow-pair": 0x5AD0,       # which pool rows each pair of shadows trains on (with the pair)
     "shadow-fit": 0xF17,         # per-shadow generator fit (after "shadow-pair", with k)
     "release": 0x5E1EA5E,        # the release sampled by synthcheck from a generator
-    "recall-sample": 0x7E57,     # records whose approximate neighbours are checked exactly
+    "approx-recall-tuning": 0x7E57,  # queries that tune the approximate search's probes
     "approx-train": 0x1F,        # training points of the approximate index
-    "approx-accuracy": 0xACC,    # sample for the approximate search's accuracy
+    "approx-recall": 0xACC,      # queries whose recall against exact search is measured
     "neighbour-order": 0x5EED,   # tie order in the neighbour search (seed-independent)
     "epsilon": 0xE95,            # balancing and tie-breaking of the one-run epsilon audit
+    "tpr-ties": 0x7135,          # random tie-break of the TPR upper bound (seed-independent)
     "benchmark-leak": 0x1EA4,    # benchmarks: leaky releases
 }
 

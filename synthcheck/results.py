@@ -126,8 +126,8 @@ class AttackResult:
                        expected_members=m * a / (a + b), expected_non_members=FLAG_FPR * n,
                        p_value=stats.beta_binomial_sf(hits, m, a, b))
 
-    def to_json(self, *, confidence: float, epsilon_level: float,
-                verdict_level: float) -> dict:
+    def to_json(self, *, confidence: float, epsilon_level: float, verdict_level: float,
+                pass_level: float) -> dict:
         """This attack's block of results.json (at the edge: plain numbers and lists)."""
         fpr, tpr = stats.roc_curve(self.members, self.non_members)
         flagged = self.flagged()
@@ -138,11 +138,14 @@ class AttackResult:
             "advantage": self.advantage(),
             "epsilon_lower_bound": self.epsilon(epsilon_level),
             "flagged": None if flagged is None else flagged.as_dict(),
-            "verdict_bounds": {  # one-sided: every low and every high holds at ``level``
+            "verdict_bounds": {  # one-sided: lows at ``level`` (FAIL), highs at ``pass_level``
                 "level": verdict_level,
-                "auc": self.auc_bounds(verdict_level).as_dict(),
-                "tpr_at_fpr": {fpr_key(f): _bounds_dict(self.tpr_bounds(f, verdict_level))
-                               for f in FPR_TARGETS},
+                "pass_level": pass_level,
+                "auc": _two_levels(self.auc_bounds(verdict_level),
+                                   self.auc_bounds(pass_level)).as_dict(),
+                "tpr_at_fpr": {fpr_key(f): _bounds_dict(_two_levels(
+                    self.tpr_bounds(f, verdict_level), self.tpr_bounds(f, pass_level)))
+                    for f in FPR_TARGETS},
                 "epsilon_lower_bound": self.epsilon(verdict_level),
             },
             "curves": {
@@ -151,6 +154,11 @@ class AttackResult:
                     {"members": self.members, "non_members": self.non_members}, tail=0.005),
             },
         }
+
+
+def _two_levels(lower: stats.Interval, upper: stats.Interval) -> stats.Interval:
+    """The lower end of one interval with the upper end of another (same estimate)."""
+    return stats.Interval(lower.value, lower.low, upper.high)
 
 
 def _as_dict(value: Any) -> dict | None:
@@ -219,7 +227,8 @@ def overall(results: dict[str, AttackResult], *, confidence: float,
     tpr_from = {}
     for fpr in FPR_TARGETS:
         measured = {n: r for n, r in results.items() if r.tpr_at(fpr) is not None}
-        tpr_from[fpr] = _leader(measured, lambda r: r.tpr_at(fpr).value) if measured else None
+        tpr_from[fpr] = (_leader(measured, lambda r, f=fpr: r.tpr_at(f).value)
+                         if measured else None)
     advantage_from = _leader(results, lambda r: r.advantage())
     epsilon_from = _leader(results, lambda r: r.epsilon(epsilon_level))
     return {

@@ -23,23 +23,23 @@ from scipy import special as _special
 
 __all__ = [
     "Interval",
+    "TprAtFpr",
     "allowed_false_positives",
     "beta_binomial_cdf",
     "beta_binomial_sf",
+    "bonferroni_level",
     "clean_pass_probability_auc",
     "clean_pass_probability_tpr",
-    "records_needed",
-    "TprAtFpr",
-    "bonferroni_level",
     "clopper_pearson",
     "epsilon_from_rates",
     "epsilon_lower_bound",
-    "one_run_epsilon",
-    "one_run_p_value",
     "histogram",
     "membership_advantage",
     "minimum_non_members",
+    "one_run_epsilon",
+    "one_run_p_value",
     "percentile_among",
+    "records_needed",
     "roc_auc",
     "roc_curve",
     "threshold_at_fpr",
@@ -380,8 +380,32 @@ def tpr_upper_bound(
     if rank >= non.size:
         return 1.0
     threshold = _kth_largest(non, rank)
-    flagged = int(np.count_nonzero(mem >= threshold))
+    flagged = int(np.count_nonzero(mem > threshold)) + _tied_members_above(mem, non, threshold,
+                                                                           rank)
     return float(_clopper_pearson_upper(flagged, mem.size, 1.0 - risk))
+
+
+def _tied_members_above(members: np.ndarray, non_members: np.ndarray, threshold: float,
+                        rank: int) -> int:
+    """Members tied with the threshold that a random tie-break puts above it.
+
+    Ties are broken by independent uniform keys, which makes the scores continuous, so the
+    order-statistic argument holds exactly for the randomised test; its ROC curve lies on or
+    above the deterministic one (every deterministic threshold is also a randomised one), so an
+    upper bound for it bounds the conservative TPR too, without counting every tied member
+    against the release (distances tie often: exact duplicates, categorical columns). The keys
+    come from a fixed stream: the same scores give the same bound.
+    """
+    tied_members = int(np.count_nonzero(members == threshold))
+    if tied_members == 0:
+        return 0
+    from synthcheck.randomness import fixed_rng
+
+    tied_non = int(np.count_nonzero(non_members == threshold))
+    place = rank - int(np.count_nonzero(non_members > threshold))  # 0: highest tied non-member
+    keys = fixed_rng("tpr-ties")
+    non_keys = np.sort(keys.random(tied_non))[::-1]
+    return int(np.count_nonzero(keys.random(tied_members) > non_keys[place]))
 
 
 def tpr_lower_bound(
@@ -392,6 +416,8 @@ def tpr_lower_bound(
     The mirror of ``tpr_upper_bound``: a threshold strictly above an order statistic of the
     non-members whose true FPR is at most f (half the error budget), so its true TPR is at most
     the target's, and a Clopper-Pearson lower bound on the members it flags (the other half).
+    Ties are never broken here: a tied member is not counted, so the bound holds for the
+    deterministic (conservative) rule.
     0 when the non-members are too few to trust any threshold to stay within f.
     """
     _check_fpr(target_fpr)
@@ -671,7 +697,7 @@ def epsilon_lower_bound(
     total = scores.size
     designs = []
     for share in EPSILON_GUESS_SHARES:
-        guesses = max(1, int(round(share * total)))
+        guesses = max(1, round(share * total))
         designs.append((guesses, int(members_in_top[guesses])))
         side = max(1, guesses // 2)
         designs.append((2 * side, int(members_in_top[side] + non_members_in_bottom[side])))

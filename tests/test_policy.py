@@ -32,11 +32,31 @@ def test_verdict_reads_one_sided_bounds_at_its_level():
     policy = parse_policy("alpha = 0.05\n[limits]\nmax_auc = 0.6\nmax_tpr_at_fpr_1pct = 0.06\n")
     result = scores(0.0, 1000)
     verdict = evaluate(policy, {"a": result, "b": scores(0.0, 1000, seed=2)})
-    assert verdict.level == pytest.approx(1 - 0.05 / 4)
+    assert verdict.level == pytest.approx(1 - 0.05 / 4)  # FAIL side: Bonferroni over 4 checks
+    assert verdict.pass_level == pytest.approx(0.95)  # PASS side: intersection-union
     auc = next(r for r in verdict.reasons if r["attack"] == "a" and r["check"] == "max_auc")
-    # PASS is read off the one-sided upper bound = the two-sided interval at 1 - 2 * 0.0125.
+    # PASS is read off the one-sided 95 % upper bound = the two-sided 90 % interval's end.
+    assert auc["outcome"] == "PASS"
     assert auc["bound"] == pytest.approx(stats.roc_auc(result.members, result.non_members,
-                                                       1 - 2 * 0.0125).high)
+                                                       0.9).high)
+
+
+def test_a_release_beyond_a_limit_passes_at_most_alpha_of_the_time():
+    # The PASS side's guarantee, by simulation: a true TPR at 1 % FPR of 0.07 (10 % of members
+    # far out, 1 % of the rest) against a limit of 0.06, with three attacks alike. However many
+    # checks there are, PASS needs the offending one's 95 % upper bound below its limit.
+    policy = parse_policy("[limits]\nmax_tpr_at_fpr_1pct = 0.06\n")
+    passed = 0
+    for seed in range(200):
+        rng = np.random.default_rng(seed)
+        runs = {}
+        for name in "abc":
+            members = rng.normal(size=1000)
+            far = rng.random(1000) < 0.0606  # 0.0606 + 0.9394 x 0.01 = 0.07
+            members[far] = rng.normal(6.0, 0.5, far.sum())
+            runs[name] = AttackResult(members, rng.normal(size=1000), 1e-5, seed)
+        passed += evaluate(policy, runs).outcome == "PASS"
+    assert passed <= 10  # at most alpha = 5 % of 200
 
 
 def test_straddling_bounds_are_inconclusive_and_say_what_would_decide():
@@ -84,16 +104,15 @@ def test_clean_pass_probability_matches_simulation():
     assert abs(np.mean(passes) - exact) < 3 * np.sqrt(exact * (1 - exact) / 400) + 0.01
 
 
-def test_default_policy_is_decidable_at_1000_rows_with_six_attacks():
-    # The computed power the default limits were chosen by: with six attacks and the copy
-    # family present, a clean 1,000-row release passes each TPR check with probability >= 0.98.
+def test_default_policy_is_decidable_at_1000_rows():
+    # The computed power the default limits were chosen by: a clean 1,000-row release passes
+    # each TPR check with probability >= 0.995 (so >= 97 % for six attacks even if independent).
     policy = default_policy()
-    level = 1 - policy.family_alpha("attacks", {"attacks": 6 * len(policy.limits),
-                                                "copied_rows": 1, "copied_values": 3})
+    level = policy.pass_level()
     tpr = stats.clean_pass_probability_tpr(1000, 1000, 0.01, policy.limits["max_tpr_at_fpr_1pct"],
                                            level)
     auc = stats.clean_pass_probability_auc(1000, 1000, policy.limits["max_auc"], level)
-    assert tpr >= 0.98 and auc >= 0.999
+    assert tpr >= 0.995 and auc >= 0.999
 
 
 def test_bonferroni_level_counts_every_check():

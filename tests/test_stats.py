@@ -233,9 +233,18 @@ def test_tpr_bounds_match_the_order_statistic_rule(n, fpr, level):
     risk = (1 - level) / 2
     descending = np.sort(non)[::-1]
     up = _binomial_rank(n, fpr, risk, "up")
-    flagged = np.count_nonzero(members >= descending[up])  # ties included
+    threshold = descending[up]
+    # Tied members count in between: none of them at least, all of them at most.
+    strictly, tied = np.count_nonzero(members > threshold), np.count_nonzero(members == threshold)
+    high = stats.tpr_upper_bound(members, non, fpr, level)
+    assert (stats._clopper_pearson_upper(strictly, members.size, 1 - risk) <= high
+            <= stats._clopper_pearson_upper(strictly + tied, members.size, 1 - risk))
+    # Without ties the rule is exact.
+    distinct = members + 1e-7 * (rng.random(members.size) - 0.5)
+    assert not np.isin(distinct, non).any()
+    flagged = np.count_nonzero(distinct > threshold)
     expected_high = stats._clopper_pearson_upper(flagged, members.size, 1 - risk)
-    assert stats.tpr_upper_bound(members, non, fpr, level) == pytest.approx(expected_high)
+    assert stats.tpr_upper_bound(distinct, non, fpr, level) == pytest.approx(expected_high)
     low = _binomial_rank(n, fpr, risk, "low")
     if low is None:
         assert stats.tpr_lower_bound(members, non, fpr, level) == 0.0
@@ -243,6 +252,20 @@ def test_tpr_bounds_match_the_order_statistic_rule(n, fpr, level):
         flagged = np.count_nonzero(members > descending[low])  # strictly above
         expected = stats.clopper_pearson(flagged, members.size, 1 - 2 * risk)[0]
         assert stats.tpr_lower_bound(members, non, fpr, level) == pytest.approx(expected)
+
+
+def test_tpr_upper_bound_breaks_ties_at_random_and_still_covers():
+    # Scores with heavy ties (distances to a categorical release often are): members and
+    # non-members alike, drawn from 5 values. The true TPR at FPR f of the randomised ROC is f
+    # exactly; counting every tied member would put the upper bound near the tie's mass.
+    rng = np.random.default_rng(12)
+    highs = []
+    for _ in range(200):
+        members, non = rng.integers(0, 5, 1000), rng.integers(0, 5, 1000)
+        highs.append(stats.tpr_upper_bound(members.astype(float), non.astype(float), 0.01, 0.95))
+    highs = np.array(highs)
+    assert np.mean(highs < 0.01) <= 0.05  # still an upper bound (coverage)
+    assert np.median(highs) < 0.05  # instead of ~0.2 (the top value's whole mass)
 
 
 def test_tpr_interval_contains_the_point_estimate():

@@ -22,6 +22,7 @@ from typing import ClassVar
 import numpy as np
 
 from synthcheck.attacks.base import Attack, AttackInputs, AttackScores, Number, OneOf
+from synthcheck.randomness import rng as rng_for
 
 KDE_PAIR_BUDGET = 3e8
 KDE_BANDWIDTH_FACTOR = 0.25  # x the synthetic table's median nearest-neighbour distance
@@ -85,7 +86,7 @@ class DensityRatio(Attack):
         numeric = ~np.asarray(categorical)
         for table in (candidates, synthetic):
             table[:, numeric] = np.round(table[:, numeric] * (BINS - 1)) / (BINS - 1)
-        rng = np.random.default_rng([inputs.seed, 0xD0])
+        rng = rng_for(inputs.seed, "density-classifier")
         if len(synthetic) > CLASSIFIER_MAX_SYNTHETIC:
             synthetic = synthetic[rng.choice(len(synthetic), CLASSIFIER_MAX_SYNTHETIC, replace=False)]
         scores = np.empty(len(candidates))

@@ -42,6 +42,8 @@ from synthcheck.encode import MixedEncoder
 from synthcheck.errors import InputError
 from synthcheck.load import Table
 from synthcheck.neighbours import nearest
+from synthcheck.randomness import rng as rng_for
+from synthcheck.randomness import seed_for
 
 LOCAL_NEIGHBOURS = 32
 QUERY_COUNT = 16
@@ -75,7 +77,7 @@ class FeatureSpace:
 def draw_queries(types: ColumnTypes, seed: int, count: int = QUERY_COUNT) -> tuple:
     """Fixed random attribute subsets: 2-4 attributes, at most one numeric or date (so each
     query is one sort and binary search). Depends on the seed and the column types only."""
-    rng = np.random.default_rng([seed, 0x9E7])
+    rng = rng_for(seed, "shadow-queries")
     categorical = types.of_kind(CATEGORICAL, BOOLEAN)
     ordered = types.of_kind(NUMERIC, DATETIME)
     queries: list = []
@@ -190,11 +192,9 @@ def shadow_training_sets(pool_size: int, training_rows: int, shadows: int, seed:
                          ) -> list[np.ndarray]:
     """Pool positions each shadow trains on (complementary random halves, see the module
     docstring). Shadow k's set depends only on (seed, k // 2): prefixes of a run are runs."""
-    from synthcheck.generators import derive_seed
-
     sets = []
     for pair in range((shadows + 1) // 2):
-        rng = np.random.default_rng(derive_seed(seed, 0x5AD0, pair))
+        rng = np.random.default_rng(seed_for(seed, "shadow-pair", pair))
         order = rng.permutation(pool_size)
         halves = (order[: pool_size // 2], order[pool_size // 2:])
         for half in halves:
@@ -272,7 +272,7 @@ class ShadowGenerators(Attack):
 
     def score(self, inputs: AttackInputs) -> AttackScores:
         from synthcheck import stats
-        from synthcheck.generators import GeneratorSetup, derive_seed
+        from synthcheck.generators import GeneratorSetup
         from synthcheck.parallel import run_tasks
 
         setup = inputs.generator
@@ -302,7 +302,7 @@ class ShadowGenerators(Attack):
         included = np.zeros((setup.shadows, len(setup.pool)), dtype=bool)
         for k, rows in enumerate(training_sets):
             included[k, rows] = True
-        tasks = [ShadowTask(k, rows, derive_seed(inputs.seed, 0x5AD0, 0xF17, k))
+        tasks = [ShadowTask(k, rows, seed_for(inputs.seed, "shadow-pair", "shadow-fit", k))
                  for k, rows in enumerate(training_sets)]
         shared = ShadowShared(setup.spec, setup.pool, len(inputs.synthetic), space)
         backend = "dask" if setup.scheduler is not None else "joblib"

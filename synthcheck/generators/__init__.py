@@ -38,6 +38,7 @@ from synthcheck.errors import InputError
 from synthcheck.generators.sdv_adapter import instance_spec, is_synthesizer
 from synthcheck.load import Table
 from synthcheck.parameters import DEFAULT_SHADOWS
+from synthcheck.randomness import seed_for
 
 SDV_PREFIX = "sdv:"
 _SEED_PARAMETERS = ("random_state", "seed")
@@ -252,7 +253,7 @@ def prepare_release(generator: Any, train: Table, types: ColumnTypes, synthetic:
                             "cloned with its parameters for the release and each shadow fit")
     if synthetic is None:
         rows = int(synthetic_rows or len(training))
-        release_seed = derive_seed(seed, 0x5E1EA5E)
+        release_seed = seed_for(seed, "release")
         log(f"fitting generator {spec.name} on train ({len(training)} rows) and sampling the "
             f"release ({rows} rows) ...")
         synthetic = fit_and_sample(spec, training, rows, release_seed)

@@ -31,7 +31,8 @@ def test_methods_take_the_level():
 
 
 def test_json_is_produced_at_the_edge_with_every_fpr_target():
-    block = attack(0.5, 1500, 1).to_json(confidence=0.95, epsilon_level=0.98, verdict_level=0.99)
+    block = attack(0.5, 1500, 1).to_json(confidence=0.95, epsilon_level=0.98, verdict_level=0.99,
+                                         pass_level=0.95)
     assert set(block["tpr_at_fpr"]) == {repr(f) for f in FPR_TARGETS} == {"0.001", "0.01", "0.1"}
     assert block["verdict_bounds"]["level"] == 0.99
     assert all(type(v) is float for v in block["auc"].values())
