@@ -78,9 +78,11 @@ NOTES = [
     "coins (the larger group is subsampled to the smaller's size). Per attack it is computed "
     "at a Bonferroni-adjusted level across attacks, so the overall (maximum) bound holds at "
     "the stated confidence.",
-    "The verdict reads one-sided bounds at the Bonferroni-adjusted level: alpha is shared among "
-    "the families of checks (attacks, copy checks) and equally among each family's checks; "
-    "FAIL when a lower bound exceeds its limit, PASS when every upper bound is within it.",
+    "The verdict FAILs when a one-sided lower bound exceeds its limit, at the Bonferroni level: "
+    "alpha is shared among the families of checks (attacks, copy checks) and equally among each "
+    "family's checks. It PASSes when every one-sided upper bound, at 1 - alpha, is within its "
+    "limit (an intersection-union test: a release beyond any one limit passes with probability "
+    "at most alpha).",
 ]
 
 
