@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from synthcheck.randomness import rng as rng_for
+
 ADULT = Path(__file__).resolve().parent / "data" / "adult.csv.gz"  # see make_data.py
 NUMERIC_JITTER = {"age": 0.03, "fnlwgt": 0.05, "education-num": 0.0, "capital_gain": 0.05,
                   "capital_loss": 0.05, "hours_per_week": 0.05}
@@ -74,7 +76,7 @@ def leaky_release(train: pd.DataFrame, synthetic: pd.DataFrame, fraction: float 
                   seed: int = 0) -> pd.DataFrame:
     """A control release that leaks: ``fraction`` of its rows are near-copies of train rows
     (numbers moved by ~0.5 %, categories kept), the rest is the given synthetic table."""
-    rng = np.random.default_rng([seed, 0x1EA4])
+    rng = rng_for(seed, "benchmark-leak")
     copies = int(round(fraction * len(synthetic)))
     picked = train.iloc[rng.choice(len(train), copies, replace=False)].reset_index(drop=True)
     near = picked.copy()
