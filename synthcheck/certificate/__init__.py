@@ -30,6 +30,7 @@ def issue(results: Mapping, path: str | Path, signer: Signer,
     from synthcheck.certificate.sign import sign_pdf
 
     signer.check_usable()
-    issuance = Issuance.now(results, signer.common_name, signer.fingerprint)
+    issuance = Issuance.now(results, signer.common_name, signer.fingerprint,
+                            self_signed=signer.self_signed)
     pdf, _variant = render_pdf(results, issuance, template)
     return sign_pdf(pdf, signer, path)

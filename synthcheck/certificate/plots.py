@@ -65,10 +65,17 @@ def _style():
 
 
 @_styled
-def roc_curves(attacks: Mapping[str, Mapping], non_members: int) -> str:
-    """ROC curves of every attack on log-log axes, with the random-guess diagonal."""
-    fig, ax = _figure(6.4, 3.9)
-    floor = _log_floor(non_members)
+def roc_curves(attacks: Mapping[str, Mapping], non_members: int, members: int | None = None) -> str:
+    """ROC curves of every attack on log-log axes in percent, with the random-guess diagonal.
+
+    The axes start at the smallest rate that can be measured: one non-member (1/non-members)
+    on the FPR axis, one member on the TPR axis. Below that a curve would show steps no data
+    supports, which reads like leakage.
+    """
+    fig, ax = _figure(6.4, 3.3)
+    x_floor = 1 / max(non_members, 1)
+    y_floor = 1 / max(members or non_members, 1)
+    floor = min(x_floor, y_floor)
     ax.plot([floor, 1], [floor, 1], color="#6b7280", linestyle="--", linewidth=1,
             label="random guess")
     for index, (name, attack) in enumerate(attacks.items()):
@@ -76,24 +83,35 @@ def roc_curves(attacks: Mapping[str, Mapping], non_members: int) -> str:
         fpr, tpr = _series(roc["fpr"], f"{name} ROC fpr"), _series(roc["tpr"], f"{name} ROC tpr")
         if len(fpr) != len(tpr):
             raise ValueError(f"attack {name}: ROC fpr and tpr differ in length")
-        points = [(max(f, floor), max(t, floor)) for f, t in zip(fpr, tpr) if f > 0 or t > 0]
+        points = [(max(f, x_floor), max(t, y_floor)) for f, t in zip(fpr, tpr) if f > 0 or t > 0]
         if not points:
             continue
         xs, ys = zip(*points)
         ax.step(xs, ys, where="post", color=ATTACK_COLOURS[index % len(ATTACK_COLOURS)],
                 linewidth=1.6, label=name)
     for target in (0.001, 0.01, 0.1):
-        if target >= floor:
+        if target >= x_floor:
             ax.axvline(target, color="#d1d5db", linewidth=0.8, zorder=0)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlim(floor, 1)
-    ax.set_ylim(floor, 1)
-    ax.set_xlabel("false positive rate (non-members flagged)")
-    ax.set_ylabel("true positive rate (members flagged)")
-    ax.set_title("ROC curves, log-log (grey lines: FPR 0.1 %, 1 %, 10 %)", fontsize=10)
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.set_xlim(x_floor, 1)
+    ax.set_ylim(y_floor, 1)
+    _percent_ticks(ax.xaxis)
+    _percent_ticks(ax.yaxis)
+    ax.set_xlabel("false positive rate: non-members flagged (%, log scale)")
+    ax.set_ylabel("true positive rate:\nmembers flagged (%, log scale)")
+    ax.set_title(f"ROC curves from 1 non-member in {non_members:,} "
+                 "(grey lines: FPR 0.1 %, 1 %, 10 %)", fontsize=9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
     return _finish(fig)
+
+
+def _percent_ticks(axis) -> None:
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    axis.set_major_locator(LogLocator(base=10, numticks=8))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:g}"))
+    axis.set_minor_formatter(NullFormatter())
 
 
 @_styled
@@ -110,39 +128,53 @@ def score_histograms(attacks: Mapping[str, Mapping]) -> str:
         ax.set_title(name, fontsize=9)
     for ax in list(axes.flat)[len(attacks):]:
         ax.axis("off")
-    axes.flat[0].legend(fontsize=7, frameon=False)
-    axes.flat[0].set_ylabel("share of records", fontsize=7)
-    fig.supxlabel("attack score (higher = more member-like)", fontsize=7)
-    return _finish(fig)
+    for row in axes:
+        row[0].set_ylabel("share of records (%)", fontsize=7)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles[:2], labels[:2], loc="upper center", ncol=2, fontsize=7, frameon=False)
+    fig.supxlabel("attack score (higher = more member-like; each attack has its own scale)",
+                  fontsize=7)
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
+    return _finish(fig, layout=False)
 
 
 @_styled
 def distance_histogram(summary: Mapping) -> str:
     """Distances to the closest synthetic record: train (members) vs holdout (non-members)."""
-    fig, ax = _figure(3.1, 2.5)
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    fig, ax = _figure(3.1, 2.6)
     _histogram(ax, summary, [("train", "train (members)", MEMBER_COLOUR),
                              ("holdout", "holdout (non-members)", NON_MEMBER_COLOUR)],
                "distance_to_synthetic")
     edges = summary["edges"]
-    if len(edges) > 2 and edges[0] > 0 and abs(edges[2] / edges[1] - edges[1] / edges[0]) < 1e-6 * edges[1] / edges[0]:
-        ax.set_xscale("log")  # log-spaced bins: near-copies sit far to the left
-    ax.set_title("Distance to closest synthetic record", fontsize=9)
-    ax.set_xlabel("distance", fontsize=7)
-    ax.set_ylabel("share of records", fontsize=7)
-    ax.legend(fontsize=7, frameon=False)
+    log = len(edges) > 2 and edges[0] > 0 and \
+        abs(edges[2] / edges[1] - edges[1] / edges[0]) < 1e-6 * edges[1] / edges[0]
+    if log:  # log-spaced bins: near-copies sit far to the left
+        ax.set_xscale("log")
+        decades = math.log10(edges[-1] / edges[0])
+        subs = (1.0,) if decades > 3 else (1.0, 2.0, 5.0) if decades > 1 else (1.0, 2.0, 3.0, 5.0)
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=subs, numticks=12))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    else:
+        ax.locator_params(axis="x", nbins=5)
+    ax.set_xlabel("distance in encoding units (numbers as quantiles\n0–1, categories by "
+                  f"mismatch){', log scale' if log else ''}", fontsize=7)
+    ax.set_ylabel("share of records (%)", fontsize=7)
+    ax.legend(fontsize=6.5, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=1)
     return _finish(fig)
 
 
 @_styled
 def risk_histogram(summary: Mapping) -> str:
-    """Per-record risk: each record's score percentile among non-members."""
-    fig, ax = _figure(3.1, 2.5)
+    """Per-record risk: each record's highest score percentile among non-members over attacks."""
+    fig, ax = _figure(3.1, 2.6)
     _histogram(ax, summary, [("members", "members", MEMBER_COLOUR),
                              ("non_members", "non-members", NON_MEMBER_COLOUR)], "risk")
-    ax.set_title("Per-record risk percentile", fontsize=9)
-    ax.set_xlabel("score percentile among non-members", fontsize=7)
-    ax.set_ylabel("share of records", fontsize=7)
-    ax.legend(fontsize=7, frameon=False)
+    ax.set_xlabel("highest score percentile over attacks,\namong the non-members' highest", fontsize=7)
+    ax.set_ylabel("share of records (%)", fontsize=7)
+    ax.legend(fontsize=6.5, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
     return _finish(fig)
 
 
@@ -159,7 +191,7 @@ def _histogram(ax, hist: Mapping, series, what: str) -> None:
         if len(counts) != len(edges) - 1:
             raise ValueError(f"{what}: '{key}' has {len(counts)} bins for {len(edges)} edges")
         total = float(sum(counts))
-        shares = [c / total if total else 0.0 for c in counts]
+        shares = [100 * c / total if total else 0.0 for c in counts]
         ax.stairs(shares, edges, color=colour, linewidth=1.4, label=label,
                   fill=False)
         ax.stairs(shares, edges, color=colour, alpha=0.12, fill=True)
@@ -175,17 +207,9 @@ def _series(values: Sequence, what: str) -> list[float]:
     return [float(v) for v in values]
 
 
-def _log_floor(non_members: int) -> float:
-    """Smallest FPR worth showing: one non-member, but never below 1e-5."""
-    return max(1e-5, 10 ** _floor_log10(1 / max(non_members, 1)))
-
-
-def _floor_log10(x: float) -> int:
-    return math.floor(math.log10(x))
-
-
-def _finish(fig) -> str:
+def _finish(fig, layout: bool = True) -> str:
     buffer = io.BytesIO()
-    fig.tight_layout()
+    if layout:
+        fig.tight_layout()
     fig.savefig(buffer, format="svg", metadata={"Date": None})
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

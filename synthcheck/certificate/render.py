@@ -46,14 +46,17 @@ class Issuance:
     issuer_fingerprint: str
     issued: dt.datetime
     certificate_id: str
+    #: The signing certificate vouches for itself: nothing but a certificate the reader got
+    #: from the issuer by other means says who signed (page 1 says so).
+    self_signed: bool = False
 
     @classmethod
     def now(cls, results: Mapping, issuer: str, issuer_fingerprint: str,
-            when: dt.datetime | None = None) -> Issuance:
+            when: dt.datetime | None = None, self_signed: bool = False) -> Issuance:
         issued = (when or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
         issued = issued.replace(microsecond=0)
         return cls(issuer, issuer_fingerprint, issued,
-                   f"{results['audit_id']}-{issued:%Y%m%dT%H%M%SZ}")
+                   f"{results['audit_id']}-{issued:%Y%m%dT%H%M%SZ}", self_signed)
 
 
 def canonical_json(results: Mapping) -> str:
@@ -181,7 +184,8 @@ def render_html(context: Mapping, variant: str, template: Template | None = None
         lstrip_blocks=True,
     )
     env.filters.update(pct=format_pct, num=format_num, interval=format_interval,
-                       tpr=format_tpr, count=format_count)
+                       tpr=format_tpr, count=format_count, eps=format_epsilon,
+                       bound=format_bound)
     return env.get_template(TEMPLATE).render(**context, variant=variant,
                                              stylesheet=template.stylesheet_url())
 
@@ -199,6 +203,9 @@ def build_context(results: Mapping, issuance: Issuance) -> dict:
     return {
         "r": results,
         "issuance": issuance,
+        "headline": headline(attacks),
+        "policy_grid": policy_grid(results),
+        "inputs_rows": {role: input_rows(results, role) for role in ROLES},
         "issued_text": f"{issuance.issued:%Y-%m-%d %H:%M} UTC",
         "digest": results_digest(results),
         "roles": ROLES,
@@ -207,7 +214,8 @@ def build_context(results: Mapping, issuance: Issuance) -> dict:
         "outcome_counts": by_outcome,
         "column_type_counts": column_types,
         "figures": {
-            "roc": plots.roc_curves(attacks, results["counts"]["non_members"]),
+            "roc": plots.roc_curves(attacks, results["counts"]["non_members"],
+                                    results["counts"]["members"]),
             "scores": plots.score_histograms(attacks),
             "distance": plots.distance_histogram(results["summaries"]["distance_to_synthetic"]),
             "risk": plots.risk_histogram(results["summaries"]["risk"]),
@@ -220,6 +228,46 @@ def build_context(results: Mapping, issuance: Issuance) -> dict:
             META_CERTIFICATE_ID: issuance.certificate_id,
         },
     }
+
+
+HEADLINE_FPR = "0.01"
+
+
+def headline(attacks: Mapping) -> dict:
+    """The plain sentence's number: at most how many members (upper confidence bound, largest
+    over attacks) an attacker catches while wrongly accusing 1 % of non-members."""
+    bounds = {name: a["tpr_at_fpr"].get(HEADLINE_FPR) for name, a in attacks.items()
+              if isinstance(a.get("tpr_at_fpr"), Mapping)}
+    measured = {name: b for name, b in bounds.items() if b is not None}
+    if not measured:
+        return {"measurable": False}
+    name = max(measured, key=lambda n: measured[n]["high"])
+    return {"measurable": True, "attack": name, "high": measured[name]["high"],
+            "value": measured[name]["value"]}
+
+
+def policy_grid(results: Mapping) -> dict:
+    """The policy checks as one attack x limit table: ``columns`` (limit key, label, limit,
+    unit) and ``rows`` (attack -> limit key -> the check)."""
+    from synthcheck.policy import CHECKS
+
+    columns, rows = {}, {}
+    for reason in results["verdict_reasons"]:
+        key = reason.get("check")
+        metric, fpr, label = CHECKS.get(key, (None, None, str(key).replace("_", " ")))
+        unit = {"tpr": "percent", "epsilon": "epsilon"}.get(metric, "number")
+        columns.setdefault(key, {"key": key, "label": label, "limit": reason.get("limit"),
+                                 "unit": unit})
+        rows.setdefault(reason.get("attack"), {})[key] = reason
+    return {"columns": list(columns.values()), "rows": rows}
+
+
+def input_rows(results: Mapping, role: str) -> dict:
+    """Rows in the file, dropped and scored (older results record only the rows in the file)."""
+    block = results["inputs"][role]
+    rows = block["rows"]
+    dropped = block.get("rows_dropped", 0)
+    return {"file": rows, "dropped": dropped, "scored": block.get("rows_scored", rows - dropped)}
 
 
 VERDICT_MEANING = {
@@ -282,6 +330,26 @@ def format_tpr(entry: Mapping | None) -> str:
     if entry is None:
         return "not measurable"
     return f"{format_pct(entry['value'])} [{format_pct(entry['low'])}, {format_pct(entry['high'])}]"
+
+
+def format_epsilon(value) -> str:
+    """An ε lower bound in words when it is zero: "ε ≥ 0.00" would read as "no privacy loss"."""
+    if value is None:
+        return "–"
+    if float(value) <= 0:
+        return "no measurable lower bound"
+    return f"ε ≥ {float(value):.2f}"
+
+
+def format_bound(value, unit: str) -> str:
+    """A policy check's bound or limit in its quantity's unit (rates in percent)."""
+    if value is None:
+        return "–"
+    if unit == "percent":
+        return format_pct(value, 1)
+    if unit == "epsilon":
+        return f"{float(value):.2f}"
+    return format_num(value)
 
 
 def format_count(value) -> str:

@@ -125,6 +125,11 @@ class Signer:
 
         return format_fingerprint(self.certificate.fingerprint(hashes.SHA256()))
 
+    @property
+    def self_signed(self) -> bool:
+        """The certificate is its own issuer (as ``synthcheck keygen`` makes them)."""
+        return self.certificate.subject == self.certificate.issuer
+
     def check_usable(self, now: dt.datetime | None = None) -> None:
         """Raise ``InputError`` if the certificate cannot sign now (expired, not yet valid, or
         its key usage forbids signatures)."""

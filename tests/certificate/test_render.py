@@ -55,9 +55,43 @@ def test_page_one_states_the_answer(signed_example, example_results):
                  example_results["tool_version"], "sdv:GaussianCopulaSynthesizer",
                  "Policy default"):
         assert fact in flat, fact
+    squeezed = "".join(page1.split())  # a fingerprint is printed in two halves
     for role in ("train", "holdout", "synthetic"):
-        assert example_results["inputs"][role]["sha256"] in page1
+        assert example_results["inputs"][role]["sha256"] in squeezed
     assert "1,500" in flat
+    assert "An attacker who wrongly accuses 1 % of outsiders catches at most" in flat
+    assert "self-signed: unverified issuer" in flat
+    assert "Rows in file Dropped Scored" in flat
+    assert "ε ≥ 0.00" not in flat
+
+
+def four_attack_results(results: dict) -> dict:
+    """The example with a fourth attack (a renamed copy): the size the page budget is for."""
+    four = json.loads(json.dumps(results))
+    four["attacks"]["shadow"] = json.loads(json.dumps(four["attacks"]["dcr"]))
+    four["parameters"]["attacks"] = list(four["attacks"])
+    four["verdict_reasons"] += [dict(r, attack="shadow") for r in four["verdict_reasons"]
+                                if r["attack"] == "dcr"]
+    return four
+
+
+@needs_poppler
+def test_four_attacks_fit_five_pages_without_near_empty_ones(tmp_path, example_results):
+    pdf, _ = render_pdf(four_attack_results(example_results), ISSUANCE)
+    path = tmp_path / "four.pdf"
+    path.write_bytes(pdf)
+    pages = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"],
+                           capture_output=True, check=True).stdout.decode().split("\f")
+    pages = [page for page in pages if page.strip()]
+    assert len(pages) <= 5
+    for number, page in enumerate(pages[:-1], start=1):
+        lines = [line for line in page.splitlines() if line.strip()]
+        assert len(lines) >= 10, f"page {number} has only {len(lines)} lines"
+    # page references are computed, not typed
+    flat = " ".join(pages[0].split())
+    numbers_page = next(i for i, page in enumerate(pages, 1) if "Measured leakage" in page)
+    figures_page = next(i for i, page in enumerate(pages, 1) if page.lstrip().startswith("Figures"))
+    assert f"explained on page {numbers_page}; the figures are on page {figures_page}" in flat
 
 
 @needs_poppler
@@ -129,8 +163,10 @@ def test_a_million_row_audit_renders_the_same_work(example_results):
     assert len(canonical_json(big)) < 1.1 * len(canonical_json(example_results))
     for name in small_context["figures"]:
         small_svg, big_svg = small_context["figures"][name], big_context["figures"][name]
-        # Same drawing work: SVG sizes within a few percent (only tick labels differ).
-        assert abs(len(big_svg) - len(small_svg)) < 0.1 * len(small_svg), name
+        # Same drawing work: SVG sizes within a few percent (only tick labels differ; the ROC
+        # axes start at one non-member, so a million rows add three decades of tick labels).
+        allowed = 0.3 if name == "roc" else 0.1
+        assert abs(len(big_svg) - len(small_svg)) < allowed * len(small_svg), name
 
 
 def test_million_row_certificate_shows_the_counts(example_results):

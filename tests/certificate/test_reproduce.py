@@ -154,3 +154,20 @@ def test_verify_rejects_an_audit_id_that_does_not_match_the_results(tmp_path, ex
     assert not check.ok and "does NOT match" in check.message
     assert report.status == "INVALID"
     assert json.loads(json.dumps(report.to_dict()))["status"] == "INVALID"
+
+
+@pytest.mark.slow
+def test_the_shadow_attack_is_reproduced_only_with_the_generator(releases):
+    from synthcheck.certificate.reproduce import reproduce
+
+    generator = "synthcheck.generators.controls:NoisyCopies"
+    files = {"train": TRAIN, "holdout": HOLDOUT, "synthetic": releases[0]}
+    certified = synthcheck.audit(TRAIN, HOLDOUT, synthetic=releases[0], generator=generator,
+                                 shadows=4, jobs=1, id_column="person_id").results
+    assert "shadow" in certified["attacks"]
+    without = reproduce(certified, files)
+    assert without.ok, [d.describe() for d in without.differences]
+    assert without.not_reproduced == ["shadow"]
+    with_generator = reproduce(certified, files, generator=generator)
+    assert with_generator.ok and not with_generator.not_reproduced
+    assert with_generator.compared > without.compared
