@@ -15,9 +15,10 @@ verdict must be equal. No float bit-equality is assumed, so a run on another mac
 BLAS, other thread count) agrees too.
 
 The shadow attack needs the generator. Without ``--generator`` it is not re-run: its numbers,
-the verdict and the overall (strongest-attack) figures are reported as not reproduced, and the
-other attacks are still measured at the confidence levels of the full audit (their
-multiplicity correction counts every recorded attack).
+the verdict, the policy checks and the overall (strongest-attack) figures are reported as not
+reproduced (the verdict's multiplicity-adjusted level counts the attacks it sees), and every
+other attack's reported statistics (AUC, TPR at each FPR, advantage, ε at the level of the
+full audit, flagged records) are still compared.
 """
 from __future__ import annotations
 
@@ -37,7 +38,10 @@ NOT_COMPARED = ("curves", "details", "description")
 #: results["parameters"] keys that are outcomes of the run or are translated below.
 MEASURED_PARAMETERS = ("neighbour_recall",)
 #: Figures that aggregate over every attack: not comparable when an attack was not re-run.
-OVER_ALL_ATTACKS = ("overall", "verdict", "counts.flagged_records")
+OVER_ALL_ATTACKS = ("overall", "verdict", "counts.flagged")  # prefixes of paths
+#: Read at the verdict's multiplicity-adjusted level, which counts the attacks the verdict
+#: sees: not comparable when an attack was not re-run (the policy checks neither).
+AT_VERDICT_LEVEL = ("verdict_bounds",)
 #: Runtime knobs that never change results: the buyer's machine decides.
 RUNTIME_ONLY = ("jobs", "scheduler", "synthetic_rows")
 
@@ -173,18 +177,20 @@ def _pairs(certified: Mapping, again: Mapping, skipped: list[str]) -> Iterator[t
         if other is None:
             yield f"attacks.{name}", "present", "missing"
             continue
-        yield from _walk(f"attacks.{name}", _statistics(block), _statistics(other))
+        leave_out = AT_VERDICT_LEVEL if skipped else ()
+        yield from _walk(f"attacks.{name}", _statistics(block, leave_out),
+                         _statistics(other, leave_out))
     if not skipped:
         yield from _walk("overall", certified.get("overall"), again.get("overall"))
     reasons = {(r.get("attack"), r.get("check")): r for r in again.get("verdict_reasons") or []}
     for reason in certified.get("verdict_reasons") or []:
-        if reason.get("attack") in skipped:
-            continue
+        if skipped:
+            break
         key = (reason.get("attack"), reason.get("check"))
         yield from _walk(f"policy check {key[0]} {key[1]}", _numbers_of(reason),
                          _numbers_of(reasons.get(key)))
     for path, a, b in _walk("counts", certified.get("counts"), again.get("counts")):
-        if not (skipped and path in OVER_ALL_ATTACKS):
+        if not (skipped and path.startswith(OVER_ALL_ATTACKS)):
             yield path, a, b
     yield from _walk("inputs", _without_sources(certified.get("inputs")),
                      _without_sources(again.get("inputs")))
@@ -202,10 +208,10 @@ READING_ORDER = ("auc", "tpr_at_fpr", "advantage", "epsilon_lower_bound", "flagg
                  "verdict_bounds")
 
 
-def _statistics(block: Mapping) -> dict:
+def _statistics(block: Mapping, leave_out: tuple = ()) -> dict:
     keys = [k for k in READING_ORDER if k in block] + sorted(k for k in block
                                                               if k not in READING_ORDER)
-    return {k: block[k] for k in keys if k not in NOT_COMPARED}
+    return {k: block[k] for k in keys if k not in NOT_COMPARED and k not in leave_out}
 
 
 def _without_sources(inputs: Any) -> Any:

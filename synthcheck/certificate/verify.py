@@ -174,7 +174,8 @@ def _check_reproduction(report: VerifyReport, files: dict[str, Path], generator,
     for name in outcome.not_reproduced:
         report.add(f"reproduce:{name}", True, f"{name} attack not reproduced (it needs the "
                    "generator: pass --generator with the one the certificate names); the "
-                   "verdict and overall figures depend on it and were not compared", skipped=True)
+                   "verdict, the policy checks and the overall figures depend on it and were "
+                   "not compared", skipped=True)
     if outcome.unknown_parameters:
         report.add("reproduce:parameters", True, "recorded parameters this synthcheck does not "
                    f"know, not passed to the re-run: {', '.join(outcome.unknown_parameters)}",
