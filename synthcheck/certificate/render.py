@@ -254,7 +254,7 @@ def policy_grid(results: Mapping) -> dict:
     columns, rows = {}, {}
     for reason in results["verdict_reasons"]:
         key = reason.get("check")
-        metric, fpr, label = CHECKS.get(key, (None, None, str(key).replace("_", " ")))
+        metric, _fpr, label = CHECKS.get(key, (None, None, str(key).replace("_", " ")))
         unit = {"tpr": "percent", "epsilon": "epsilon"}.get(metric, "number")
         columns.setdefault(key, {"key": key, "label": label, "limit": reason.get("limit"),
                                  "unit": unit})

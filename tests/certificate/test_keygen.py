@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import stat
+import subprocess
 
 import pytest
 from cryptography import x509
@@ -79,6 +81,9 @@ def test_an_encrypted_pem_key_signs(tmp_path, capsys, monkeypatch, example_resul
     signer = signer_from_args(args)
     pdf = issue(example_results, tmp_path / "cert.pdf", signer)
     assert verify_certificate(pdf, trust=cert).status == "VALID"
+    if shutil.which("pdfsig"):
+        done = subprocess.run(["pdfsig", str(pdf)], text=True, capture_output=True, check=False)
+        assert "Signature is Valid." in done.stdout
     monkeypatch.setenv("SYNTHCHECK_KEY_PASSWORD", "wrong")
     with pytest.raises(InputError, match="wrong passphrase"):
         signer_from_args(args)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
 
 import pandas as pd
 import pytest
@@ -58,6 +59,9 @@ def test_the_forged_certificate_verifies_but_fails_reproduce(certificates, relea
     trust = ["--trust", issuer_dir / "cert.pem"]
     code, out = run(capsys, "verify", certificates["forged"], *files, *trust)
     assert code == 0, out  # signature, fingerprints and audit id all hold: that is the forgery
+    for pdf in certificates.values():  # and poppler validates both signatures
+        done = subprocess.run(["pdfsig", str(pdf)], capture_output=True, text=True, check=False)
+        assert "Signature is Valid." in done.stdout
     code, out = run(capsys, "verify", certificates["forged"], *files, *trust, "--reproduce")
     assert code == 1
     line = next(x for x in out.splitlines() if "re-run DISAGREES" in x)
