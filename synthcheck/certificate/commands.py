@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import json
 import os
@@ -223,6 +224,10 @@ def add_signing_arguments(parser) -> None:
     parser.add_argument("--sign-p12", metavar="P12",
                        help=f"issuer's key and certificate as PKCS#12 (password from "
                             f"${P12_PASSWORD_ENV} or a prompt)")
+    parser.add_argument("--timestamp-url", metavar="URL",
+                        help="RFC 3161 time-stamping authority: the signature carries its "
+                             "timestamp (PAdES B-T), so the signing time does not rest on the "
+                             "issuer's clock")
     parser.add_argument("--template", metavar="DIR",
                         help="the issuer's own certificate template: DIR holds "
                              "certificate.html.j2 (may extend synthcheck/certificate.html.j2), "
@@ -242,7 +247,17 @@ def signer_from_args(args: argparse.Namespace):
     if bool(key) != bool(cert):
         raise InputError("--sign-key and --sign-cert go together")
     if not (p12 or key):
+        if getattr(args, "timestamp_url", None):
+            raise InputError("--timestamp-url applies only when signing a certificate")
         return None
+    signer = _signer(key, cert, p12)
+    url = getattr(args, "timestamp_url", None)
+    if url and not url.startswith(("http://", "https://")):
+        raise InputError(f"--timestamp-url must be an http:// or https:// URL, got {url!r}")
+    return dataclasses.replace(signer, timestamp_url=url) if url else signer
+
+
+def _signer(key, cert, p12):
     from synthcheck.certificate.sign import Signer
 
     if p12:

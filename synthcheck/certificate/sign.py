@@ -33,6 +33,9 @@ class Signer:
     certificate: Any
     chain: tuple = field(default=())
     source: str = ""
+    #: An RFC 3161 time-stamping authority: the signature then carries a timestamp token
+    #: (PAdES B-T) proving it existed at that time, by a clock other than the signer's.
+    timestamp_url: str | None = None
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -192,6 +195,11 @@ def sign_bytes(pdf_bytes: bytes, signer: Signer, *,
 
     signer.check_usable()
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
+    timestamper = None
+    if signer.timestamp_url:
+        from pyhanko.sign.timestamps import HTTPTimeStamper
+
+        timestamper = HTTPTimeStamper(signer.timestamp_url, timeout=30)
     meta = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,
         md_algorithm="sha256",
@@ -202,7 +210,16 @@ def sign_bytes(pdf_bytes: bytes, signer: Signer, *,
         name=signer.common_name,
     )
     output = io.BytesIO()
-    signers.sign_pdf(writer, meta, signer=signer.pyhanko_signer(), output=output)
+    try:
+        signers.sign_pdf(writer, meta, signer=signer.pyhanko_signer(), timestamper=timestamper,
+                         output=output)
+    except Exception as exc:
+        from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+
+        if timestamper is not None and isinstance(exc, (TimestampRequestError, OSError)):
+            raise InputError(f"the time-stamping authority did not answer with a timestamp "
+                             f"({exc})", source=signer.timestamp_url) from exc
+        raise
     return output.getvalue()
 
 

@@ -238,6 +238,7 @@ def _check_signature(report: VerifyReport, data: bytes, roots, trust):
         report.add("coverage", False, "the signature does not cover the file in the standard "
                    "way (unusual byte range); the file may have been manipulated")
 
+    _check_timestamp(report, status, roots)
     cert = embedded.signer_cert
     fingerprint = format_fingerprint(hashlib.sha256(cert.dump()).digest())
     validity = cert["tbs_certificate"]["validity"]
@@ -262,6 +263,25 @@ def _check_signature(report: VerifyReport, data: bytes, roots, trust):
         report.add("trust", False, f"signer does NOT chain to a trust anchor in {trust} "
                    f"({why.lower().replace('_', ' ')})")
     return reader, embedded
+
+
+def _check_timestamp(report: VerifyReport, status, roots) -> None:
+    """An RFC 3161 signature timestamp, when the issuer asked a TSA for one."""
+    stamp = getattr(status, "timestamp_validity", None)
+    if stamp is None:
+        return
+    when = f"{stamp.timestamp:%Y-%m-%d %H:%M:%S %Z}".strip()
+    tsa = _subject(stamp.signing_cert) if stamp.signing_cert is not None else "an unknown TSA"
+    if not (stamp.intact and stamp.valid):
+        report.add("timestamp", False, f"the signature's RFC 3161 timestamp ({when}, {tsa}) is "
+                   "INVALID: its token does not match the signature")
+    elif roots is not None and stamp.trusted:
+        report.add("timestamp", True, f"signature timestamped {when} by {tsa}, which chains to "
+                   "your trust anchor")
+    else:
+        report.add("timestamp", True, f"signature timestamped {when} by {tsa} (the token is "
+                   "intact; the time-stamping authority is not checked against a trust "
+                   "anchor: add its CA to --trust)", skipped=roots is None)
 
 
 def _subject(cert) -> str:
