@@ -41,7 +41,8 @@ def tsa_identity():
 @pytest.fixture(scope="module")
 def tsa(tmp_path_factory):
     """A real RFC 3161 HTTP endpoint on 127.0.0.1 (pyhanko's token builder behind it)."""
-    from asn1crypto import keys, tsp, x509 as asn1_x509
+    from asn1crypto import keys, tsp
+    from asn1crypto import x509 as asn1_x509
     from cryptography.hazmat.primitives import serialization
     from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
@@ -53,7 +54,7 @@ def tsa(tmp_path_factory):
             serialization.NoEncryption())))
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server's name
+        def do_POST(self):
             request = tsp.TimeStampReq.load(self.rfile.read(int(self.headers["Content-Length"])))
             body = stamper.request_tsa_response(request).dump()
             self.send_response(200)
