@@ -247,19 +247,35 @@ def headline(attacks: Mapping) -> dict:
 
 
 def policy_grid(results: Mapping) -> dict:
-    """The policy checks as one attack x limit table: ``columns`` (limit key, label, limit,
-    unit) and ``rows`` (attack -> limit key -> the check)."""
+    """The policy's limits on attacks as one attack x limit table: ``columns`` (limit key,
+    label, limit, unit) and ``rows`` (attack -> limit key -> the check); every other check
+    (the copy family: exact copies, exact values of excluded columns) in ``other``, each with
+    its own sentence."""
     from synthcheck.policy import CHECKS
 
-    columns, rows = {}, {}
+    limits = (results.get("policy") or {}).get("limits") or {}
+    columns, rows, other = {}, {}, []
     for reason in results["verdict_reasons"]:
         key = reason.get("check")
-        metric, _fpr, label = CHECKS.get(key, (None, None, str(key).replace("_", " ")))
+        if key not in limits and key not in CHECKS:
+            other.append(reason)
+            continue
+        metric, _fpr, label = CHECKS.get(key, (_guess_metric(key), None, _label(key)))
         unit = {"tpr": "percent", "epsilon": "epsilon"}.get(metric, "number")
         columns.setdefault(key, {"key": key, "label": label, "limit": reason.get("limit"),
                                  "unit": unit})
         rows.setdefault(reason.get("attack"), {})[key] = reason
-    return {"columns": list(columns.values()), "rows": rows}
+    return {"columns": list(columns.values()), "rows": rows, "other": other}
+
+
+def _guess_metric(key: str) -> str | None:
+    """The quantity a limit from an older policy vocabulary is on (for its unit)."""
+    key = str(key)
+    return "tpr" if "tpr" in key else "epsilon" if "epsilon" in key else "auc" if "auc" in key else None
+
+
+def _label(key: str) -> str:
+    return str(key).replace("_", " ")
 
 
 def input_rows(results: Mapping, role: str) -> dict:

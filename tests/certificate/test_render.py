@@ -261,3 +261,22 @@ def test_a_certificate_in_the_issuers_template_verifies(tmp_path, example_result
     assert "Acme Data Ltd" in pdftotext(path)
     report = verify_certificate(path, trust=issuer_dir / "cert.pem")
     assert report.ok, report.lines()
+
+
+def test_copy_checks_are_listed_below_the_attack_limit_table(example_results):
+    from synthcheck.certificate.render import policy_grid
+
+    results = json.loads(json.dumps(example_results))
+    results["verdict_reasons"].append({
+        "check": "exact_copies", "attack": "exact-copy", "limit": 0.0, "bound": 0.031,
+        "level": 0.99, "outcome": "PASS",
+        "reason": "exact-copy: 5 of 1,500 members and 0 of 1,500 non-members copied; p = 0.031 > 0.0125"})
+    grid = policy_grid(results)
+    assert "exact-copy" not in grid["rows"]
+    assert [c["key"] for c in grid["columns"]] == list(dict.fromkeys(
+        r["check"] for r in example_results["verdict_reasons"]))
+    assert grid["other"][0]["check"] == "exact_copies"
+    html = build_context(results, ISSUANCE)  # the template renders it
+    from synthcheck.certificate.render import Template
+    text = Template(None).render(html, "pdf")
+    assert "5 of 1,500 members and 0 of 1,500 non-members copied" in text
