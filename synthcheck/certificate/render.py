@@ -234,14 +234,14 @@ HEADLINE_FPR = "0.01"
 
 
 def headline(attacks: Mapping) -> dict:
-    """The plain sentence's number: at most how many members (upper confidence bound, largest
-    over attacks) an attacker catches while wrongly accusing 1 % of non-members."""
+    """The plain sentence's numbers: the attack that catches most members while wrongly
+    accusing 1 % of non-members (its measured rate, and the upper end of its interval)."""
     bounds = {name: a["tpr_at_fpr"].get(HEADLINE_FPR) for name, a in attacks.items()
               if isinstance(a.get("tpr_at_fpr"), Mapping)}
     measured = {name: b for name, b in bounds.items() if b is not None}
     if not measured:
         return {"measurable": False}
-    name = max(measured, key=lambda n: measured[n]["high"])
+    name = max(measured, key=lambda n: (measured[n]["value"], -measured[n]["high"]))
     return {"measurable": True, "attack": name, "high": measured[name]["high"],
             "value": measured[name]["value"]}
 

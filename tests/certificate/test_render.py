@@ -91,7 +91,7 @@ def test_four_attacks_fit_five_pages_without_near_empty_ones(tmp_path, example_r
     flat = " ".join(pages[0].split())
     numbers_page = next(i for i, page in enumerate(pages, 1) if "Measured leakage" in page)
     figures_page = next(i for i, page in enumerate(pages, 1) if page.lstrip().startswith("Figures"))
-    assert f"explained on page {numbers_page}; the figures are on page {figures_page}" in flat
+    assert f"Numbers explained: page {numbers_page}; figures: page {figures_page}." in flat
 
 
 @needs_poppler
