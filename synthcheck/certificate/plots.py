@@ -72,7 +72,7 @@ def roc_curves(attacks: Mapping[str, Mapping], non_members: int, members: int | 
     on the FPR axis, one member on the TPR axis. Below that a curve would show steps no data
     supports, which reads like leakage.
     """
-    fig, ax = _figure(6.4, 3.3)
+    fig, ax = _figure(6.4, 3.0)
     x_floor = 1 / max(non_members, 1)
     y_floor = 1 / max(members or non_members, 1)
     floor = min(x_floor, y_floor)
@@ -118,9 +118,9 @@ def _percent_ticks(axis) -> None:
 def score_histograms(attacks: Mapping[str, Mapping]) -> str:
     """Member vs non-member score distributions, one panel per attack."""
     count = max(len(attacks), 1)
-    columns = min(count, 4)
+    columns = min(count, 6)  # one row up to six attacks: the page budget holds
     rows = -(-count // columns)
-    fig, axes = _figure(6.4, 2.2 * rows, rows=rows, columns=columns)
+    fig, axes = _figure(6.4, 2.0 * rows, rows=rows, columns=columns)
     for ax, (name, attack) in zip(axes.flat, attacks.items()):
         hist = attack["curves"]["score_histogram"]
         _histogram(ax, hist, [("members", "members", MEMBER_COLOUR),
@@ -143,7 +143,7 @@ def distance_histogram(summary: Mapping) -> str:
     """Distances to the closest synthetic record: train (members) vs holdout (non-members)."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-    fig, ax = _figure(3.1, 2.6)
+    fig, ax = _figure(3.1, 2.4)
     _histogram(ax, summary, [("train", "train (members)", MEMBER_COLOUR),
                              ("holdout", "holdout (non-members)", NON_MEMBER_COLOUR)],
                "distance_to_synthetic")
@@ -169,7 +169,7 @@ def distance_histogram(summary: Mapping) -> str:
 @_styled
 def risk_histogram(summary: Mapping) -> str:
     """Per-record risk: each record's highest score percentile among non-members over attacks."""
-    fig, ax = _figure(3.1, 2.6)
+    fig, ax = _figure(3.1, 2.4)
     _histogram(ax, summary, [("members", "members", MEMBER_COLOUR),
                              ("non_members", "non-members", NON_MEMBER_COLOUR)], "risk")
     ax.set_xlabel("highest score percentile over attacks,\namong the non-members' highest", fontsize=7)
