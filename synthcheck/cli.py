@@ -156,7 +156,8 @@ def _fit(message: str, width: int = HELP_WIDTH) -> str:
             continue
         lead = " " * (len(line) - len(line.lstrip()))
         out += textwrap.wrap(line.strip(), width, initial_indent=lead,
-                             subsequent_indent=lead + "    ", break_on_hyphens=False)
+                             subsequent_indent=lead + "    ", break_on_hyphens=False,
+                             break_long_words=False)  # a path stays whole
     return "\n".join(out)
 
 

