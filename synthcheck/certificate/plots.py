@@ -159,8 +159,10 @@ def distance_histogram(summary: Mapping) -> str:
         ax.xaxis.set_minor_formatter(NullFormatter())
     else:
         ax.locator_params(axis="x", nbins=5)
-    ax.set_xlabel("distance in encoding units (numbers as quantiles\n0–1, categories by "
-                  f"mismatch){', log scale' if log else ''}", fontsize=7)
+    # the encoding (encode.py): a number moves one unit per sqrt(2) standard deviations of the
+    # synthetic table, a category mismatch costs one unit
+    ax.set_xlabel("distance in encoding units (1 = a category mismatch\nor √2 standard "
+                  f"deviations of a number){', log scale' if log else ''}", fontsize=7)
     ax.set_ylabel("share of records (%)", fontsize=7)
     ax.legend(fontsize=6.5, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=1)
     return _finish(fig)
