@@ -2,7 +2,7 @@
 
     python benchmarks/shadow_speedup.py [--rows 10000] [--shadows 32] [--workers 1 2]
 
-Train and holdout are two disjoint slices of ``rows`` records of ../shared/data/adult.csv, so
+Train and holdout are two disjoint slices of ``rows`` records of benchmarks/data/adult.csv.gz, so
 every shadow fits sdv:GaussianCopulaSynthesizer on ``rows`` records and samples ``rows``; the
 features are computed for 2 x ``rows`` candidates. Each worker count runs the same audit
 (``attacks=["shadow"]``, same seed) in a fresh process pool; the script checks that the scores
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ADULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "adult.csv"
+ADULT = Path(__file__).resolve().parent / "data" / "adult.csv.gz"
 
 
 def main() -> None:
