@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from synthcheck.certificate.sign import Signer
 
-__all__ = ["issue"]
+__all__ = ["INPUT_ROLES", "issue"]
+
+#: The inputs a certificate fingerprints and verify checks, in the order it lists them.
+INPUT_ROLES = ("train", "holdout", "synthetic")
 
 
 def issue(results: Mapping, path: str | Path, signer: Signer,

@@ -10,6 +10,7 @@ import json
 import os
 import sys
 
+from synthcheck.certificate import INPUT_ROLES
 from synthcheck.errors import InputError
 from synthcheck.exitcodes import ExitCode
 
@@ -177,12 +178,12 @@ def run_keygen(args: argparse.Namespace) -> int:
 def run_verify(args: argparse.Namespace) -> int:
     from synthcheck.certificate.verify import verify_certificate
 
-    files = {role: getattr(args, role) for role in ("train", "holdout", "synthetic")
+    files = {role: getattr(args, role) for role in INPUT_ROLES
              if getattr(args, role)}
     if (args.generator or args.metadata) and not args.reproduce:
         raise InputError("--generator and --metadata apply only with --reproduce")
     if args.reproduce:
-        missing = [r for r in ("train", "holdout", "synthetic") if r not in files]
+        missing = [r for r in INPUT_ROLES if r not in files]
         if missing:
             raise InputError(f"--reproduce needs --{missing[0]}: the certified files to re-run "
                              "the audit on")

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from synthcheck.certificate import plots
+from synthcheck.certificate import INPUT_ROLES, plots
 
 TEMPLATE = "certificate.html.j2"
 STYLESHEET = "certificate.css"
@@ -29,7 +29,6 @@ PDF_VARIANT = "pdf/a-3b"
 META_RESULTS_SHA256 = "SynthcheckResultsSHA256"
 META_CERTIFICATE_ID = "SynthcheckCertificateId"
 META_PDF_VARIANT = "SynthcheckPdfVariant"
-ROLES = ("train", "holdout", "synthetic")
 FPR_KEYS = ("0.001", "0.01", "0.1")
 REQUIRED = ("schema_version", "tool_version", "audit_id", "created", "verdict",
             "verdict_reasons", "policy", "inputs", "generator", "parameters", "counts",
@@ -205,10 +204,10 @@ def build_context(results: Mapping, issuance: Issuance) -> dict:
         "issuance": issuance,
         "headline": headline(attacks),
         "policy_grid": policy_grid(results),
-        "inputs_rows": {role: input_rows(results, role) for role in ROLES},
+        "inputs_rows": {role: input_rows(results, role) for role in INPUT_ROLES},
         "issued_text": f"{issuance.issued:%Y-%m-%d %H:%M} UTC",
         "digest": results_digest(results),
-        "roles": ROLES,
+        "roles": INPUT_ROLES,
         "fpr_keys": FPR_KEYS,
         "fpr_labels": {"0.001": "0.1 %", "0.01": "1 %", "0.1": "10 %"},
         "outcome_counts": by_outcome,

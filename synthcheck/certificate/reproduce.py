@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from synthcheck.certificate import INPUT_ROLES
+
 #: Half a unit of the last printed digit, by statistic (leaf name); the default for the rest.
 TOLERANCE = {"epsilon_lower_bound": 0.005}
 DEFAULT_TOLERANCE = 0.0005
@@ -124,7 +126,7 @@ def reproduce(results: Mapping, files: Mapping[str, str | Path], *, generator: s
     from synthcheck.parameters import AuditParameters
     from synthcheck.progress import Progress
 
-    missing = [role for role in ("train", "holdout", "synthetic") if role not in files]
+    missing = [role for role in INPUT_ROLES if role not in files]
     if missing:
         raise InputError(f"--reproduce needs --{missing[0]} (the files the certificate names)")
     say = log or (lambda message: None)

@@ -18,10 +18,9 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from synthcheck.certificate import INPUT_ROLES
 from synthcheck.certificate.sign import format_fingerprint, read_user_file
 from synthcheck.errors import InputError
-
-ROLES = ("train", "holdout", "synthetic")
 
 
 @dataclass(frozen=True)
@@ -113,8 +112,8 @@ def verify_certificate(pdf_path: str | Path, files: dict[str, str | Path] | None
     data = read_user_file(pdf_path, "certificate")
     files = {role: Path(p) for role, p in (files or {}).items()}
     for role, path in files.items():
-        if role not in ROLES:
-            raise InputError(f"unknown role '{role}' (expected one of {', '.join(ROLES)})")
+        if role not in INPUT_ROLES:
+            raise InputError(f"unknown role '{role}' (expected one of {', '.join(INPUT_ROLES)})")
         if not path.is_file():
             raise InputError("file not found", source=str(path))
     roots = load_trust_anchors(trust) if trust is not None else None
@@ -360,7 +359,7 @@ def _visible_facts(results: dict, digest: str) -> list[tuple[str, str]]:
     facts = [(f"audit id {results.get('audit_id')}", f"Audit id: {results.get('audit_id')}"),
              (f"verdict {results.get('verdict')}", f"Verdict: {results.get('verdict')}"),
              ("results digest", f"Results SHA-256: {digest}")]
-    for role in ROLES:
+    for role in INPUT_ROLES:
         sha = ((results.get("inputs") or {}).get(role) or {}).get("sha256")
         facts.append((f"{role} fingerprint", str(sha)))
     return facts
@@ -415,7 +414,7 @@ def _check_files(report: VerifyReport, files: dict[str, Path]) -> None:
     from synthcheck.fingerprint import fingerprint_file
 
     inputs = (report.results or {}).get("inputs") or {}
-    for role in ROLES:
+    for role in INPUT_ROLES:
         if role not in files:
             continue
         path = files[role]
