@@ -20,7 +20,7 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from synthcheck import stats
+from synthcheck.measure import stats
 
 FPRS = (0.001, 0.01, 0.1)
 SIZES = (50, 500, 5000)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from synthcheck.randomness import rng as rng_for
+from synthcheck.support.randomness import rng as rng_for
 
 ADULT = Path(__file__).resolve().parent / "data" / "adult.csv.gz"  # see make_data.py
 NUMERIC_JITTER = {"age": 0.03, "fnlwgt": 0.05, "education-num": 0.0, "capital_gain": 0.05,

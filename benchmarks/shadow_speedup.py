@@ -32,7 +32,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import synthcheck
-    from synthcheck import parallel
+    from synthcheck.support import parallel
 
     adult = pd.read_csv(ADULT).drop_duplicates().sample(frac=1, random_state=args.seed)
     train = adult.iloc[: args.rows].reset_index(drop=True)

@@ -256,14 +256,14 @@ def synthcheck_scores(train, holdout, release, metadata=None) -> dict:
 def typed(frame: pd.DataFrame, types) -> pd.DataFrame:
     """The columns synthcheck audits, as synthcheck reads them (numbers, booleans as 0/1, dates
     as seconds, categories as text): what the reference attacks see."""
-    from synthcheck.columns import coerce_table
-    from synthcheck.load import Table
+    from synthcheck.inputs.columns import coerce_table
+    from synthcheck.inputs.load import Table
 
     return coerce_table(Table("benchmark", "<benchmark>", frame, ""), types)
 
 
 def kinds(types) -> tuple[list[str], list[str]]:
-    from synthcheck.columns import CATEGORICAL
+    from synthcheck.inputs.columns import CATEGORICAL
 
     return ([c for c, k in types.kinds.items() if k != CATEGORICAL],
             [c for c, k in types.kinds.items() if k == CATEGORICAL])

@@ -19,17 +19,17 @@ SCHEMA_VERSION = "1.1"
 __all__ = ["SCHEMA_VERSION", "Audit", "InputError", "Signer", "__version__", "audit"]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from synthcheck.api import Audit, audit
     from synthcheck.certificate.sign import Signer
     from synthcheck.errors import InputError
-    from synthcheck.pipeline import Audit, audit
 
 
 def __getattr__(name: str) -> Any:
     if name in ("audit", "Audit"):
-        # The module is not called ``audit`` so that importing it never shadows the function.
-        from synthcheck import pipeline
+        # No module or package is called ``audit``, so importing one never shadows the function.
+        from synthcheck import api
 
-        return getattr(pipeline, name)
+        return getattr(api, name)
     if name == "InputError":
         from synthcheck.errors import InputError
 

@@ -8,7 +8,7 @@ import sys
 import pandas as pd
 import pytest
 
-from synthcheck.cli import main
+from synthcheck.cli.main import main
 from tests.conftest import FIXTURES, partial_leak
 
 TRAIN = str(FIXTURES / "adult_train.csv")

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 import synthcheck
-from synthcheck.cli import main
-from synthcheck.columns import NUMERIC, decide_types
+from synthcheck.cli.main import main
 from synthcheck.errors import InputError
-from synthcheck.load import load_table
+from synthcheck.inputs.columns import NUMERIC, decide_types
+from synthcheck.inputs.load import load_table
 
 
 def with_identifiers(frame: pd.DataFrame, offset: int) -> pd.DataFrame:

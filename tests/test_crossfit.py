@@ -5,7 +5,7 @@ import numpy as np
 
 import synthcheck
 from synthcheck.attacks.base import AttackInputs
-from synthcheck.crossfit import make_folds
+from synthcheck.distance.crossfit import make_folds
 
 
 def test_no_holdout_record_is_in_its_own_reference():
@@ -50,7 +50,7 @@ def test_leaking_the_record_into_its_reference_would_be_caught(adult):
     """Make the violation on purpose: holdout records scored against a reference containing
     themselves get distance 0, look like non-members, and the negative control's AUC moves
     far from 0.5. The honest pipeline keeps it near 0.5 (see test_pipeline)."""
-    from synthcheck import crossfit
+    from synthcheck.distance import crossfit
 
     honest = crossfit.ReferenceFolds.reference_rows
     crossfit.ReferenceFolds.reference_rows = lambda self, fold: np.flatnonzero(~self.is_member)

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthcheck.columns import CATEGORICAL, NUMERIC, ColumnTypes
-from synthcheck.encode import MixedEncoder
+from synthcheck.distance.encode import MixedEncoder
+from synthcheck.inputs.columns import CATEGORICAL, NUMERIC, ColumnTypes
 
 
 def squared(encoder, a: dict, b: dict) -> float:
@@ -76,7 +76,7 @@ def test_small_tables_one_hot_every_level_so_mismatches_cost_exactly_one():
 
 
 def test_high_cardinality_stays_bounded_and_distinct_values_stay_apart():
-    from synthcheck.encode import WIDTH_BUDGET
+    from synthcheck.distance.encode import WIDTH_BUDGET
 
     levels = [f"v{i}" for i in range(5000)]
     rows_in_table = 200_000  # a large table: the width budget allows few one-hot slots

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthcheck.fingerprint import column_types, fingerprint_file, fingerprint_frame
+from synthcheck.inputs.fingerprint import column_types, fingerprint_file, fingerprint_frame
 from tests.conftest import FIXTURES
 
 
@@ -155,7 +155,7 @@ def test_the_fingerprint_command_prints_what_the_certificate_lists(tmp_path):
 
 
 def test_the_audit_records_the_file_fingerprint(tmp_path):
-    from synthcheck.load import load_table
+    from synthcheck.inputs.load import load_table
 
     csv, _ = write_both(awkward(), tmp_path, "awkward")
     assert load_table(csv, "train").sha256 == fingerprint_file(csv)

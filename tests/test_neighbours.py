@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 from scipy.special import logsumexp
 
-from synthcheck.columns import coerce_table, decide_types
-from synthcheck.encode import MixedEncoder
-from synthcheck.load import load_table
-from synthcheck.neighbours import nearest
+from synthcheck.distance.encode import MixedEncoder
+from synthcheck.distance.neighbours import nearest
+from synthcheck.inputs.columns import coerce_table, decide_types
+from synthcheck.inputs.load import load_table
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import synthcheck
-from synthcheck.neighbours import nearest
+from synthcheck.distance.neighbours import nearest
 from tests.conftest import near_copies, partial_leak
 
 
@@ -21,9 +21,9 @@ def run(adult, synthetic, **options):
 def closer_to_train_share(adult, synthetic) -> float:
     """The aggregate metric peers report: share of synthetic rows closer to train than holdout."""
     result = synthcheck.audit  # noqa: F841 (documenting that we reuse our own encoding)
-    from synthcheck.columns import coerce_table, decide_types
-    from synthcheck.encode import MixedEncoder
-    from synthcheck.load import load_table
+    from synthcheck.distance.encode import MixedEncoder
+    from synthcheck.inputs.columns import coerce_table, decide_types
+    from synthcheck.inputs.load import load_table
 
     tables = {r: load_table(df, r) for r, df in
               (("train", adult["train"]), ("holdout", adult["holdout"]), ("synthetic", synthetic))}

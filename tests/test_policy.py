@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from synthcheck import stats
 from synthcheck.errors import InputError
-from synthcheck.policy import CopyCheck, default_policy, evaluate, parse_policy
-from synthcheck.results import AttackResult
+from synthcheck.measure import stats
+from synthcheck.measure.attack_results import AttackResult
+from synthcheck.verdict.policy import CopyCheck, default_policy, evaluate, parse_policy
 
 
 def scores(shift: float, size: int, seed: int = 0) -> AttackResult:

@@ -1,7 +1,7 @@
 """The plain-text summary's shadow lines: growth with K and failed fits are visible."""
 from __future__ import annotations
 
-from synthcheck.report import _shadow_lines
+from synthcheck.auditing.summary import _shadow_lines
 
 
 def test_shadow_lines_show_growth_with_k_and_failed_fits():

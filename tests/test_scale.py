@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 import synthcheck
-from synthcheck.pipeline import sample_candidates
+from synthcheck.auditing.pipeline import sample_candidates
 from tests.test_neighbours import brute_force, encoded  # noqa: F401 (fixture)
 
 pytest.importorskip("faiss")
-from synthcheck.approximate import approximate_nearest, distance_recall
+from synthcheck.distance.approximate import approximate_nearest, distance_recall
 
 
 def test_approximate_neighbours_reach_the_target_recall_and_report_it_truthfully(encoded):  # noqa: F811

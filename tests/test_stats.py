@@ -1,4 +1,4 @@
-"""Unit tests for synthcheck.stats against hand-computed values.
+"""Unit tests for synthcheck.measure.stats against hand-computed values.
 
 The arithmetic behind each expected value is written next to it so a failing test can be checked
 with pencil and paper.
@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from synthcheck import stats
+from synthcheck.measure import stats
 
 Z95 = 1.959963984540054  # two-sided 95 % normal quantile
 

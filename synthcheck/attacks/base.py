@@ -20,12 +20,12 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from synthcheck.columns import ColumnTypes
-from synthcheck.crossfit import ReferenceFolds
-from synthcheck.encode import MixedEncoder
+from synthcheck.distance.crossfit import ReferenceFolds
+from synthcheck.distance.encode import MixedEncoder
+from synthcheck.distance.neighbours import Neighbours, nearest, typical_spacing
 from synthcheck.errors import InputError
-from synthcheck.neighbours import Neighbours, nearest, typical_spacing
-from synthcheck.progress import Progress
+from synthcheck.inputs.columns import ColumnTypes
+from synthcheck.support.progress import Progress
 
 
 @dataclass
@@ -44,7 +44,7 @@ class AttackInputs:
     kde_bandwidth: float | None = None  # set when kernel densities are affordable
     generator: Any = None  # a synthcheck.generators spec, for attacks that need one
     progress: Progress = field(default_factory=Progress)
-    neighbour_search: str = "exact"  # or "approx": an approximate index (synthcheck.approximate)
+    neighbour_search: str = "exact"  # or "approx": an approximate index (synthcheck.distance.approximate)
     neighbour_recall: dict = field(default_factory=dict)  # role -> measured recall, when approx
     _cache: dict = field(default_factory=dict, repr=False)
 
@@ -107,12 +107,25 @@ class AttackInputs:
         return rows, withheld
 
     def _approximate(self, role, query, base, groups, tick) -> Neighbours:
-        from synthcheck.approximate import approximate_nearest, distance_recall
+        from synthcheck.distance.approximate import approximate_nearest, distance_recall
 
         found = approximate_nearest(query, base, groups=groups, on_block=tick)
         self.neighbour_recall[role] = distance_recall(query, base, found, groups=groups,
                                                       seed=self.seed)
         return found
+
+
+@dataclass(frozen=True)
+class PartialScores:
+    """Scores of a variant of an attack (fewer shadow fits, a subgroup of candidates) whose AUC
+    the audit measures into ``details`` at ``path``: attacks score, they never compute
+    statistics. NaN leaves a candidate out; ``label`` is stored beside the AUC; ``listed``
+    appends to a list at ``path`` instead of setting it."""
+
+    path: tuple[str, ...]
+    scores: np.ndarray
+    label: Mapping[str, Any] = field(default_factory=dict)
+    listed: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,6 +141,7 @@ class AttackScores:
     scores: np.ndarray
     details: Mapping[str, Any] = field(default_factory=dict)
     record_columns: Mapping[str, np.ndarray] = field(default_factory=dict)
+    partial_scores: tuple[PartialScores, ...] = ()
 
     def __post_init__(self) -> None:
         scores = np.array(self.scores, dtype=np.float64)  # a copy: the caller's array stays theirs

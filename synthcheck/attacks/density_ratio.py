@@ -22,7 +22,7 @@ from typing import ClassVar
 import numpy as np
 
 from synthcheck.attacks.base import Attack, AttackInputs, AttackScores, Number, OneOf
-from synthcheck.randomness import rng as rng_for
+from synthcheck.support.randomness import rng as rng_for
 
 KDE_PAIR_BUDGET = 3e8
 KDE_BANDWIDTH_FACTOR = 0.25  # x the synthetic table's median nearest-neighbour distance

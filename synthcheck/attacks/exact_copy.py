@@ -2,7 +2,7 @@
 identical after type coercion), 0 otherwise.
 
 Natural duplicates exist in real data, so a copy is evidence only against the holdout's
-baseline: the verdict reads this attack through the copy test (``synthcheck.copies``: members
+baseline: the verdict reads this attack through the copy test (``synthcheck.measure.copies``: members
 found vs non-members found, a one-sided exact test), not through the attack limits. Rows are
 compared by 64-bit hashes, so memory is a few arrays of one number per row, at any size.
 """
@@ -21,7 +21,7 @@ class ExactCopy(Attack):
     checked_by_limits: ClassVar[bool] = False
 
     def score(self, inputs: AttackInputs) -> AttackScores:
-        from synthcheck.copies import found_rows
+        from synthcheck.inputs.rows import found_rows
 
         found = found_rows(inputs.candidates, inputs.synthetic)
         return AttackScores(found.astype("float64"),

@@ -36,14 +36,21 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from synthcheck.attacks.base import Attack, AttackInputs, AttackScores, Number
-from synthcheck.columns import BOOLEAN, CATEGORICAL, DATETIME, NUMERIC, ColumnTypes, coerce_table
-from synthcheck.encode import MixedEncoder
+from synthcheck.attacks.base import Attack, AttackInputs, AttackScores, Number, PartialScores
+from synthcheck.distance.encode import MixedEncoder
+from synthcheck.distance.neighbours import nearest
 from synthcheck.errors import InputError
-from synthcheck.load import Table
-from synthcheck.neighbours import nearest
-from synthcheck.randomness import rng as rng_for
-from synthcheck.randomness import seed_for
+from synthcheck.inputs.columns import (
+    BOOLEAN,
+    CATEGORICAL,
+    DATETIME,
+    NUMERIC,
+    ColumnTypes,
+    coerce_table,
+)
+from synthcheck.inputs.load import Table
+from synthcheck.support.randomness import rng as rng_for
+from synthcheck.support.randomness import seed_for
 
 LOCAL_NEIGHBOURS = 32
 QUERY_COUNT = 16
@@ -271,9 +278,8 @@ class ShadowGenerators(Attack):
         self.prior = prior
 
     def score(self, inputs: AttackInputs) -> AttackScores:
-        from synthcheck import stats
         from synthcheck.generators import GeneratorSetup
-        from synthcheck.parallel import run_tasks
+        from synthcheck.support.parallel import run_tasks
 
         setup = inputs.generator
         if not isinstance(setup, GeneratorSetup):
@@ -324,18 +330,14 @@ class ShadowGenerators(Attack):
         used = included[[o.index for o in succeeded]][:, positions]
         scores = likelihood_ratio(observations, used, target, self.prior)
 
-        is_member = inputs.is_member
-        by_k = []
-        for k in sorted({k for k in K_STEPS if k < len(succeeded)} | {len(succeeded)}):
-            partial = likelihood_ratio(observations[:k], used[:k], target, self.prior)
-            by_k.append({"shadows": k} | stats.roc_auc(partial[is_member],
-                                                        partial[~is_member]).as_dict())
+        partials = [PartialScores(("auc_by_shadows",),
+                                  likelihood_ratio(observations[:k], used[:k], target, self.prior),
+                                  {"shadows": k}, listed=True)
+                    for k in sorted({k for k in K_STEPS if k < len(succeeded)} | {len(succeeded)})]
         decile = vulnerability["order"][: max(1, len(scores) // 10)]
-        decile_members = is_member[decile]
-        subgroup = None
-        if decile_members.any() and (~decile_members).any():
-            subgroup = stats.roc_auc(scores[decile][decile_members],
-                                     scores[decile][~decile_members]).as_dict()
+        in_decile = np.full(len(scores), np.nan)
+        in_decile[decile] = scores[decile]
+        partials.append(PartialScores(("vulnerability", "auc_most_vulnerable_tenth"), in_decile))
         details = {
             "shadows_requested": len(tasks),
             "shadows_used": len(succeeded),
@@ -347,7 +349,6 @@ class ShadowGenerators(Attack):
             "features": space.names,
             "queries": [{"equal": list(c), "at_most": n} for c, n in space.queries],
             "length_scale": space.length_scale,
-            "auc_by_shadows": by_k,
             "auc_by_shadows_note": "AUC (95 % DeLong interval) using the first K fits; "
                                    "if it still rises at the largest K, more shadows would help",
             "vulnerability": {
@@ -355,12 +356,12 @@ class ShadowGenerators(Attack):
                            "records (encoding fitted on the release); outliers leak most",
                 "records": "per record in records.parquet (vulnerability, vulnerability_rank: "
                            "1 = most vulnerable); ids are kept out of results.json",
-                "auc_most_vulnerable_tenth": subgroup,
             },
         }
         return AttackScores(scores, details,
                             {"vulnerability": vulnerability["isolation"],
-                             "vulnerability_rank": vulnerability["rank"]})
+                             "vulnerability_rank": vulnerability["rank"]},
+                            partial_scores=tuple(partials))
 
     @staticmethod
     def _vulnerability(inputs: AttackInputs) -> dict:

@@ -10,13 +10,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from synthcheck.inputs import INPUT_ROLES
+
 if TYPE_CHECKING:  # pragma: no cover
     from synthcheck.certificate.sign import Signer
 
 __all__ = ["INPUT_ROLES", "issue"]
 
-#: The inputs a certificate fingerprints and verify checks, in the order it lists them.
-INPUT_ROLES = ("train", "holdout", "synthetic")
 
 
 def issue(results: Mapping, path: str | Path, signer: Signer,

@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from synthcheck.certificate import INPUT_ROLES, plots
+from synthcheck.certificate import plots
+from synthcheck.inputs import INPUT_ROLES
 
 TEMPLATE = "certificate.html.j2"
 STYLESHEET = "certificate.css"
@@ -250,7 +251,7 @@ def policy_grid(results: Mapping) -> dict:
     label, limit, unit) and ``rows`` (attack -> limit key -> the check); every other check
     (the copy family: exact copies, exact values of excluded columns) in ``other``, each with
     its own sentence."""
-    from synthcheck.policy import CHECKS
+    from synthcheck.verdict.policy import CHECKS
 
     limits = (results.get("policy") or {}).get("limits") or {}
     columns, rows, other = {}, {}, []

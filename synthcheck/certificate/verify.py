@@ -18,9 +18,9 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from synthcheck.certificate import INPUT_ROLES
 from synthcheck.certificate.sign import format_fingerprint, read_user_file
 from synthcheck.errors import InputError
+from synthcheck.inputs import INPUT_ROLES
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def verify_certificate(pdf_path: str | Path, files: dict[str, str | Path] | None
     ``files`` maps roles (train, holdout, synthetic) to files to compare with the certified
     fingerprints; ``trust`` is a PEM file of trust anchors (CA certificates) for the signer.
     With ``reproduce`` the audit is re-run on ``files`` with the recorded parameters and every
-    statistic compared (``synthcheck.certificate.reproduce``); ``generator`` re-runs the
+    statistic compared (``synthcheck.auditing.reproduce``); ``generator`` re-runs the
     shadow attack too, ``metadata`` gives the column types the issuer used.
     Raises ``InputError`` for arguments that cannot be used (missing files, unreadable trust
     anchors); everything about the certificate itself goes into the report.
@@ -133,7 +133,7 @@ def verify_certificate(pdf_path: str | Path, files: dict[str, str | Path] | None
 
 
 def _check_audit_id(report: VerifyReport, results: dict) -> None:
-    from synthcheck.results import audit_id
+    from synthcheck.measure.attack_results import audit_id
 
     recomputed = audit_id(results)
     if recomputed == results.get("audit_id"):
@@ -147,7 +147,7 @@ def _check_audit_id(report: VerifyReport, results: dict) -> None:
 
 def _check_reproduction(report: VerifyReport, files: dict[str, Path], generator, metadata,
                         log) -> None:
-    from synthcheck.certificate.reproduce import precision_text, reproduce
+    from synthcheck.auditing.reproduce import precision_text, reproduce
 
     if report.results is None:
         report.add("reproduce", False, "cannot re-run the audit: the certificate's results "
@@ -411,7 +411,7 @@ def _info(trailer) -> dict[str, str]:
 def _check_files(report: VerifyReport, files: dict[str, Path]) -> None:
     if not files:
         return
-    from synthcheck.fingerprint import fingerprint_file
+    from synthcheck.inputs.fingerprint import fingerprint_file
 
     inputs = (report.results or {}).get("inputs") or {}
     for role in INPUT_ROLES:

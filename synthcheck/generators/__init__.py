@@ -28,20 +28,24 @@ import random
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from synthcheck.columns import ColumnTypes, record_names
 from synthcheck.errors import InputError
 from synthcheck.generators.sdv_adapter import instance_spec, is_synthesizer
-from synthcheck.load import Table
-from synthcheck.parameters import DEFAULT_SHADOWS
-from synthcheck.randomness import seed_for
+from synthcheck.inputs.columns import ColumnTypes, record_names
+from synthcheck.inputs.load import Table
+from synthcheck.support.randomness import seed_for
 
 SDV_PREFIX = "sdv:"
 _SEED_PARAMETERS = ("random_state", "seed")
+
+
+DEFAULT_SHADOWS = 32  # shadow fits when the user does not say
+MIN_SHADOWS = 4  # fewer cannot fit per-record in/out Gaussians
 
 
 def derive_seed(seed: int, *labels: int) -> int:
@@ -117,11 +121,46 @@ def _import_callable(name: str) -> Callable:
     return target
 
 
-def read_params(params: dict | str | os.PathLike | None) -> dict:
-    """Generator parameters: a dict, inline JSON or a JSON file holding one object."""
-    from synthcheck.parameters import GeneratorParams
+def read_params(params: dict | str | os.PathLike | None,
+                name: str = "generator_params") -> dict:
+    """Generator parameters: a dict, inline JSON (``{"epochs": 300}``) or the path of a JSON
+    file holding one object; values must be JSON values so the certificate can record them."""
+    if params is None:
+        return {}
+    value = params
+    if isinstance(value, dict):
+        document, source = value, None
+    elif isinstance(value, (str, os.PathLike)):
+        document, source = _read_json_object(value, name)
+    else:
+        raise InputError(f"must be a dict, inline JSON or a JSON file, got a {type(value).__name__}",
+                         parameter=name)
+    if not isinstance(document, dict) or not all(isinstance(k, str) for k in document):
+        raise InputError('must be a JSON object ({"name": value, ...})', source=source,
+                         parameter=name)
+    try:
+        json.dumps(document)
+    except (TypeError, ValueError):
+        raise InputError("values must be JSON values (numbers, strings, lists, objects)",
+                         source=source, parameter=name) from None
+    return dict(document)
 
-    return {} if params is None else GeneratorParams().check("generator_params", params)
+
+def _read_json_object(value: str | os.PathLike, name: str) -> tuple[Any, str | None]:
+    text = str(value)
+    if text.lstrip().startswith("{"):
+        try:
+            return json.loads(text), None
+        except json.JSONDecodeError as error:
+            raise InputError(f"is not valid JSON: {error}", parameter=name) from None
+    path = Path(text)
+    try:
+        return json.loads(path.read_text()), text
+    except FileNotFoundError:
+        raise InputError("is neither inline JSON nor an existing JSON file", source=text,
+                         parameter=name) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"cannot read JSON: {error}", source=text, parameter=name) from None
 
 
 def make_spec(generator: Any, types: ColumnTypes, params: dict | None = None) -> GeneratorSpec:

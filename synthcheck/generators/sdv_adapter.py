@@ -23,7 +23,7 @@ _SDTYPES = {"numeric": "numerical", "categorical": "categorical", "boolean": "ca
 
 
 def _synthesizer_classes() -> dict[str, type]:
-    from synthcheck.dependencies import require
+    from synthcheck.support.dependencies import require
 
     require("sdv", "generator")
     from sdv import single_table

@@ -14,11 +14,11 @@ import synthcheck
 from synthcheck import attacks as registry
 from synthcheck.attacks import REGISTRY, Attack, AttackInputs, AttackScores
 from synthcheck.attacks.density_ratio import DensityRatio
-from synthcheck.columns import coerce_table, decide_types
-from synthcheck.crossfit import make_folds
-from synthcheck.encode import MixedEncoder
+from synthcheck.distance.crossfit import make_folds
+from synthcheck.distance.encode import MixedEncoder
 from synthcheck.errors import InputError
-from synthcheck.load import load_table
+from synthcheck.inputs.columns import coerce_table, decide_types
+from synthcheck.inputs.load import load_table
 
 ROWS = 120
 TOY = "synthcheck.generators.controls:NoisyCopies"  # the toys' well-behaved parent

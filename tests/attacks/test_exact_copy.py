@@ -8,16 +8,15 @@ import pytest
 from scipy.stats import binom
 
 import synthcheck
-from synthcheck.copies import (
+from synthcheck.inputs.rows import found_rows, row_hashes
+from synthcheck.measure.copies import (
     BERGER_BOOS_GAMMA,
     CopyCount,
     _rate_interval,
     exceeds_baseline,
-    found_rows,
-    row_hashes,
     signed_root_lr,
 )
-from synthcheck.policy import default_policy
+from synthcheck.verdict.policy import default_policy
 from tests.conftest import FIXTURES
 
 

@@ -131,7 +131,7 @@ def test_joblib_and_a_dask_cluster_give_identical_results(adult):
 
 
 def test_an_unreachable_scheduler_is_an_input_error(small, monkeypatch):
-    monkeypatch.setattr("synthcheck.parallel.CONNECT_TIMEOUT", "2s")
+    monkeypatch.setattr("synthcheck.support.parallel.CONNECT_TIMEOUT", "2s")
     with pytest.raises(InputError, match="cannot reach the Dask scheduler"):
         run(small, generator=f"{CONTROLS}:NoisyCopies", attacks=["shadow"], shadows=4,
             scheduler="tcp://127.0.0.1:9")

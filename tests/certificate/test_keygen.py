@@ -11,9 +11,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from synthcheck.certificate import issue
-from synthcheck.certificate.commands import signer_from_args
 from synthcheck.certificate.keygen import generate_issuer
 from synthcheck.certificate.sign import Signer
+from synthcheck.cli.certificate_commands import signer_from_args
 from synthcheck.errors import InputError
 from tests.certificate.conftest import P12_PASSWORD
 
@@ -69,7 +69,7 @@ def test_rejects_nonsense_parameters(tmp_path):
 def test_an_encrypted_pem_key_signs(tmp_path, capsys, monkeypatch, example_results):
     from synthcheck.certificate.sign import key_is_encrypted
     from synthcheck.certificate.verify import verify_certificate
-    from synthcheck.cli import main
+    from synthcheck.cli.main import main
 
     monkeypatch.setenv("SYNTHCHECK_KEY_PASSWORD", "pass phrase")
     assert main(["keygen", "--out", str(tmp_path / "iss"), "--encrypt-key"]) == 0

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 import synthcheck
+from synthcheck.auditing.reproduce import tolerance
 from synthcheck.certificate import issue
-from synthcheck.certificate.reproduce import tolerance
 from synthcheck.certificate.verify import verify_certificate
-from synthcheck.cli import main
-from synthcheck.results import audit_id
+from synthcheck.cli.main import main
+from synthcheck.measure.attack_results import audit_id
 from tests.certificate.conftest import needs_poppler
 from tests.conftest import FIXTURES, partial_leak
 
@@ -162,7 +162,7 @@ def test_verify_rejects_an_audit_id_that_does_not_match_the_results(tmp_path, ex
 
 @pytest.mark.slow
 def test_the_shadow_attack_is_reproduced_only_with_the_generator(releases):
-    from synthcheck.certificate.reproduce import reproduce
+    from synthcheck.auditing.reproduce import reproduce
 
     generator = "synthcheck.generators.controls:NoisyCopies"
     files = {"train": TRAIN, "holdout": HOLDOUT, "synthetic": releases[0]}

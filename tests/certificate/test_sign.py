@@ -7,7 +7,7 @@ import pytest
 
 from synthcheck.certificate import issue, sign
 from synthcheck.certificate.sign import Signer
-from synthcheck.cli import main
+from synthcheck.cli.main import main
 from synthcheck.errors import InputError
 from tests.certificate.conftest import P12_PASSWORD, self_signed, write_pem
 

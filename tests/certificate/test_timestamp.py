@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from synthcheck.certificate import issue
-from synthcheck.certificate.commands import signer_from_args
 from synthcheck.certificate.verify import verify_certificate
+from synthcheck.cli.certificate_commands import signer_from_args
 from synthcheck.errors import InputError
 
 

@@ -12,7 +12,7 @@ import pytest
 from synthcheck.certificate import issue
 from synthcheck.certificate.sign import Signer
 from synthcheck.certificate.verify import verify_certificate
-from synthcheck.cli import main
+from synthcheck.cli.main import main
 from synthcheck.errors import InputError
 from tests.certificate.conftest import needs_poppler, self_signed, write_pem
 

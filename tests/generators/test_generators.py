@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 
 import synthcheck
-from synthcheck.cli import main
-from synthcheck.columns import decide_types
+from synthcheck.cli.main import main
 from synthcheck.errors import InputError
 from synthcheck.generators import fit_and_sample, make_spec, read_params
 from synthcheck.generators.controls import NoisyCopies
-from synthcheck.load import load_table
+from synthcheck.inputs.columns import decide_types
+from synthcheck.inputs.load import load_table
 from tests.conftest import FIXTURES
 
 COPIES = "synthcheck.generators.controls:NoisyCopies"

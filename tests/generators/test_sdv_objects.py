@@ -9,7 +9,7 @@ import warnings
 import pytest
 
 import synthcheck
-from synthcheck.cli import main
+from synthcheck.cli.main import main
 from synthcheck.errors import InputError
 
 sdv_metadata = pytest.importorskip("sdv.metadata")
@@ -75,7 +75,7 @@ def test_generator_params_inline_json_on_the_command_line(small, tmp_path, capsy
 
 
 def test_approx_neighbours_without_faiss_is_a_clear_error(small, monkeypatch):
-    from synthcheck.pipeline import choose_neighbours
+    from synthcheck.auditing.pipeline import choose_neighbours
 
     monkeypatch.setitem(sys.modules, "faiss", None)  # as if it were not installed
     train, holdout = small

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from synthcheck.cli import main
+from synthcheck.cli.main import main
 from synthcheck.exitcodes import ExitCode
 
 ROOT = Path(__file__).resolve().parents[2]

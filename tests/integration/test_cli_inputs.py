@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthcheck.cli import main
-from synthcheck.columns import coerce_table, decide_datetime_formats, decide_types
-from synthcheck.load import load_table
+from synthcheck.cli.main import main
+from synthcheck.inputs.columns import coerce_table, decide_datetime_formats, decide_types
+from synthcheck.inputs.load import load_table
 from tests.integration.test_cli_boundary import one_line_error, run
 
 
@@ -154,7 +154,7 @@ def test_metadata_datetime_format_decides(frames):
 
 
 def test_a_nearly_empty_column_may_be_empty_in_one_input_by_chance(frames):
-    from synthcheck.validate import check_filled_columns, check_shared_categories
+    from synthcheck.inputs.validate import check_filled_columns, check_shared_categories
 
     train = frames["train"].assign(note=[None] * 299 + ["rare"])
     holdout = frames["holdout"].assign(note=None)

@@ -10,7 +10,7 @@ import sys
 import pandas as pd
 import pytest
 
-from synthcheck.cli import main
+from synthcheck.cli.main import main
 from tests.conftest import FIXTURES
 from tests.integration.test_cli_boundary import _env, one_line_error
 
@@ -58,7 +58,7 @@ def test_a_pass_tallies_every_check_and_names_no_file(capsys):
                  str(FIXTURES / "adult_population.csv"), "--id-column", "person_id", "--json"])
     results = json.loads(capsys.readouterr().out)
     assert code == 0
-    from synthcheck.report import summary_text
+    from synthcheck.auditing.summary import summary_text
 
     summary = summary_text(results)
     checks = len(results["verdict_reasons"])

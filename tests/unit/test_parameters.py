@@ -8,10 +8,8 @@ import numpy as np
 import pytest
 
 import synthcheck
-from synthcheck.cli import build_parser
-from synthcheck.errors import InputError
-from synthcheck.parameters import AuditParameters, option_name
-from synthcheck.pipeline import (
+from synthcheck.auditing.parameters import AuditParameters, option_name
+from synthcheck.auditing.pipeline import (
     assemble,
     find_copies,
     make_release,
@@ -20,7 +18,9 @@ from synthcheck.pipeline import (
     read_inputs,
     score,
 )
-from synthcheck.progress import Progress
+from synthcheck.cli.main import build_parser
+from synthcheck.errors import InputError
+from synthcheck.support.progress import Progress
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ import math
 import pytest
 
 import synthcheck
-from synthcheck.cli import main
+from synthcheck.cli.main import main
 from synthcheck.errors import InputError
-from synthcheck.policy import DEFAULT_POLICY_TEXT, default_policy, parse_policy
+from synthcheck.verdict.policy import DEFAULT_POLICY_TEXT, default_policy, parse_policy
 
 
 @pytest.mark.parametrize("text, fragment", [

@@ -9,7 +9,7 @@ import pytest
 
 import synthcheck
 from synthcheck.errors import InputError
-from synthcheck.progress import Progress
+from synthcheck.support.progress import Progress
 
 
 def test_lines_mode_prints_the_stage_the_count_and_the_time_left():

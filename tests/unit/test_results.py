@@ -5,8 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthcheck import results, stats
-from synthcheck.results import FPR_TARGETS, AttackResult
+from synthcheck.measure import attack_results as results
+from synthcheck.measure import stats
+from synthcheck.measure.attack_results import FPR_TARGETS, AttackResult
 
 
 def attack(shift: float, size: int, seed: int, leaked: float = 0.0) -> AttackResult:

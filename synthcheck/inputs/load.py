@@ -1,7 +1,7 @@
 """Reading the inputs: CSV or Parquet files, or DataFrames from the Python API.
 
 Files are read with pandas defaults; their fingerprint is over the file's exact canonical form
-(``synthcheck.fingerprint``), which a buyer recomputes from the file alone.
+(``synthcheck.inputs.fingerprint``), which a buyer recomputes from the file alone.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from synthcheck.errors import InputError
-from synthcheck.fingerprint import fingerprint_file, fingerprint_frame, read_plain
+from synthcheck.inputs.fingerprint import fingerprint_file, fingerprint_frame, read_plain
 
 SUPPORTED_SUFFIXES = (".csv", ".parquet", ".pq", ".txt", ".tsv")
 COMPRESSIONS = (".gz", ".bz2", ".zip", ".xz", ".zst")  # pandas infers them from the name

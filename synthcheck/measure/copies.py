@@ -30,36 +30,7 @@ import pandas as pd
 BERGER_BOOS_GAMMA = 1e-5  # pi is searched in a 1 - gamma interval; gamma is added to p
 GRID = 48  # rates tried in that interval before refining around the largest
 
-
-def row_hashes(frame: pd.DataFrame) -> np.ndarray:
-    """One 64-bit hash per row of a coerced table (``columns.coerce_table``): equal rows, equal
-    hashes; -0.0 and 0.0, and every NaN, hash alike. Columns in the frame's order."""
-    canonical = {}
-    for name in frame.columns:
-        column = frame[name]
-        if pd.api.types.is_float_dtype(column):
-            values = column.to_numpy(dtype=np.float64) + 0.0  # -0.0 -> 0.0
-            column = pd.Series(np.where(np.isnan(values), np.nan, values))
-        else:
-            column = column.reset_index(drop=True)
-        canonical[name] = column
-    return pd.util.hash_pandas_object(pd.DataFrame(canonical), index=False).to_numpy()
-
-
-def found_rows(candidates: pd.DataFrame, release: pd.DataFrame) -> np.ndarray:
-    """For each candidate, whether the release holds an identical row (same columns, coerced)."""
-    return np.isin(row_hashes(candidates), row_hashes(release[list(candidates.columns)]))
-
-
-def found_values(candidate_values: pd.Series, release_values: pd.Series) -> np.ndarray:
-    """For each candidate value, whether it appears verbatim in the release's column (text as
-    ``columns.category_text`` writes it; missing is never found)."""
-    from synthcheck.columns import category_text
-
-    mine = category_text(candidate_values.reset_index(drop=True))
-    theirs = category_text(release_values.reset_index(drop=True)).dropna()
-    return (mine.notna() & mine.isin(set(theirs))).to_numpy()
-
+from synthcheck.inputs.rows import found_rows, found_values, row_hashes  # noqa: E402,F401
 
 # ------------------------------------------------------------------------------------------
 # The test
@@ -230,27 +201,3 @@ def rows_check(found: np.ndarray, is_member: np.ndarray, counted: np.ndarray | N
             "members whose row is not also a holdout row, and the holdout rows kept "
             "(holdout rows equal to a train row were dropped)")
     return {"columns": columns, "counted": note} | count.as_dict()
-
-
-def policy_checks(copies: dict | None) -> tuple:
-    """The verdict's copy checks (``policy.CopyCheck``) from a results "copies" block: the rows
-    check ("copied_rows") and one per column whose values were compared ("copied_values")."""
-    from synthcheck.policy import CopyCheck
-
-    if not copies:
-        return ()
-
-    def counted(entry: dict) -> str:
-        return (f"{entry['members_found']} of {entry['members']} members vs "
-                f"{entry['non_members_found']} of {entry['non_members']} non-members")
-
-    checks = []
-    rows = copies.get("rows")
-    if rows is not None and rows.get("p_value") is not None:
-        checks.append(CopyCheck("copied_rows", "exact-copy", rows["p_value"],
-                                f"{counted(rows)} have their row verbatim in the release"))
-    for column, entry in copies.get("columns", {}).items():
-        if entry.get("p_value") is not None:
-            checks.append(CopyCheck("copied_values", f"column '{column}'", entry["p_value"],
-                                    f"values of {counted(entry)} found verbatim in the release"))
-    return tuple(checks)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synthcheck.randomness import fixed_rng
+from synthcheck.support.randomness import fixed_rng
 
 QUERY_BLOCK = 2048
 BASE_BLOCK = 8192

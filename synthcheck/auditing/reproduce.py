@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from synthcheck.certificate import INPUT_ROLES
+from synthcheck.inputs import INPUT_ROLES
 
 #: Half a unit of the last printed digit, by statistic (leaf name); the default for the rest.
 TOLERANCE = {"epsilon_lower_bound": 0.005}
@@ -78,7 +78,7 @@ def audit_arguments(results: Mapping, *, generator: str | None) -> tuple[dict, l
     """Keyword arguments for ``AuditParameters`` that repeat the certified audit, the attacks
     that cannot be re-run, and recorded parameters this version does not know."""
     from synthcheck.attacks import REGISTRY
-    from synthcheck.parameters import AuditParameters
+    from synthcheck.auditing.parameters import AuditParameters
 
     fields = {f.name for f in dataclasses.fields(AuditParameters)}
     recorded = dict(results.get("parameters") or {})
@@ -121,10 +121,10 @@ def reproduce(results: Mapping, files: Mapping[str, str | Path], *, generator: s
               log: Callable[[str], None] | None = None) -> Reproduction:
     """Re-run the audit ``results`` certifies on ``files`` (train, holdout, synthetic) and
     compare every statistic; see the module docstring for what "agree" means."""
-    from synthcheck import pipeline
+    from synthcheck.auditing import pipeline
+    from synthcheck.auditing.parameters import AuditParameters
     from synthcheck.errors import InputError
-    from synthcheck.parameters import AuditParameters
-    from synthcheck.progress import Progress
+    from synthcheck.support.progress import Progress
 
     missing = [role for role in INPUT_ROLES if role not in files]
     if missing:

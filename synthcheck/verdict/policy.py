@@ -30,8 +30,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from synthcheck import stats
 from synthcheck.errors import InputError
+from synthcheck.measure import stats
 
 DEFAULT_POLICY_TEXT = """\
 # synthcheck default policy. Every limit applies to every attack.
@@ -60,7 +60,7 @@ CHECKS = {
 # limits read; "copied_rows": the exact-copy test (one check); "copied_values": one exact-value
 # test per column left out of the distances (excluded columns, the id column). A copy check's
 # family is its ``CopyCheck.check``. The rows test needs a real share of its own: five verbatim
-# train rows against none (1,500 each) give p = 0.0098 (synthcheck.copies), under 0.015 here.
+# train rows against none (1,500 each) give p = 0.0098 (synthcheck.measure.copies), under 0.015 here.
 ALPHA_SHARES = {"attacks": 3.0, "copied_rows": 1.5, "copied_values": 0.5}
 
 # A check is called decidable at n records when a release without leakage PASSes it with this
@@ -226,6 +226,28 @@ class CopyCheck:
     p_value: float
     statement: str
     limit: float = 0.0
+
+
+def copy_checks(copies: dict | None) -> tuple[CopyCheck, ...]:
+    """The verdict's copy checks from a results "copies" block: the rows
+    check ("copied_rows") and one per column whose values were compared ("copied_values")."""
+    if not copies:
+        return ()
+
+    def counted(entry: dict) -> str:
+        return (f"{entry['members_found']} of {entry['members']} members vs "
+                f"{entry['non_members_found']} of {entry['non_members']} non-members")
+
+    checks = []
+    rows = copies.get("rows")
+    if rows is not None and rows.get("p_value") is not None:
+        checks.append(CopyCheck("copied_rows", "exact-copy", rows["p_value"],
+                                f"{counted(rows)} have their row verbatim in the release"))
+    for column, entry in copies.get("columns", {}).items():
+        if entry.get("p_value") is not None:
+            checks.append(CopyCheck("copied_values", f"column '{column}'", entry["p_value"],
+                                    f"values of {counted(entry)} found verbatim in the release"))
+    return tuple(checks)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synthcheck.randomness import rng as rng_for
+from synthcheck.support.randomness import rng as rng_for
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ import json
 import os
 import sys
 
-from synthcheck.certificate import INPUT_ROLES
 from synthcheck.errors import InputError
 from synthcheck.exitcodes import ExitCode
+from synthcheck.inputs import INPUT_ROLES
 
 EXIT_OK, EXIT_INVALID = ExitCode.PASS, ExitCode.FAIL  # the one table: synthcheck.exitcodes
 EXIT_UNTRUSTED = ExitCode.UNTRUSTED
@@ -139,8 +139,8 @@ Python snippet; certificates list these fingerprints.
 
 
 def run_fingerprint(args: argparse.Namespace) -> int:
-    from synthcheck.fingerprint import canonical_columns
-    from synthcheck.load import load_table
+    from synthcheck.inputs.fingerprint import canonical_columns
+    from synthcheck.inputs.load import load_table
 
     for name in args.files:
         digest = load_table(name, "input").sha256  # as the audit reads and fingerprints it
@@ -153,7 +153,7 @@ def run_fingerprint(args: argparse.Namespace) -> int:
 
 def run_keygen(args: argparse.Namespace) -> int:
     from synthcheck.certificate.keygen import P12_FILE, generate_issuer
-    from synthcheck.paths import check_output_dir
+    from synthcheck.support.paths import check_output_dir
 
     check_output_dir(args.out, "out")
     password = read_p12_password(confirm=True) if args.p12 else None

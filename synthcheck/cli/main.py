@@ -49,9 +49,9 @@ def _positive_int(text: str) -> int:
 
 
 def _option(group, name: str, **options) -> None:
-    """An `audit` option for one parameter of the table (synthcheck.parameters): its type,
+    """An `audit` option for one parameter of the table (synthcheck.auditing.parameters): its type,
     range and help are declared there once; audit() checks the value."""
-    from synthcheck.parameters import declared, option_name
+    from synthcheck.auditing.parameters import declared, option_name
 
     constraint, default, help = declared(name)
     if default is not None and default is not False:
@@ -64,7 +64,7 @@ def _option(group, name: str, **options) -> None:
 
 
 def _add_audit_parser(subparsers) -> None:
-    from synthcheck.certificate.commands import add_signing_arguments
+    from synthcheck.cli.certificate_commands import add_signing_arguments
 
     parser = subparsers.add_parser(
         "audit", help="run membership inference attacks and give a verdict",
@@ -119,9 +119,9 @@ def _add_audit_parser(subparsers) -> None:
 
 
 def _run_audit(args: argparse.Namespace) -> int:
-    from synthcheck.certificate.commands import signer_from_args
-    from synthcheck.parameters import AuditParameters
-    from synthcheck.pipeline import audit
+    from synthcheck.api import audit
+    from synthcheck.auditing.parameters import AuditParameters
+    from synthcheck.cli.certificate_commands import signer_from_args
 
     _check_outputs(args)
     signer = signer_from_args(args)  # a bad key fails before any work is done
@@ -181,7 +181,7 @@ SIGNING_OPTIONS = ("sign_key", "sign_cert", "sign_p12", "template")
 
 def _check_outputs(args: argparse.Namespace) -> None:
     """Every output location, and options that need another, before any work."""
-    from synthcheck.paths import check_output_dir, check_output_file
+    from synthcheck.support.paths import check_output_dir, check_output_file
 
     if args.out:
         check_output_dir(args.out, "out")
@@ -215,7 +215,7 @@ def _run_records(args: argparse.Namespace) -> int:
 
     import pandas as pd
 
-    from synthcheck.report import records_text
+    from synthcheck.auditing.summary import records_text
 
     folder = Path(args.audit_dir)
     paths = {name: folder / name for name in ("records.parquet", "results.json")}
@@ -239,7 +239,7 @@ def _add_policy_parser(subparsers) -> None:
 
 
 def _default_policy_text() -> str:
-    from synthcheck.policy import DEFAULT_POLICY_TEXT
+    from synthcheck.verdict.policy import DEFAULT_POLICY_TEXT
 
     return DEFAULT_POLICY_TEXT
 
@@ -259,7 +259,7 @@ def _add_demo_parser(subparsers) -> None:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from synthcheck.demo import run_demo
+    from synthcheck.cli.demo import run_demo
 
     return run_demo(Path(args.out), seed=args.seed, shadows=args.shadows)
 
@@ -311,7 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"synthcheck {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_audit_parser(subparsers)
-    from synthcheck.certificate.commands import register
+    from synthcheck.cli.certificate_commands import register
 
     register(subparsers)
     _add_demo_parser(subparsers)

@@ -399,7 +399,7 @@ def _tied_members_above(members: np.ndarray, non_members: np.ndarray, threshold:
     tied_members = int(np.count_nonzero(members == threshold))
     if tied_members == 0:
         return 0
-    from synthcheck.randomness import fixed_rng
+    from synthcheck.support.randomness import fixed_rng
 
     tied_non = int(np.count_nonzero(non_members == threshold))
     place = rank - int(np.count_nonzero(non_members > threshold))  # 0: highest tied non-member
@@ -682,7 +682,7 @@ def epsilon_lower_bound(
         raise ValueError(f"delta must be in [0, 1), got {delta}")
     mem = _scores(members, "members")
     non = _scores(non_members, "non_members")
-    from synthcheck.randomness import rng as _rng
+    from synthcheck.support.randomness import rng as _rng
 
     generator = _rng(seed, "epsilon")
     half = min(mem.size, non.size)

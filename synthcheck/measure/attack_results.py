@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthcheck import SCHEMA_VERSION, __version__, stats
+from synthcheck import SCHEMA_VERSION, __version__
+from synthcheck.measure import stats
 
 # The FPR operating points every attack is read at: named here once. Keys in results.json are
 # their repr ("0.001", "0.01", "0.1"); labels for people are fpr_label's.

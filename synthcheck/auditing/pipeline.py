@@ -1,7 +1,7 @@
 """The one way through: load -> validate -> encode -> attack -> statistics -> verdict.
 
 ``audit()`` is the public entry point; ``Audit`` holds what it found. It checks every
-parameter (``synthcheck.parameters``), then runs seven named steps, each a function a test can
+parameter (``synthcheck.auditing.parameters``), then runs seven named steps, each a function a test can
 call: ``read_inputs`` (train and holdout, column types), ``make_release`` (the synthetic table
 or the generator's sample), ``plan_audit`` (candidates, encoding, searches), ``score`` (the
 attacks), ``find_copies`` (exact copies of rows and of left-out columns' values),
@@ -9,11 +9,12 @@ attacks), ``find_copies`` (exact copies of rows and of left-out columns' values)
 """
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import json
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,13 @@ import numpy as np
 import pandas as pd
 
 from synthcheck import attacks as _attacks
-from synthcheck import copies as _copies
-from synthcheck import results as _results
-from synthcheck import stats
 from synthcheck.attacks import Attack, AttackInputs
-from synthcheck.columns import (
+from synthcheck.attacks.base import AttackScores
+from synthcheck.auditing.parameters import AuditParameters
+from synthcheck.distance.crossfit import make_folds
+from synthcheck.distance.encode import MixedEncoder
+from synthcheck.errors import InputError
+from synthcheck.inputs.columns import (
     ColumnTypes,
     coerce_table,
     decide_datetime_formats,
@@ -34,16 +37,9 @@ from synthcheck.columns import (
     read_metadata,
     record_names,
 )
-from synthcheck.crossfit import make_folds
-from synthcheck.encode import MixedEncoder
-from synthcheck.errors import InputError
-from synthcheck.load import Table, load_table
-from synthcheck.parameters import AuditParameters, describe_parameters
-from synthcheck.policy import evaluate
-from synthcheck.progress import MODES as PROGRESS_MODES
-from synthcheck.progress import Progress
-from synthcheck.randomness import rng as rng_for
-from synthcheck.validate import (
+from synthcheck.inputs.load import Table, load_table
+from synthcheck.inputs.rows import found_rows
+from synthcheck.inputs.validate import (
     check_columns,
     check_filled_columns,
     check_holdout_size,
@@ -55,6 +51,12 @@ from synthcheck.validate import (
     holdout_needed,
     overlapping_rows,
 )
+from synthcheck.measure import attack_results as _results
+from synthcheck.measure import copies as _copies
+from synthcheck.measure import stats
+from synthcheck.support.progress import Progress
+from synthcheck.support.randomness import rng as rng_for
+from synthcheck.verdict.policy import copy_checks, evaluate
 
 TableLike = str | os.PathLike | pd.DataFrame
 
@@ -108,7 +110,7 @@ class Audit:
 
     @property
     def summary(self) -> str:
-        from synthcheck.report import summary_text
+        from synthcheck.auditing.summary import summary_text
 
         return summary_text(self.results)
 
@@ -127,14 +129,6 @@ class Audit:
             paths["synthetic"] = out / "synthetic.parquet"
             _atomic_write(paths["synthetic"], lambda p: self.release.to_parquet(p, index=False))
         return paths
-
-    def certificate(self, path: str | os.PathLike, signer: Any,
-                    template: str | os.PathLike | None = None) -> Path:
-        """Render and sign the PDF certificate (see synthcheck.certificate); ``template`` is an
-        issuer's own template directory."""
-        from synthcheck.certificate import issue
-
-        return issue(self.results, Path(path), signer, template)
 
 
 def _atomic_write(target: Path, write: Callable[[str], None]) -> None:
@@ -156,7 +150,7 @@ def choose_neighbours(neighbours: str, candidates: int, synthetic: int) -> str:
     (e.g. 200k candidates x 1M synthetic rows), where exact search takes minutes, and only
     when faiss is installed."""
     if neighbours == "auto":
-        from synthcheck.dependencies import available
+        from synthcheck.support.dependencies import available
 
         large = candidates * synthetic > APPROX_ABOVE_PAIRS
         return "approx" if large and available("faiss") else "exact"
@@ -201,37 +195,10 @@ def check_sample_size(members: int, non_members: int, parameters: AuditParameter
                      parameter="max_candidates")
 
 
-def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = None,
-          generator: Any = None, *, metadata: Any = None,
-          id_column: str | None = P.id_column,
-          attacks: Sequence[str | Attack] | str | None = P.attacks,
-          policy: Any = P.policy, seed: int = P.seed, confidence: float = P.confidence,
-          folds: int = P.folds, delta: float = P.delta, density: str = P.density,
-          neighbours: str = P.neighbours, max_candidates: int | None = P.max_candidates,
-          drop_overlap: bool = P.drop_overlap, generator_params: dict | str | None = P.generator_params,
-          synthetic_rows: int | None = P.synthetic_rows, shadows: int | None = P.shadows,
-          jobs: int | None = P.jobs, scheduler: Any = P.scheduler, progress: bool | str = False,
-          log: Callable[[str], None] | None = None) -> Audit:
-    """Run a membership inference audit of ``synthetic`` (or of ``generator``'s release).
-
-    ``train`` are the members, ``holdout`` the non-members (same population, never seen by
-    the generator). Tables are file paths (CSV, Parquet, compressed CSV) or DataFrames.
-    ``metadata`` is an SDV ``Metadata`` object, its dict, or a JSON file; ``generator`` is
-    ``"sdv:<Name>"``, ``"module:callable"``, a callable, or an SDV synthesizer instance
-    (fitted or not; cloned with its parameters). Every other parameter
-    is described, with its range and default, in ``synthcheck.parameters.AuditParameters``;
-    all are checked before any work. Raises ``InputError`` (naming the file, column or
-    parameter) for anything the user must fix.
-    """
-    parameters = AuditParameters(
-        id_column=id_column, drop_overlap=drop_overlap, attacks=attacks, policy=policy,
-        seed=seed, confidence=confidence, folds=folds, delta=delta, density=density,
-        neighbours=neighbours, max_candidates=max_candidates, generator_params=generator_params,
-        synthetic_rows=synthetic_rows, shadows=shadows, jobs=jobs, scheduler=scheduler)
-    parameters.check_with(generator=generator is not None, synthetic=synthetic is not None)
-    if not any(progress is mode or progress == mode for mode in (True, False, *PROGRESS_MODES)):
-        raise InputError(f"must be True, False or one of {', '.join(PROGRESS_MODES)}, got "
-                         f"{progress!r}", parameter="progress")
+def run(train: TableLike, holdout: TableLike, synthetic: TableLike | None, generator: Any,
+        metadata: Any, parameters: AuditParameters, progress: bool | str = False,
+        log: Callable[[str], None] | None = None) -> Audit:
+    """The steps in order, on checked ``parameters``; ``synthcheck.audit`` is the public door."""
     with Progress(progress) as meter:
         def say(message: str) -> None:
             meter.note(message)
@@ -245,10 +212,6 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
         copies = find_copies(real, release, plan, scored)
         measured = measure(scored, plan, parameters, copies)
         return assemble(real, release, plan, scored, measured, parameters)
-
-
-if audit.__doc__:  # None under python -OO
-    audit.__doc__ += "\n    Parameters (from the table, ``synthcheck.parameters``):\n\n" + describe_parameters()
 
 
 @dataclass
@@ -292,7 +255,7 @@ def read_inputs(train: TableLike, holdout: TableLike, metadata: Any,
         if not parameters.drop_overlap:
             check_overlap(holdout_table, overlap)
         dropped = int(overlap.sum())
-        train_also_in_holdout = _copies.found_rows(train_typed, holdout_typed)
+        train_also_in_holdout = found_rows(train_typed, holdout_typed)
         keep = ~overlap.to_numpy()
         holdout_table = Table(holdout_table.role, holdout_table.source,
                               holdout_table.frame[keep].reset_index(drop=True), holdout_table.sha256)
@@ -417,9 +380,29 @@ def score(plan: Plan, say: Callable[[str], None]) -> Scores:
             raise RuntimeError(f"attack {attack.name} returned {found.scores.shape} scores for "
                                f"{len(inputs.candidates)} candidates")
         scores[attack.name] = found.scores
-        details[attack.name] = dict(found.details) | {"description": attack.description}
+        details[attack.name] = (_with_partial_aucs(found, inputs.is_member)
+                                | {"description": attack.description})
         record_columns |= found.record_columns
     return Scores(scores, details, record_columns)
+
+
+def _with_partial_aucs(found: AttackScores, is_member: np.ndarray) -> dict:
+    """The attack's details with the AUC of each of its partial scores written at its path
+    (None where the variant's candidates lack members or non-members)."""
+    details = copy.deepcopy(dict(found.details))
+    for partial in found.partial_scores:
+        kept = ~np.isnan(partial.scores)
+        members, others = partial.scores[kept & is_member], partial.scores[kept & ~is_member]
+        value = (dict(partial.label) | stats.roc_auc(members, others).as_dict()
+                 if len(members) and len(others) else None)
+        node = details
+        for key in partial.path[:-1]:
+            node = node.setdefault(key, {})
+        if partial.listed:
+            node.setdefault(partial.path[-1], []).append(value)
+        else:
+            node[partial.path[-1]] = value
+    return details
 
 
 def find_copies(real: RealInputs, release: Release, plan: Plan, scored: Scores) -> dict:
@@ -465,7 +448,7 @@ def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
     # the policy's limits read the attacks that are checked by limits (not exact-copy: its
     # verdict is the copy test); the copy checks come from the "copies" block
     limited = {a.name for a in plan.attacks if a.checked_by_limits}
-    checks = _copies.policy_checks(copies)
+    checks = copy_checks(copies)
     verdict = evaluate(parameters.policy, {n: r for n, r in results.items() if n in limited},
                        checks)
     verdict_level = verdict.level

@@ -24,8 +24,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from synthcheck.neighbours import Neighbours, _exact_distances, nearest
-from synthcheck.randomness import rng as rng_for
+from synthcheck.distance.neighbours import Neighbours, _exact_distances, nearest
+from synthcheck.support.randomness import rng as rng_for
 
 TARGET_RECALL = 0.99
 RECALL_SAMPLE = 2000
@@ -35,7 +35,7 @@ MAX_NPROBE = 1024
 
 
 def _faiss():
-    from synthcheck.dependencies import require
+    from synthcheck.support.dependencies import require
 
     return require("faiss", "neighbours")
 

@@ -5,15 +5,17 @@ import difflib
 
 import pandas as pd
 
-from synthcheck.columns import CATEGORICAL, ColumnTypes
 from synthcheck.errors import InputError
-from synthcheck.load import Table
-from synthcheck.parameters import MIN_SYNTHETIC
+from synthcheck.inputs.columns import CATEGORICAL, ColumnTypes
+from synthcheck.inputs.load import Table
 
 # Below this, cross-fitted references (folds of the holdout) and an AUC interval are not
 # meaningful; the number is a floor, the policy may still find the result INCONCLUSIVE.
 MIN_HOLDOUT_PER_FOLD = 10
 MIN_HOLDOUT = 50
+
+
+MIN_SYNTHETIC = 50  # rows: the encoding and densities fitted on the release need a sample
 
 
 def _names(columns) -> str:

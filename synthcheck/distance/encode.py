@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from synthcheck.columns import CATEGORICAL, ColumnTypes
+from synthcheck.inputs.columns import CATEGORICAL, ColumnTypes
 
 MISSING_LEVEL = "\x00missing"
 MAX_ONE_HOT_LEVELS = 31  # per column, whatever the budget

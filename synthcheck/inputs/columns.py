@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from synthcheck.errors import InputError
-from synthcheck.load import Table
+from synthcheck.inputs.load import Table
 
 NUMERIC, CATEGORICAL, DATETIME, BOOLEAN = "numeric", "categorical", "datetime", "boolean"
 KINDS = (NUMERIC, CATEGORICAL, DATETIME, BOOLEAN)
@@ -26,7 +26,7 @@ KINDS = (NUMERIC, CATEGORICAL, DATETIME, BOOLEAN)
 # A text column whose values are (almost) all distinct names records, it does not describe
 # them; distances over it would be noise. So does a column of whole numbers that is unique per
 # row (a customer number; decimals unique per row are measurements and stay). Excluded, the
-# exclusion reported, and their values get the exact-value check (synthcheck.copies).
+# exclusion reported, and their values get the exact-value check (synthcheck.measure.copies).
 ID_LIKE_UNIQUE_FRACTION = 0.95
 ID_LIKE_MIN_ROWS = 50
 

@@ -116,7 +116,7 @@ def _run_joblib(function, tasks, shared, jobs, done, retries) -> list[TaskOutcom
 
 @contextlib.contextmanager
 def _client(scheduler: Any) -> Iterator[Any]:
-    from synthcheck.dependencies import require
+    from synthcheck.support.dependencies import require
 
     Client = require("distributed", "scheduler").Client
     if isinstance(scheduler, Client):

@@ -8,18 +8,15 @@ Nothing here imports pandas, so ``synthcheck --help`` stays fast.
 """
 from __future__ import annotations
 
-import json
 import numbers
 import os
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 from typing import Any
 
 from synthcheck.errors import InputError
+from synthcheck.generators import DEFAULT_SHADOWS, MIN_SHADOWS
+from synthcheck.inputs.validate import MIN_SYNTHETIC
 
-DEFAULT_SHADOWS = 32
-MIN_SHADOWS = 4
-MIN_SYNTHETIC = 50  # rows: the encoding and densities fitted on the release need a sample
 GENERATOR_ONLY = ("generator_params", "synthetic_rows", "shadows", "jobs", "scheduler")
 
 
@@ -173,39 +170,9 @@ class GeneratorParams(Constraint):
     """A dict, inline JSON (``{"epochs": 300}``) or the path of a JSON file holding one object."""
 
     def check(self, name: str, value: Any) -> dict:
-        if isinstance(value, dict):
-            document, source = value, None
-        elif isinstance(value, (str, os.PathLike)):
-            document, source = _read_json_object(value, name)
-        else:
-            raise InputError(f"must be a dict, inline JSON or a JSON file, got a {_kind(value)}",
-                             parameter=name)
-        if not isinstance(document, dict) or not all(isinstance(k, str) for k in document):
-            raise InputError('must be a JSON object ({"name": value, ...})', source=source,
-                             parameter=name)
-        try:
-            json.dumps(document)
-        except (TypeError, ValueError):
-            raise InputError("values must be JSON values (numbers, strings, lists, objects)",
-                             source=source, parameter=name) from None
-        return dict(document)
+        from synthcheck.generators import read_params
 
-
-def _read_json_object(value: str | os.PathLike, name: str) -> tuple[Any, str | None]:
-    text = str(value)
-    if text.lstrip().startswith("{"):
-        try:
-            return json.loads(text), None
-        except json.JSONDecodeError as error:
-            raise InputError(f"is not valid JSON: {error}", parameter=name) from None
-    path = Path(text)
-    try:
-        return json.loads(path.read_text()), text
-    except FileNotFoundError:
-        raise InputError("is neither inline JSON nor an existing JSON file", source=text,
-                         parameter=name) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(f"cannot read JSON: {error}", source=text, parameter=name) from None
+        return read_params(value, name)
 
 
 @dataclass(frozen=True)
@@ -213,7 +180,7 @@ class PolicySource(Constraint):
     """A Policy, a TOML file path, TOML text or a dict; resolved (and checked) here."""
 
     def check(self, name: str, value: Any) -> Any:
-        from synthcheck.policy import Policy, load_policy, parse_policy
+        from synthcheck.verdict.policy import Policy, load_policy, parse_policy
 
         if value is None:
             return load_policy(None)
@@ -323,7 +290,7 @@ class AuditParameters:
             if needing:
                 raise InputError(f"attack '{needing[0]}' needs a generator", parameter="attacks")
         if self.neighbours == "approx":
-            from synthcheck.dependencies import available, install_command
+            from synthcheck.support.dependencies import available, install_command
 
             if not available("faiss"):
                 raise InputError(f"approx needs faiss, which is not installed: "

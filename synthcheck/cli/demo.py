@@ -10,19 +10,19 @@ from pathlib import Path
 
 from synthcheck.exitcodes import ExitCode
 
-DATA = Path(__file__).resolve().parent / "demo_data"
+DATA = Path(__file__).resolve().parent.parent / "demo_data"  # synthcheck/demo_data
 
 
 def run_demo(out: Path, seed: int = 0, shadows: int = 8) -> int:
+    from synthcheck.api import audit
     from synthcheck.certificate.keygen import generate_issuer
     from synthcheck.certificate.sign import Signer
     from synthcheck.certificate.verify import verify_certificate
-    from synthcheck.pipeline import audit
 
     def say(message: str) -> None:
         print(message, file=sys.stderr)
 
-    from synthcheck.paths import check_output_dir
+    from synthcheck.support.paths import check_output_dir
 
     check_output_dir(out, "out")
     out.mkdir(parents=True, exist_ok=True)

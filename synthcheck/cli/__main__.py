@@ -1,0 +1,3 @@
+from synthcheck.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,2 @@
+"""Plumbing every layer may use: named random streams, optional dependencies, parallel runs,
+progress lines, output paths and atomic writes. Imports nothing of synthcheck but errors."""

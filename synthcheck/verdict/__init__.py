@@ -1,0 +1,1 @@
+"""The policy (limits, alpha, multiplicity) and the verdict it gives on measured results."""
