@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"  # results.json's layout (synthcheck.auditing.results_json)
 
 __all__ = ["SCHEMA_VERSION", "Audit", "InputError", "Signer", "__version__", "audit"]
 

@@ -38,15 +38,15 @@ def run(people, release, **options):
 
 
 def failed_columns(result) -> set[str]:
-    return {r["attack"] for r in result.results["verdict_reasons"]
+    return {r["attack"] for r in result.document["verdict_reasons"]
             if r["check"] == "copied_values" and r["outcome"] == "FAIL"}
 
 
 def test_id_like_columns_are_left_out_named_and_checked_and_a_clean_release_passes(people):
     result = run(people, people["population"])
-    excluded = result.results["inputs"]["excluded_columns"]
+    excluded = result.document["inputs"]["excluded_columns"]
     assert excluded["email"].startswith("id-like") and excluded["customer_no"].startswith("id-like")
-    checked = result.results["copies"]["columns"]
+    checked = result.document["copies"]["columns"]
     assert set(checked) == {"email", "customer_no", "person_id"}
     assert checked["email"]["members_found"] == 0 and checked["email"]["members"] == 1500
     assert result.verdict == "PASS"
@@ -60,7 +60,7 @@ def test_a_copied_identifier_column_fails(people, column):
     release = people["population"].copy()
     release[column] = people["train"][column].sample(frac=1, random_state=1).to_numpy()
     result = run(people, release)
-    assert result.results["copies"]["columns"][column]["members_found"] == 1500
+    assert result.document["copies"]["columns"][column]["members_found"] == 1500
     assert failed_columns(result) == {f"column '{column}'"}
     assert result.verdict == "FAIL"
 
@@ -85,7 +85,7 @@ def test_partial_metadata_infers_the_rest_with_the_same_rules(people, tmp_path):
     release["email"] = people["train"]["email"].to_numpy()
     result = synthcheck.audit(people["train"], people["holdout"], synthetic=release,
                               metadata=metadata, attacks=["dcr"])
-    types = result.results["inputs"]
+    types = result.document["inputs"]
     assert types["column_types"]["education-num"] == "categorical"
     assert types["excluded_columns"]["email"].startswith("id-like")
     assert types["excluded_columns"]["customer_no"].startswith("id-like")
@@ -98,10 +98,10 @@ def test_personal_data_sdtypes_are_left_out_and_checked(people, tmp_path):
                                          "customer_no": {"sdtype": "numerical"}})
     result = synthcheck.audit(people["train"], people["holdout"], synthetic=people["population"],
                               metadata=metadata, attacks=["dcr"])
-    inputs = result.results["inputs"]
+    inputs = result.document["inputs"]
     assert inputs["excluded_columns"]["email"].startswith("sdtype 'email'")
     assert inputs["column_types"]["customer_no"] == "numeric"  # metadata overrides inference
-    assert result.results["copies"]["columns"]["email"]["p_value"] == 1.0
+    assert result.document["copies"]["columns"]["email"]["p_value"] == 1.0
 
 
 def test_an_unknown_sdtype_is_a_bad_input(people, tmp_path):

@@ -59,4 +59,4 @@ def test_leaking_the_record_into_its_reference_would_be_caught(adult):
                                  id_column="person_id", attacks=["dcr-ratio"])
     finally:
         crossfit.ReferenceFolds.reference_rows = honest
-    assert leaky.results["attacks"]["dcr-ratio"]["auc"]["value"] > 0.9
+    assert leaky.document["attacks"]["dcr-ratio"]["auc"]["value"] > 0.9

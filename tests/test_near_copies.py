@@ -44,7 +44,7 @@ def noisy_partial_leak(train: pd.DataFrame, population: pd.DataFrame, seed: int,
 
 def best_tpr_at_one_percent(result) -> float:
     return max(attack["tpr_at_fpr"]["0.01"]["value"]
-               for attack in result.results["attacks"].values())
+               for attack in result.document["attacks"].values())
 
 
 @pytest.mark.parametrize("table", ["randhie", "doctorcontacts"])

@@ -42,12 +42,12 @@ def test_partial_leak_is_flagged_per_record_although_the_aggregate_barely_moves(
     leaky_share = closer_to_train_share(adult, leaky)
     assert abs(leaky_share - honest_share) < 0.1  # the aggregate view barely moves
     result = run(adult, leaky)
-    tpr = result.results["attacks"]["dcr"]["tpr_at_fpr"]["0.01"]
+    tpr = result.document["attacks"]["dcr"]["tpr_at_fpr"]["0.01"]
     assert tpr["value"] >= 0.08
     assert result.verdict == "FAIL"
     # per record: the data owner's file flags a record any attack flags (here dcr-ratio flags
     # ~130 of the 150 leaked members at FPR 0.1 %, dcr ~90)
-    assert max(a["flagged"]["members"] for a in result.results["attacks"].values()) >= 100
+    assert max(a["flagged"]["members"] for a in result.document["attacks"].values()) >= 100
     flagged = result.records[result.records["flagged"] & result.records["member"]]
     assert len(flagged) >= 100
     assert flagged["id"].str.startswith("P").all()  # named by id, never by values
@@ -55,19 +55,19 @@ def test_partial_leak_is_flagged_per_record_although_the_aggregate_barely_moves(
 
 def test_positive_control_noisy_copies_of_train_are_caught(adult):
     result = run(adult, near_copies(adult["train"], seed=1))
-    assert result.results["attacks"]["dcr"]["auc"]["value"] >= 0.95
+    assert result.document["attacks"]["dcr"]["auc"]["value"] >= 0.95
     assert result.verdict == "FAIL"
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_negative_control_other_real_records_raise_no_alarm(adult, seed):
     result = run(adult, adult["population"], seed=seed)
-    for name, attack in result.results["attacks"].items():
+    for name, attack in result.document["attacks"].items():
         family_wise = attack["verdict_bounds"]["auc"]
         assert family_wise["low"] <= 0.5 <= family_wise["high"], name
         assert attack["auc"]["low"] - 0.01 <= 0.5 <= attack["auc"]["high"] + 0.01, name
         assert attack["epsilon_lower_bound"] < 0.2, name
-    assert result.results["overall"]["epsilon_lower_bound"] < 0.2
+    assert result.document["overall"]["epsilon_lower_bound"] < 0.2
     assert result.verdict == "PASS"
 
 
@@ -127,7 +127,7 @@ def test_missing_values_are_kept_and_encoded(adult):
     train.loc[:100, "age"] = np.nan
     result = synthcheck.audit(train, adult["holdout"], synthetic=adult["population"],
                               id_column="person_id", attacks=["dcr"])
-    assert result.results["counts"]["members"] == len(train)
+    assert result.document["counts"]["members"] == len(train)
 
 
 def test_fractional_copies_of_integer_columns_are_still_near_copies(adult):
@@ -140,11 +140,11 @@ def test_fractional_copies_of_integer_columns_are_still_near_copies(adult):
     release["person_id"] = [f"S{i}" for i in range(len(release))]
     result = run(adult, release)
     assert "age" in result.types.whole_numbers
-    assert result.results["attacks"]["dcr"]["tpr_at_fpr"]["0.01"]["value"] >= 0.08
+    assert result.document["attacks"]["dcr"]["tpr_at_fpr"]["0.01"]["value"] >= 0.08
 
 
 def test_density_ratio_sees_the_partial_leak(adult):
     result = run(adult, partial_leak(adult, seed=3), attacks=["density-ratio"])
-    attack = result.results["attacks"]["density-ratio"]
+    attack = result.document["attacks"]["density-ratio"]
     assert attack["details"]["estimator"] == "kde"
     assert attack["auc"]["low"] > 0.5

@@ -25,7 +25,7 @@ def test_verdict_rule():
     assert evaluate(policy, {"a": scores(0.38, 3000)}).outcome == "INCONCLUSIVE"
     both = evaluate(policy, {"a": scores(0.0, 3000), "b": scores(1.0, 3000, seed=1)})
     assert both.outcome == "FAIL"
-    assert [r["outcome"] for r in both.reasons] == ["PASS", "FAIL"]
+    assert [r.outcome for r in both.reasons] == ["PASS", "FAIL"]
 
 
 def test_verdict_reads_one_sided_bounds_at_its_level():
@@ -34,10 +34,10 @@ def test_verdict_reads_one_sided_bounds_at_its_level():
     verdict = evaluate(policy, {"a": result, "b": scores(0.0, 1000, seed=2)})
     assert verdict.level == pytest.approx(1 - 0.05 / 4)  # FAIL side: Bonferroni over 4 checks
     assert verdict.pass_level == pytest.approx(0.95)  # PASS side: intersection-union
-    auc = next(r for r in verdict.reasons if r["attack"] == "a" and r["check"] == "max_auc")
+    auc = next(r for r in verdict.reasons if r.subject == "a" and r.check == "max_auc")
     # PASS is read off the one-sided 95 % upper bound = the two-sided 90 % interval's end.
-    assert auc["outcome"] == "PASS"
-    assert auc["bound"] == pytest.approx(stats.roc_auc(result.members, result.non_members,
+    assert auc.outcome == "PASS"
+    assert auc.bound == pytest.approx(stats.roc_auc(result.members, result.non_members,
                                                        0.9).high)
 
 
@@ -64,7 +64,7 @@ def test_straddling_bounds_are_inconclusive_and_say_what_would_decide():
     # 60 non-members: no point estimate at 1 % FPR, but honest bounds, far too wide to decide.
     verdict = evaluate(policy, {"dcr": scores(0.0, 60)})
     assert verdict.outcome == "INCONCLUSIVE"
-    reason = verdict.reasons[0]["reason"]
+    reason = verdict.reasons[0].reason
     needed = int(reason.split("from about ")[1].split(" holdout")[0].replace(",", ""))
     assert 300 <= needed <= 1200, reason
     assert "PASSes" in reason
@@ -85,9 +85,9 @@ def test_copy_checks_spend_their_share_of_alpha():
               CopyCheck("copied_values", "email", 0.003, "3 of 1,500 train values found"))
     verdict = evaluate(policy, attacks, copies)
     assert verdict.outcome == "FAIL"
-    assert [r["outcome"] for r in verdict.reasons] == ["PASS", "FAIL", "PASS", "PASS"]
-    assert verdict.reasons[1]["level"] == pytest.approx(1 - 0.015)
-    assert verdict.reasons[3]["level"] == pytest.approx(1 - 0.0025)
+    assert [r.outcome for r in verdict.reasons] == ["PASS", "FAIL", "PASS", "PASS"]
+    assert verdict.reasons[1].level == pytest.approx(1 - 0.015)
+    assert verdict.reasons[3].level == pytest.approx(1 - 0.0025)
     assert verdict.level == pytest.approx(1 - 0.03)  # the attacks keep 3/5 of alpha
     # The conditional test's p = (1/2)^5 = 0.031 for 5 copies vs 0 is not enough at this share.
     weak = (CopyCheck("copied_rows", "exact-copy", 0.5 ** 5, "5 of 1,500 vs 0 of 1,500"),)

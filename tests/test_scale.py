@@ -60,13 +60,13 @@ def test_audit_with_approximate_neighbours_and_max_candidates(adult):
     result = synthcheck.audit(adult["train"], adult["holdout"], synthetic=adult["population"],
                               id_column="person_id", neighbours="approx", max_candidates=1000,
                               density="classifier")
-    parameters = result.results["parameters"]
+    parameters = result.document["parameters"]
     assert parameters["neighbours"] == "approx"
     assert set(parameters["neighbour_recall"]) == {"synthetic", "reference"}
     assert all(r["recall"] >= 0.95 for r in parameters["neighbour_recall"].values())
     assert parameters["candidates"]["members"] == 500
     assert len(result.records) == 1000
-    assert result.results["counts"]["members"] == 500
+    assert result.document["counts"]["members"] == 500
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads((Path(synthcheck.__file__).parent / "schema" / "results.schema.json").read_text())
     jsonschema.validate(result.results, schema)
@@ -75,10 +75,10 @@ def test_audit_with_approximate_neighbours_and_max_candidates(adult):
 def test_approximate_search_is_never_reported_when_exact_ran(adult):
     forced_kde = synthcheck.audit(adult["train"], adult["holdout"], synthetic=adult["population"],
                                   id_column="person_id", neighbours="approx", density="kde")
-    assert forced_kde.results["parameters"]["neighbours"] == "exact"
-    assert "neighbour_recall" not in forced_kde.results["parameters"]
+    assert forced_kde.document["parameters"]["neighbours"] == "exact"
+    assert "neighbour_recall" not in forced_kde.document["parameters"]
     approx = synthcheck.audit(adult["train"], adult["holdout"], synthetic=adult["population"],
                               id_column="person_id", neighbours="approx")
-    assert approx.results["parameters"]["neighbours"] == "approx"
-    assert approx.results["parameters"]["density_estimator"] == "classifier"
-    assert approx.results["parameters"]["neighbour_recall"]
+    assert approx.document["parameters"]["neighbours"] == "approx"
+    assert approx.document["parameters"]["density_estimator"] == "classifier"
+    assert approx.document["parameters"]["neighbour_recall"]

@@ -34,12 +34,12 @@ def messy(adult):
 def test_column_kinds_are_inferred_and_id_like_text_is_left_out(messy):
     result = synthcheck.audit(messy["train"], messy["holdout"], synthetic=messy["population"],
                               id_column="person_id", attacks=["dcr"])
-    kinds = result.results["inputs"]["column_types"]
+    kinds = result.document["inputs"]["column_types"]
     assert kinds["signup_date"] == "datetime"
     assert kinds["is_active"] == "boolean"
     assert kinds["balance"] == "numeric"
     assert kinds["zip_code"] == "categorical"
-    assert "transaction_ref" in result.results["inputs"]["excluded_columns"]
+    assert "transaction_ref" in result.document["inputs"]["excluded_columns"]
 
 
 def test_messy_table_negative_control_passes_and_copies_fail(messy):
@@ -52,7 +52,7 @@ def test_messy_table_negative_control_passes_and_copies_fail(messy):
     copies["person_id"] = [f"S{i}" for i in range(len(copies))]
     leaky = synthcheck.audit(messy["train"], messy["holdout"], synthetic=copies,
                              id_column="person_id", seed=1)
-    assert leaky.results["attacks"]["dcr"]["auc"]["value"] > 0.95
+    assert leaky.document["attacks"]["dcr"]["auc"]["value"] > 0.95
     assert leaky.verdict == "FAIL"
 
 
@@ -66,9 +66,9 @@ def test_sdv_metadata_sets_types_and_primary_key(messy, tmp_path):
     path.write_text(json.dumps(metadata))
     result = synthcheck.audit(messy["train"], messy["holdout"], synthetic=messy["population"],
                               metadata=path, attacks=["dcr"])
-    assert result.results["inputs"]["id_column"] == "person_id"
-    assert result.results["inputs"]["column_types"]["education-num"] == "categorical"
-    assert result.results["inputs"]["column_types"]["signup_date"] == "datetime"
+    assert result.document["inputs"]["id_column"] == "person_id"
+    assert result.document["inputs"]["column_types"]["education-num"] == "categorical"
+    assert result.document["inputs"]["column_types"]["signup_date"] == "datetime"
     assert result.records["id"].iloc[0].startswith("P")
 
 
@@ -80,11 +80,11 @@ def test_wide_numeric_table():
     shuffled = frame.sample(frac=1, random_state=0).reset_index(drop=True)
     train, holdout, population = shuffled.iloc[:190], shuffled.iloc[190:380], shuffled.iloc[380:]
     clean = synthcheck.audit(train, holdout, synthetic=population, seed=0)
-    for attack in clean.results["attacks"].values():
+    for attack in clean.document["attacks"].values():
         bounds = attack["verdict_bounds"]["auc"]
         assert bounds["low"] <= 0.5 <= bounds["high"]
     assert clean.verdict == "INCONCLUSIVE"  # 190 non-members cannot measure TPR at FPR 0.1 %
     noisy = train * (1 + 0.001 * np.random.default_rng(0).standard_normal(train.shape))
     leaky = synthcheck.audit(train, holdout, synthetic=noisy, seed=0)
-    assert leaky.results["attacks"]["dcr"]["auc"]["value"] > 0.95
+    assert leaky.document["attacks"]["dcr"]["auc"]["value"] > 0.95
     assert leaky.verdict == "FAIL"

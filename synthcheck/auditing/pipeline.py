@@ -10,8 +10,8 @@ attacks), ``find_copies`` (exact copies of rows and of left-out columns' values)
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as _dt
-import json
 import os
 import tempfile
 from collections.abc import Callable
@@ -22,10 +22,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthcheck import __version__
 from synthcheck import attacks as _attacks
 from synthcheck.attacks import Attack, AttackInputs
 from synthcheck.attacks.base import AttackScores
+from synthcheck.auditing import figures as _figures
 from synthcheck.auditing.parameters import AuditParameters
+from synthcheck.auditing.results import (
+    AttackFigures,
+    AuditResults,
+    CandidateSample,
+    Copies,
+    Counts,
+    FlaggedUnion,
+    InputFile,
+    Inputs,
+    NeighbourRecall,
+    Outcome,
+    PolicyRecord,
+    RecordedParameters,
+)
+from synthcheck.auditing.results_json import SCHEMA_VERSION, dumps, to_document, with_audit_id
 from synthcheck.distance.crossfit import make_folds
 from synthcheck.distance.encode import MixedEncoder
 from synthcheck.errors import InputError
@@ -54,9 +71,10 @@ from synthcheck.inputs.validate import (
 from synthcheck.measure import attack_results as _results
 from synthcheck.measure import copies as _copies
 from synthcheck.measure import stats
+from synthcheck.support.codec import decode, encode, plain
 from synthcheck.support.progress import Progress
 from synthcheck.support.randomness import rng as rng_for
-from synthcheck.verdict.policy import copy_checks, evaluate
+from synthcheck.verdict.policy import Verdict, copy_checks, evaluate
 
 TableLike = str | os.PathLike | pd.DataFrame
 
@@ -90,23 +108,29 @@ NOTES = [
 
 @dataclass(repr=False)
 class Audit:
-    """The outcome of one audit: ``results`` (the results.json document), ``records`` (one row
-    per candidate, for the data owner only) and the column types used."""
+    """The outcome of one audit: ``results`` (the typed ``AuditResults``; ``document`` is its
+    results.json), ``records`` (one row per candidate, for the data owner only) and the column
+    types used."""
 
-    results: dict
+    results: AuditResults
     records: pd.DataFrame
     types: ColumnTypes
     release: pd.DataFrame | None = None  # the synthetic table, when the tool made it
 
     @property
-    def verdict(self) -> str:
-        return self.results["verdict"]
+    def verdict(self) -> Outcome:
+        return self.results.verdict
+
+    @property
+    def document(self) -> dict:
+        """results.json as a dict (plain JSON values)."""
+        return to_document(self.results)
 
     def __repr__(self) -> str:
-        counts = self.results.get("counts", {})
-        return (f"<Audit {self.verdict}: {len(self.results.get('attacks', {}))} attacks, "
-                f"{counts.get('members')} members, {counts.get('non_members')} non-members, "
-                f"{counts.get('synthetic')} synthetic rows>")
+        counts = self.results.counts
+        return (f"<Audit {self.verdict}: {len(self.results.attacks)} attacks, "
+                f"{counts.members} members, {counts.non_members} non-members, "
+                f"{counts.synthetic} synthetic rows>")
 
     @property
     def summary(self) -> str:
@@ -115,7 +139,7 @@ class Audit:
         return summary_text(self.results)
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.results, indent=indent, sort_keys=True, ensure_ascii=False)
+        return dumps(self.results, indent=indent)
 
     def write(self, out_dir: str | os.PathLike) -> dict[str, Path]:
         """results.json, records.parquet and (when the tool made the release)
@@ -427,20 +451,17 @@ def find_copies(real: RealInputs, release: Release, plan: Plan, scored: Scores) 
 
 @dataclass
 class Measured:
-    """The statistics of every attack and the policy's verdict on them and on the copies."""
+    """The figures of every attack and the policy's verdict on them and on the copies."""
 
-    attacks: dict[str, dict]  # results.json's "attacks" block
-    verdict: str
-    reasons: list[dict]
-    results: dict[str, _results.AttackResult]
-    epsilon_level: float
-    copies: dict | None = None  # results.json's "copies" block
+    attacks: dict[str, AttackFigures]
+    verdict: Verdict
+    copies: Copies | None = None
 
 
 def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
             copies: dict | None = None) -> Measured:
     """Each attack's statistics, then the verdict of the policy (on the attacks its limits
-    read, and on the copy checks)."""
+    read, and on the copy checks); every figure is computed here, once."""
     is_member = plan.inputs.is_member
     results = {name: _results.attack_result(values, is_member, delta=parameters.delta,
                                             seed=parameters.seed + index)
@@ -456,19 +477,21 @@ def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
         families = {c.check: sum(1 for d in checks if d.check == c.check) for c in checks}
         verdict_level = parameters.policy.adjusted_confidence(1, families)
     epsilon_level = stats.bonferroni_level(parameters.confidence, len(plan.attacks))
-    attack_results = {}
+    figures = {}
     for name, result in results.items():
-        block = result.to_json(confidence=parameters.confidence, epsilon_level=epsilon_level,
-                               verdict_level=verdict_level, pass_level=verdict.pass_level)
-        extra = dict(scored.details[name])
-        attack_results[name] = {"description": extra.pop("description")} | block | {"details": extra}
-    return Measured(attack_results, verdict.outcome, verdict.reasons, results, epsilon_level,
-                    copies)
+        details = dict(scored.details[name])
+        description = details.pop("description")
+        figures[name] = _figures.attack_figures(
+            result, description=description, details=details,
+            confidence=parameters.confidence, epsilon_level=epsilon_level,
+            verdict_level=verdict_level, pass_level=verdict.pass_level)
+    return Measured(figures, verdict,
+                    None if copies is None else decode(Copies, encode(copies)))
 
 
 def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
              measured: Measured, parameters: AuditParameters) -> Audit:
-    """The per-record table and the results.json document."""
+    """The per-record table and the ``AuditResults``."""
     inputs, types = plan.inputs, real.types
     is_member = inputs.is_member
     members, non_members = int(is_member.sum()), int((~is_member).sum())
@@ -480,37 +503,49 @@ def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
     records = _results.records_table(names, roles, rows, is_member, scored.scores)
     for column, values in scored.record_columns.items():
         records[column] = values
-    holdout_block = real.holdout_table.describe() | {
-        "rows": real.holdout_table.rows + real.dropped_overlap,  # in the file, as fingerprinted
-        "rows_dropped": real.dropped_overlap, "rows_scored": len(plan.holdout_rows)}
-    inputs_block = {"train": real.train_table.describe() | {"rows_scored": len(plan.train_rows)},
-                    "holdout": holdout_block,
-                    "synthetic": release.table.describe(), "id_column": types.id_column,
-                    "column_types": dict(types.kinds), "excluded_columns": dict(types.excluded),
-                    "holdout_rows_dropped_as_overlap": real.dropped_overlap,
-                    "train_duplicated_records": real.duplicated_train}
-    recorded = parameters.recorded() | {
-        "attacks": plan.attack_names, "neighbours": inputs.neighbour_search,
-        "candidates": plan.candidates_info,
-        "attack_parameters": {a.name: a.get_params() for a in plan.attacks}}
-    if plan.estimator is not None:
-        recorded["density_estimator"] = plan.estimator
-    if inputs.neighbour_recall:
-        recorded["neighbour_recall"] = inputs.neighbour_recall
+    train, holdout, synthetic = (_input_file(t) for t in (real.train_table, real.holdout_table,
+                                                           release.table))
+    inputs_block = Inputs(
+        train=dataclasses.replace(train, rows_scored=len(plan.train_rows)),
+        holdout=dataclasses.replace(holdout, rows=holdout.rows + real.dropped_overlap,
+                                    rows_dropped=real.dropped_overlap,
+                                    rows_scored=len(plan.holdout_rows)),
+        synthetic=synthetic, id_column=types.id_column, column_types=dict(types.kinds),
+        excluded_columns=dict(types.excluded),
+        holdout_rows_dropped_as_overlap=real.dropped_overlap,
+        train_duplicated_records=real.duplicated_train)
+    recorded = RecordedParameters(
+        **parameters.recorded(), attacks=tuple(plan.attack_names),
+        neighbours=inputs.neighbour_search,
+        candidates=(plan.candidates_info if plan.candidates_info == "all"
+                    else CandidateSample(**plan.candidates_info)),
+        attack_parameters={a.name: plain(a.get_params()) for a in plan.attacks},
+        density_estimator=plan.estimator,
+        neighbour_recall=({role: NeighbourRecall(**plain(m))
+                           for role, m in inputs.neighbour_recall.items()}
+                          if inputs.neighbour_recall else None))
+    union = _results.flagged_union(records)
     policy = parameters.policy
-    document = _results.document(
+    described = policy.describe()
+    results = AuditResults(
+        schema_version=SCHEMA_VERSION, tool_version=__version__, audit_id="",
         created=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        verdict=measured.verdict, verdict_reasons=measured.reasons, policy=policy.describe(),
-        inputs=inputs_block, generator=release.generator_info, parameters=recorded,
-        counts={"members": members, "non_members": non_members, "synthetic": len(release.typed),
-                "flagged_records": int(records["flagged"].sum()),
-                "flagged": _results.flagged_union(records)},
-        attacks=measured.attacks,
-        overall=_results.overall(measured.results, confidence=parameters.confidence,
-                                 epsilon_level=measured.epsilon_level),
+        verdict=measured.verdict.outcome, verdict_reasons=measured.verdict.reasons,
+        policy=PolicyRecord(**described), inputs=inputs_block,
+        generator=plain(release.generator_info), parameters=recorded,
+        counts=Counts(members=members, non_members=non_members, synthetic=len(release.typed),
+                      flagged_records=int(records["flagged"].sum()),
+                      flagged=FlaggedUnion(**union)),
+        attacks=measured.attacks, overall=_figures.overall(measured.attacks),
         copies=measured.copies,
-        summaries=_results.summaries(inputs.synthetic_neighbours().distances[:, 0], is_member,
-                                     records["risk_percentile"].to_numpy()),
-        notes=NOTES)
+        summaries=plain(_results.summaries(inputs.synthetic_neighbours().distances[:, 0],
+                                            is_member, records["risk_percentile"].to_numpy())),
+        notes=tuple(NOTES))
     made = release.table.frame if release.made_here else None
-    return Audit(results=document, records=records, types=types, release=made)
+    return Audit(results=with_audit_id(results), records=records, types=types, release=made)
+
+
+def _input_file(table: Table) -> InputFile:
+    described = table.describe()
+    return InputFile(sha256=described["sha256"], rows=int(described["rows"]),
+                     columns=int(described["columns"]), source=described.get("source"))

@@ -3,10 +3,10 @@
 A signature proves who issued the numbers, not that they came from the files. Audits are
 deterministic, so a buyer holding train, holdout and the release can re-run the audit with the
 parameters recorded in the certificate's embedded results.json and check every reported
-statistic. Everything here is generic over the results: the parameters are read from the
-``parameters`` block by name (any field of ``AuditParameters`` recorded there is passed back),
-and the statistics are compared by walking every attack's numbers, so new parameters, attacks
-and statistics are covered without changes here.
+statistic. Both sides are ``AuditResults`` (the certificate's rebuilt from its results.json):
+the parameters come back through ``results_json.audit_arguments``, and the statistics are
+compared by walking the two objects field by field, so a figure or section added to the
+results is compared without changes here (one an older certificate lacks is skipped).
 
 Two numbers agree when they differ by at most half a unit of the last digit the certificate
 prints (:data:`TOLERANCE`): 0.0005 for AUC, rates (printed as percent with one decimal),
@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from synthcheck.auditing.results import AuditResults
 from synthcheck.inputs import INPUT_ROLES
 
 #: Half a unit of the last printed digit, by statistic (leaf name); the default for the rest.
@@ -37,15 +38,11 @@ DEFAULT_TOLERANCE = 0.0005
 #: Parts of an attack's block that are not statistics: pictures (from the same scores),
 #: free-form details (may hold timings), the description.
 NOT_COMPARED = ("curves", "details", "description")
-#: results["parameters"] keys that are outcomes of the run or are translated below.
-MEASURED_PARAMETERS = ("neighbour_recall",)
 #: Figures that aggregate over every attack: not comparable when an attack was not re-run.
 OVER_ALL_ATTACKS = ("overall", "verdict", "counts.flagged")  # prefixes of paths
 #: Read at the verdict's multiplicity-adjusted level, which counts the attacks the verdict
 #: sees: not comparable when an attack was not re-run (the policy checks neither).
 AT_VERDICT_LEVEL = ("verdict_bounds",)
-#: Runtime knobs that never change results: the buyer's machine decides.
-RUNTIME_ONLY = ("jobs", "scheduler", "synthetic_rows")
 
 
 @dataclass(frozen=True)
@@ -74,55 +71,16 @@ class Reproduction:
         return not self.differences
 
 
-def audit_arguments(results: Mapping, *, generator: str | None) -> tuple[dict, list[str], list[str]]:
-    """Keyword arguments for ``AuditParameters`` that repeat the certified audit, the attacks
-    that cannot be re-run, and recorded parameters this version does not know."""
-    from synthcheck.attacks import REGISTRY
-    from synthcheck.auditing.parameters import AuditParameters
-
-    fields = {f.name for f in dataclasses.fields(AuditParameters)}
-    recorded = dict(results.get("parameters") or {})
-    arguments: dict[str, Any] = {}
-    unknown = []
-    for key, value in recorded.items():
-        if key in fields and key not in RUNTIME_ONLY:
-            arguments[key] = value
-        elif key not in MEASURED_PARAMETERS and key not in ("density_estimator", "candidates",
-                                                             "attack_parameters"):
-            unknown.append(key)
-    # Recorded under other names: the resolved choice reproduces the "auto" that made it.
-    if "density_estimator" in recorded and "density" in fields:
-        arguments["density"] = recorded["density_estimator"]
-    candidates = recorded.get("candidates")
-    if isinstance(candidates, Mapping) and "max_candidates" in candidates:
-        arguments["max_candidates"] = candidates["max_candidates"]
-    inputs = results.get("inputs") or {}
-    arguments["id_column"] = inputs.get("id_column")
-    dropped = inputs.get("holdout_rows_dropped_as_overlap") or \
-        (inputs.get("holdout") or {}).get("rows_dropped") or 0
-    arguments["drop_overlap"] = dropped > 0
-    policy = results.get("policy") or {}
-    if policy.get("text"):
-        arguments["policy"] = policy["text"]
-    generator_block = results.get("generator") or {}
-    attacks = list(arguments.get("attacks") or [])
-    skipped = [a for a in attacks if a in REGISTRY and REGISTRY[a].requires_generator]
-    if generator is not None and generator_block:
-        skipped = []
-        if generator_block.get("shadows") is not None:
-            arguments["shadows"] = generator_block["shadows"]
-        if generator_block.get("params"):
-            arguments["generator_params"] = generator_block["params"]
-    return arguments, skipped, unknown
-
-
-def reproduce(results: Mapping, files: Mapping[str, str | Path], *, generator: str | None = None,
-              metadata: str | Path | None = None,
-              log: Callable[[str], None] | None = None) -> Reproduction:
+def reproduce(results: AuditResults, files: Mapping[str, str | Path], *,
+              generator: str | None = None, metadata: str | Path | None = None,
+              log: Callable[[str], None] | None = None,
+              unknown_parameters: Sequence[str] = ()) -> Reproduction:
     """Re-run the audit ``results`` certifies on ``files`` (train, holdout, synthetic) and
-    compare every statistic; see the module docstring for what "agree" means."""
+    compare every statistic; see the module docstring for what "agree" means.
+    ``unknown_parameters``: recorded parameters this version does not know (reported)."""
     from synthcheck.auditing import pipeline
     from synthcheck.auditing.parameters import AuditParameters
+    from synthcheck.auditing.results_json import audit_arguments
     from synthcheck.errors import InputError
     from synthcheck.support.progress import Progress
 
@@ -130,18 +88,14 @@ def reproduce(results: Mapping, files: Mapping[str, str | Path], *, generator: s
     if missing:
         raise InputError(f"--reproduce needs --{missing[0]} (the files the certificate names)")
     say = log or (lambda message: None)
-    arguments, skipped, unknown = audit_arguments(results, generator=generator)
-    recorded_attacks = tuple(arguments.get("attacks") or ())
-    run_attacks = tuple(a for a in recorded_attacks if a not in skipped)
+    arguments = audit_arguments(results, with_generator=generator is not None)
+    recorded_attacks = tuple(arguments["attacks"])
+    skipped = ([] if generator is not None and results.generator else
+               [_name(a) for a in recorded_attacks if _needs_generator(a)])
+    run_attacks = tuple(a for a in recorded_attacks if _name(a) not in skipped)
     if not run_attacks:
         raise InputError("every attack of this certificate needs the generator: pass "
                          "--generator with the generator the certificate names")
-    # each attack with the parameters it was constructed with (parameters.attack_parameters)
-    from synthcheck.attacks import REGISTRY
-
-    given = (results.get("parameters") or {}).get("attack_parameters") or {}
-    run_attacks = tuple(REGISTRY[a](**given[a]) if a in given and a in REGISTRY else a
-                        for a in run_attacks)
     parameters = AuditParameters(**(arguments | {"attacks": run_attacks}))
     parameters.check_with(generator=generator is not None, synthetic=True)
     real = pipeline.read_inputs(str(files["train"]), str(files["holdout"]), metadata,
@@ -152,12 +106,12 @@ def reproduce(results: Mapping, files: Mapping[str, str | Path], *, generator: s
     copies = pipeline.find_copies(real, release, plan, scored)
     # Measure at the levels of the certified audit: the multiplicity correction counts every
     # recorded attack, re-run or not.
-    recorded = tuple(REGISTRY[a]() for a in recorded_attacks if a in REGISTRY)
-    full_plan = dataclasses.replace(plan, attacks=recorded or plan.attacks)
+    full_plan = dataclasses.replace(plan, attacks=tuple(
+        a if not isinstance(a, str) else _registry()[a]() for a in recorded_attacks))
     measured = pipeline.measure(scored, full_plan, parameters, copies)
     again = pipeline.assemble(real, release, full_plan, scored, measured, parameters).results
-    outcome = Reproduction(not_reproduced=list(skipped), unknown_parameters=unknown,
-                           verdict=again.get("verdict"))
+    outcome = Reproduction(not_reproduced=list(skipped),
+                           unknown_parameters=list(unknown_parameters), verdict=again.verdict)
     for path, certified, reproduced in _pairs(results, again, skipped):
         outcome.compared += 1
         if not _agree(path, certified, reproduced):
@@ -165,77 +119,90 @@ def reproduce(results: Mapping, files: Mapping[str, str | Path], *, generator: s
     return outcome
 
 
+def _registry() -> dict:
+    from synthcheck.attacks import REGISTRY
+
+    return REGISTRY
+
+
+def _name(attack: Any) -> str:
+    return attack if isinstance(attack, str) else attack.name
+
+
+def _needs_generator(attack: Any) -> bool:
+    kind = _registry().get(attack) if isinstance(attack, str) else attack
+    return bool(kind is not None and kind.requires_generator)
+
+
 # -- comparison --------------------------------------------------------------------------------
 
 
-def _pairs(certified: Mapping, again: Mapping, skipped: list[str]) -> Iterator[tuple]:
+def _pairs(certified: AuditResults, again: AuditResults, skipped: list[str]) -> Iterator[tuple]:
     """(path, certified, reproduced) for every compared value, statistics first (in attack
     order), then the checks, counts, inputs and verdict."""
-    attacks = certified.get("attacks") or {}
-    for name, block in attacks.items():
+    for name, figures in certified.attacks.items():
         if name in skipped:
             continue
-        other = (again.get("attacks") or {}).get(name)
+        other = again.attacks.get(name)
         if other is None:
             yield f"attacks.{name}", "present", "missing"
             continue
-        leave_out = AT_VERDICT_LEVEL if skipped else ()
-        yield from _walk(f"attacks.{name}", _statistics(block, leave_out),
-                         _statistics(other, leave_out))
+        leave_out = NOT_COMPARED + (AT_VERDICT_LEVEL if skipped else ())
+        yield from _walk(f"attacks.{name}", figures, other, leave_out)
     if not skipped:
-        yield from _walk("overall", certified.get("overall"), again.get("overall"))
-    reasons = {(r.get("attack"), r.get("check")): r for r in again.get("verdict_reasons") or []}
-    for reason in certified.get("verdict_reasons") or []:
-        if skipped:
-            break
-        key = (reason.get("attack"), reason.get("check"))
-        yield from _walk(f"policy check {key[0]} {key[1]}", _numbers_of(reason),
-                         _numbers_of(reasons.get(key)))
-    for path, a, b in _walk("counts", certified.get("counts"), again.get("counts")):
+        yield from _walk("overall", certified.overall, again.overall)
+        checks = {(c.subject, c.check): c for c in again.checks}
+        for check in certified.checks:
+            key = (check.subject, check.check)
+            yield from _walk(f"policy check {key[0]} {key[1]}", check, checks.get(key),
+                             ("reason",))  # the sentence repeats the numbers at 3 digits
+    for path, a, b in _walk("counts", certified.counts, again.counts):
         if not (skipped and path.startswith(OVER_ALL_ATTACKS)):
             yield path, a, b
-    yield from _walk("inputs", _without_sources(certified.get("inputs")),
-                     _without_sources(again.get("inputs")))
+    yield from _walk("inputs", certified.inputs, again.inputs, ("source",))
     if not skipped:
-        yield "verdict", certified.get("verdict"), again.get("verdict")
+        yield "verdict", certified.verdict, again.verdict
 
 
-def _numbers_of(reason: Mapping | None) -> dict | None:
-    """A policy check without its sentence (which repeats the numbers at 3 digits)."""
-    return None if reason is None else {k: v for k, v in reason.items() if k != "reason"}
+def _fields(value: Any) -> dict | None:
+    """A results object's fields by name, or a mapping's items (None for anything else).
+    An optional field the certificate's schema version did not record yet (None) is not
+    compared."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)
+                if not (f.metadata.get("optional") and getattr(value, f.name) is None)}
+    if isinstance(value, Mapping):
+        return {(repr(k) if isinstance(k, float) else str(k)): v for k, v in value.items()}
+    return None
 
 
-#: The order a reader meets an attack's statistics in (the rest follow by name).
-READING_ORDER = ("auc", "tpr_at_fpr", "advantage", "epsilon_lower_bound", "flagged",
-                 "verdict_bounds")
-
-
-def _statistics(block: Mapping, leave_out: tuple = ()) -> dict:
-    keys = [k for k in READING_ORDER if k in block] + sorted(k for k in block
-                                                              if k not in READING_ORDER)
-    return {k: block[k] for k in keys if k not in NOT_COMPARED and k not in leave_out}
-
-
-def _without_sources(inputs: Any) -> Any:
-    if isinstance(inputs, Mapping):
-        return {k: _without_sources(v) for k, v in inputs.items() if k != "source"}
-    return inputs
-
-
-def _walk(path: str, certified: Any, reproduced: Any) -> Iterator[tuple]:
-    if isinstance(certified, Mapping) and isinstance(reproduced, Mapping):
-        first = [k for k in ("value", "low", "high") if k in certified]  # an interval
-        for key in first + [k for k in certified if k not in first]:
-            yield from _walk(f"{path}.{key}", certified[key], reproduced.get(key, _MISSING))
-        for key in reproduced:
-            if key not in certified:
-                yield f"{path}.{key}", _MISSING, reproduced[key]
-    elif (isinstance(certified, list) and isinstance(reproduced, list)
+def _walk(path: str, certified: Any, reproduced: Any, leave_out: tuple = ()) -> Iterator[tuple]:
+    """Every leaf of two results objects, paired by field name (intervals' value, low, high
+    first), except fields named in ``leave_out``."""
+    mine, theirs = _fields(certified), _fields(reproduced)
+    if mine is not None and theirs is not None:
+        first = [k for k in ("value", "low", "high") if k in mine]
+        for key in first + [k for k in mine if k not in first]:
+            if key not in leave_out:
+                yield from _walk(f"{path}.{key}", mine[key], theirs.get(key, _MISSING),
+                                 leave_out)
+        for key in theirs:
+            if key not in mine and key not in leave_out and not _optional(reproduced, key):
+                yield f"{path}.{key}", _MISSING, theirs[key]
+    elif (isinstance(certified, (list, tuple)) and isinstance(reproduced, (list, tuple))
           and len(certified) == len(reproduced)):
         for index, (a, b) in enumerate(zip(certified, reproduced)):
-            yield from _walk(f"{path}[{index}]", a, b)
+            yield from _walk(f"{path}[{index}]", a, b, leave_out)
     else:
         yield path, certified, reproduced
+
+
+def _optional(value: Any, name: str) -> bool:
+    """Whether ``name`` is an optional field of the results object ``value`` (a later schema
+    version's addition: a certificate without it is not missing anything)."""
+    if not dataclasses.is_dataclass(value):
+        return False
+    return any(f.name == name and f.metadata.get("optional") for f in dataclasses.fields(value))
 
 
 class _Missing:

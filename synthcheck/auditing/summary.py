@@ -3,21 +3,31 @@ from __future__ import annotations
 
 import textwrap
 
+from synthcheck.auditing.results import (
+    FPR_TARGETS,
+    AttackFigures,
+    AuditResults,
+    Estimate,
+    Outcome,
+    RowCopies,
+    ValueCopies,
+)
 
-def _interval(entry: dict | None, percent: bool = False) -> str:
+
+def _interval(entry: Estimate | None, percent: bool = False) -> str:
     if entry is None:
         return "not measurable"
     scale, unit = (100.0, "%") if percent else (1.0, "")
-    return (f"{entry['value'] * scale:.3g}{unit} "
-            f"[{entry['low'] * scale:.3g}, {entry['high'] * scale:.3g}]")
+    return (f"{entry.value * scale:.3g}{unit} "
+            f"[{entry.low * scale:.3g}, {entry.high * scale:.3g}]")
 
 
-def _shadow_lines(shadow: dict | None) -> list[str]:
+def _shadow_lines(shadow: AttackFigures | None) -> list[str]:
     """How the shadow attack's AUC grows with K, and whether fits failed: a user decides from
     these whether more shadows would help and whether the run was complete."""
     if not shadow:
         return []
-    details = shadow.get("details", {})
+    details = shadow.details
     steps = details.get("auc_by_shadows") or []
     lines = []
     if steps:
@@ -47,81 +57,79 @@ def _wrapped(text: str, indent: str = "") -> list[str]:
                          break_on_hyphens=False, break_long_words=False) or [""]
 
 
-def tally(reasons: list[dict]) -> str:
+def tally(results: AuditResults) -> str:
     """'16 checks: 16 PASS' or '16 checks: 1 FAIL, 2 INCONCLUSIVE, 13 PASS'."""
-    counts = {o: sum(r["outcome"] == o for r in reasons) for o in ("FAIL", "INCONCLUSIVE", "PASS")}
+    counts = results.tally()
     shown = ", ".join(f"{n} {o}" for o, n in counts.items() if n)
-    return f"{len(reasons)} check{'s' if len(reasons) != 1 else ''}: {shown}"
+    total = len(results.checks)
+    return f"{total} check{'s' if total != 1 else ''}: {shown}"
 
 
-def _found(count: dict) -> str:
-    p = count.get("p_value")
-    return (f"{count['members_found']} of {count['members']} members, "
-            f"{count['non_members_found']} of {count['non_members']} non-members"
+def _found(count: RowCopies | ValueCopies) -> str:
+    p = count.p_value
+    return (f"{count.members_found} of {count.members} members, "
+            f"{count.non_members_found} of {count.non_members} non-members"
             + (f" (p = {p:.2g})" if p is not None else ""))
 
 
-def _column_and_copy_lines(results: dict) -> list[str]:
+def _column_and_copy_lines(results: AuditResults) -> list[str]:
     """How many columns were audited, which were left out and why, and what was found verbatim
     in the release (counts only)."""
-    inputs = results["inputs"]
-    copies = results.get("copies") or {}
-    checked = copies.get("columns", {})
-    excluded = dict(inputs.get("excluded_columns") or {})
-    lines = [f"columns audited: {len(inputs['column_types'])}; left out of the distances: "
-             f"{len(excluded) + (inputs.get('id_column') is not None)}"
+    inputs = results.inputs
+    checked = results.copies.columns if results.copies else {}
+    lines = [f"columns audited: {len(inputs.column_types)}; left out of the distances: "
+             f"{len(inputs.excluded_columns) + (inputs.id_column is not None)}"
              + (" (each gets an exact-value check)" if checked else "")]
     for column, entry in checked.items():
-        lines.append(f"  {column}: {entry['why']}")
-        lines.append(f"    values found in the release: {_found(entry)}" if entry["in_release"]
+        lines.append(f"  {column}: {entry.why}")
+        lines.append(f"    values found in the release: {_found(entry)}" if entry.in_release
                      else "    not in the release")
-    rows = copies.get("rows")
+    rows = results.copies.rows if results.copies else None
     if rows is not None:
-        lines.append(f"exact copies of rows ({rows['columns']} audited columns): {_found(rows)}")
+        lines.append(f"exact copies of rows ({rows.columns} audited columns): {_found(rows)}")
     return lines
 
 
-def summary_text(results: dict) -> str:
+def summary_text(results: AuditResults) -> str:
     """The summary for a person or a CI log: at most 100 characters a line. Names no file (the
     CLI says what it wrote) and no record."""
-    confidence = results["parameters"]["confidence"]
+    confidence = results.confidence
     rows = [["attack", f"AUC [{confidence:.0%} CI]", "TPR@FPR 0.1%", "TPR@FPR 1%",
              "TPR@FPR 10%", "eps >="]]
-    for name, attack in results["attacks"].items():
-        tpr = attack["tpr_at_fpr"]
-        rows.append([name, _interval(attack["auc"]), _interval(tpr["0.001"], True),
-                     _interval(tpr["0.01"], True), _interval(tpr["0.1"], True),
-                     f"{attack['epsilon_lower_bound']:.2f}"])
+    for name, attack in results.attacks.items():
+        rows.append([name, _interval(attack.auc),
+                     *(_interval(attack.tpr(fpr), True) for fpr in FPR_TARGETS),
+                     f"{attack.epsilon_lower_bound:.2f}"])
     lines = _table(rows, "<<<<<>")
-    counts = results["counts"]
+    counts = results.counts
     lines.append("")
-    lines.append(f"members {counts['members']}, non-members {counts['non_members']}, "
-                 f"synthetic rows {counts['synthetic']}")
-    union = counts.get("flagged")
-    if union and union.get("fpr_achieved") is not None:
-        chance = union["fpr_achieved"] * counts["members"]  # members flagged if none leaked
-        lines += _wrapped(f"flagged at FPR 0.1 % by any attack: {union['members']} members "
-                          f"(chance alone: about {chance:.0f}), {union['non_members']} "
-                          f"non-members (union FPR {union['fpr_achieved']:.2%})")
+    lines.append(f"members {counts.members}, non-members {counts.non_members}, "
+                 f"synthetic rows {counts.synthetic}")
+    union = counts.flagged
+    if union and union.fpr_achieved is not None:
+        chance = union.fpr_achieved * counts.members  # members flagged if none leaked
+        lines += _wrapped(f"flagged at FPR 0.1 % by any attack: {union.members} members "
+                          f"(chance alone: about {chance:.0f}), {union.non_members} "
+                          f"non-members (union FPR {union.fpr_achieved:.2%})")
     else:
-        lines.append(f"records flagged at FPR 0.1 %: {counts['flagged_records']}")
-    for line in _shadow_lines(results["attacks"].get("shadow")):
+        lines.append(f"records flagged at FPR 0.1 %: {counts.flagged_records}")
+    for line in _shadow_lines(results.attacks.get("shadow")):
         lines += _wrapped(line)
     for line in _column_and_copy_lines(results):
         lines += _wrapped(line.lstrip(), " " * (len(line) - len(line.lstrip())))
-    overall = results["overall"]
-    source = overall.get("from_attack", {}).get("epsilon_lower_bound")
-    lines += _wrapped(f"strongest attack: {overall['strongest_attack'] or 'no attack stands out'}"
-                      f"; epsilon lower bound: {overall['epsilon_lower_bound']:.2f}"
+    overall = results.overall
+    source = overall.from_attack.get("epsilon_lower_bound")
+    lines += _wrapped(f"strongest attack: {overall.strongest_attack or 'no attack stands out'}"
+                      f"; epsilon lower bound: {overall.epsilon_lower_bound:.2f}"
                       + (f" ({source})" if source else ""))
     lines.append("")
-    reasons = results["verdict_reasons"]
-    policy = results["policy"]
-    lines += _wrapped(f"VERDICT: {results['verdict']} (policy '{policy['name']}', "
-                      f"{policy['multiplicity']}-adjusted, alpha {policy['alpha']}); "
-                      f"{tally(reasons)}")
-    for reason in [r for r in reasons if r["outcome"] != "PASS"]:
-        lines += _wrapped(f"{reason['outcome']:<12} {reason['reason']}", "  ")
+    policy = results.policy
+    lines += _wrapped(f"VERDICT: {results.verdict} (policy '{policy.name}', "
+                      f"{policy.multiplicity}-adjusted, alpha {policy.alpha}); "
+                      f"{tally(results)}")
+    for reason in results.checks:
+        if reason.outcome is not Outcome.PASS:
+            lines += _wrapped(f"{reason.outcome:<12} {reason.reason}", "  ")
     return "\n".join(lines)
 
 

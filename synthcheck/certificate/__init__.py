@@ -1,6 +1,7 @@
 """Signed, verifiable PDF certificates of an audit's results.
 
-``issue(results, path, signer)`` renders the certificate from the results dict and signs it;
+``issue(results, path, signer)`` renders the certificate from the audit's ``AuditResults`` (or a results.json document)
+and signs it;
 ``verify.verify_certificate`` checks one. The CLI's ``keygen`` and ``verify`` commands live in
 ``commands``. Heavy libraries (weasyprint, pyhanko, matplotlib) are imported only when used.
 """
@@ -13,13 +14,14 @@ from typing import TYPE_CHECKING
 from synthcheck.inputs import INPUT_ROLES
 
 if TYPE_CHECKING:  # pragma: no cover
+    from synthcheck.auditing.results import AuditResults
     from synthcheck.certificate.sign import Signer
 
 __all__ = ["INPUT_ROLES", "issue"]
 
 
 
-def issue(results: Mapping, path: str | Path, signer: Signer,
+def issue(results: AuditResults | Mapping, path: str | Path, signer: Signer,
           template: str | Path | None = None) -> Path:
     """Render the certificate for ``results``, sign it with ``signer`` and write it to ``path``.
 

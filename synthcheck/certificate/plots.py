@@ -79,7 +79,7 @@ def roc_curves(attacks: Mapping[str, Mapping], non_members: int, members: int | 
     ax.plot([floor, 1], [floor, 1], color="#6b7280", linestyle="--", linewidth=1,
             label="random guess")
     for index, (name, attack) in enumerate(attacks.items()):
-        roc = attack["curves"]["roc"]
+        roc = attack.curves.roc
         fpr, tpr = _series(roc["fpr"], f"{name} ROC fpr"), _series(roc["tpr"], f"{name} ROC tpr")
         if len(fpr) != len(tpr):
             raise ValueError(f"attack {name}: ROC fpr and tpr differ in length")
@@ -122,7 +122,7 @@ def score_histograms(attacks: Mapping[str, Mapping]) -> str:
     rows = -(-count // columns)
     fig, axes = _figure(6.4, 2.0 * rows, rows=rows, columns=columns)
     for ax, (name, attack) in zip(axes.flat, attacks.items()):
-        hist = attack["curves"]["score_histogram"]
+        hist = attack.curves.score_histogram
         _histogram(ax, hist, [("members", "members", MEMBER_COLOUR),
                               ("non_members", "non-members", NON_MEMBER_COLOUR)], name)
         ax.set_title(name, fontsize=9)

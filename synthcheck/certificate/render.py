@@ -16,6 +16,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from synthcheck.auditing.results import (
+    FPR_TARGETS,
+    HEADLINE_FPR,
+    AuditResults,
+    Estimate,
+    fpr_label,
+)
+from synthcheck.auditing.results_json import dumps, from_document, to_document
 from synthcheck.certificate import plots
 from synthcheck.inputs import INPUT_ROLES
 
@@ -30,7 +38,6 @@ PDF_VARIANT = "pdf/a-3b"
 META_RESULTS_SHA256 = "SynthcheckResultsSHA256"
 META_CERTIFICATE_ID = "SynthcheckCertificateId"
 META_PDF_VARIANT = "SynthcheckPdfVariant"
-FPR_KEYS = ("0.001", "0.01", "0.1")
 REQUIRED = ("schema_version", "tool_version", "audit_id", "created", "verdict",
             "verdict_reasons", "policy", "inputs", "generator", "parameters", "counts",
             "attacks", "overall", "summaries", "notes")
@@ -51,20 +58,29 @@ class Issuance:
     self_signed: bool = False
 
     @classmethod
-    def now(cls, results: Mapping, issuer: str, issuer_fingerprint: str,
+    def now(cls, results: AuditResults | Mapping, issuer: str, issuer_fingerprint: str,
             when: dt.datetime | None = None, self_signed: bool = False) -> Issuance:
         issued = (when or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
         issued = issued.replace(microsecond=0)
         return cls(issuer, issuer_fingerprint, issued,
-                   f"{results['audit_id']}-{issued:%Y%m%dT%H%M%SZ}", self_signed)
+                   f"{as_results(results).audit_id}-{issued:%Y%m%dT%H%M%SZ}", self_signed)
 
 
-def canonical_json(results: Mapping) -> str:
+def as_results(results: AuditResults | Mapping) -> AuditResults:
+    """The typed results: given, or read from a results.json document (``TypeError`` for
+    anything else, ``ValueError`` for a document this version cannot read)."""
+    if isinstance(results, AuditResults):
+        return results
+    check_results(results)
+    return from_document(results)
+
+
+def canonical_json(results: AuditResults | Mapping) -> str:
     """The exact text embedded as ``results.json``."""
-    return json.dumps(results, sort_keys=True, indent=2)
+    return dumps(to_document(as_results(results)), indent=2)
 
 
-def results_digest(results: Mapping) -> str:
+def results_digest(results: AuditResults | Mapping) -> str:
     return hashlib.sha256(canonical_json(results).encode("utf-8")).hexdigest()
 
 
@@ -97,7 +113,7 @@ def check_template_dir(template_dir: str | Path) -> Path:
     return path
 
 
-def render_pdf(results: Mapping, issuance: Issuance,
+def render_pdf(results: AuditResults | Mapping, issuance: Issuance,
                template_dir: str | Path | None = None) -> tuple[bytes, str]:
     """Render the unsigned certificate; return ``(pdf_bytes, pdf_variant)``.
 
@@ -105,7 +121,7 @@ def render_pdf(results: Mapping, issuance: Issuance,
     bundled one. ``pdf_variant`` is ``"pdf/a-3b"``, or ``"pdf"`` when weasyprint could not
     produce PDF/A.
     """
-    check_results(results)
+    results = as_results(results)
     template = Template.at(template_dir)
     context = build_context(results, issuance)
     html = template.render(context, PDF_VARIANT)
@@ -158,9 +174,11 @@ class Template:
 
 
 def check_results(results) -> None:
-    """Refuse anything that is not a results dict: the renderer never sees records."""
+    """Refuse anything that is not results: the renderer never sees records."""
+    if isinstance(results, AuditResults):
+        return
     if not isinstance(results, Mapping):
-        raise TypeError("the certificate is rendered from the results dict only, got "
+        raise TypeError("the certificate is rendered from the audit's results only, got "
                         f"{type(results).__name__}")
     missing = [key for key in REQUIRED if key not in results]
     if missing:
@@ -190,39 +208,38 @@ def render_html(context: Mapping, variant: str, template: Template | None = None
                                              stylesheet=template.stylesheet_url())
 
 
-def build_context(results: Mapping, issuance: Issuance) -> dict:
-    """Everything the template shows. Figures come from summaries, never from records."""
-    check_results(results)
-    attacks = results["attacks"]
-    by_outcome: dict[str, int] = {}
-    for reason in results["verdict_reasons"]:
-        by_outcome[reason["outcome"]] = by_outcome.get(reason["outcome"], 0) + 1
+def build_context(results: AuditResults | Mapping, issuance: Issuance) -> dict:
+    """Everything the template shows. Figures come from the results' fixed-size summaries,
+    never from records."""
+    results = as_results(results)
+    attacks = results.attacks
     column_types: dict[str, int] = {}
-    for kind in results["inputs"].get("column_types", {}).values():
+    for kind in results.inputs.column_types.values():
         column_types[kind] = column_types.get(kind, 0) + 1
     return {
         "r": results,
         "issuance": issuance,
-        "headline": headline(attacks),
+        "headline": headline(results),
         "policy_grid": policy_grid(results),
         "inputs_rows": {role: input_rows(results, role) for role in INPUT_ROLES},
         "issued_text": f"{issuance.issued:%Y-%m-%d %H:%M} UTC",
         "digest": results_digest(results),
         "roles": INPUT_ROLES,
-        "fpr_keys": FPR_KEYS,
-        "fpr_labels": {"0.001": "0.1 %", "0.01": "1 %", "0.1": "10 %"},
-        "outcome_counts": by_outcome,
+        "fpr_keys": FPR_TARGETS,
+        "fpr_labels": {fpr: fpr_label(fpr) for fpr in FPR_TARGETS},
+        "outcome_counts": {o.value: n for o, n in results.tally().items() if n},
         "column_type_counts": column_types,
+        "method_rows": method_rows(results),
         "figures": {
-            "roc": plots.roc_curves(attacks, results["counts"]["non_members"],
-                                    results["counts"]["members"]),
+            "roc": plots.roc_curves(attacks, results.counts.non_members,
+                                    results.counts.members),
             "scores": plots.score_histograms(attacks),
-            "distance": plots.distance_histogram(results["summaries"]["distance_to_synthetic"]),
-            "risk": plots.risk_histogram(results["summaries"]["risk"]),
+            "distance": plots.distance_histogram(results.summaries["distance_to_synthetic"]),
+            "risk": plots.risk_histogram(results.summaries["risk"]),
         },
-        "policy_text": results["policy"].get("text") or json.dumps(
-            results["policy"].get("limits", {}), indent=2, sort_keys=True),
-        "verdict_meaning": VERDICT_MEANING[results["verdict"]],
+        "policy_text": results.policy.text or json.dumps(results.policy.limits, indent=2,
+                                                         sort_keys=True),
+        "verdict_meaning": VERDICT_MEANING[results.verdict],
         "meta": {
             META_RESULTS_SHA256: results_digest(results),
             META_CERTIFICATE_ID: issuance.certificate_id,
@@ -230,41 +247,38 @@ def build_context(results: Mapping, issuance: Issuance) -> dict:
     }
 
 
-HEADLINE_FPR = "0.01"
-
-
-def headline(attacks: Mapping) -> dict:
-    """The plain sentence's numbers: the attack that catches most members while wrongly
-    accusing 1 % of non-members (its measured rate, and the upper end of its interval)."""
-    bounds = {name: a["tpr_at_fpr"].get(HEADLINE_FPR) for name, a in attacks.items()
-              if isinstance(a.get("tpr_at_fpr"), Mapping)}
-    measured = {name: b for name, b in bounds.items() if b is not None}
-    if not measured:
+def headline(results: AuditResults) -> dict:
+    """The plain sentence's numbers: the strongest attack (``Strongest``, the rule every
+    output uses) and what it catches while wrongly accusing 1 % of non-members (its measured
+    rate and the upper end of its interval)."""
+    best = results.overall.strongest
+    found = results.attacks[best.attack].tpr(HEADLINE_FPR) if best and best.attack else None
+    if found is None:
         return {"measurable": False}
-    name = max(measured, key=lambda n: (measured[n]["value"], -measured[n]["high"]))
-    return {"measurable": True, "attack": name, "high": measured[name]["high"],
-            "value": measured[name]["value"]}
+    return {"measurable": True, "attack": best.attack, "high": found.high,
+            "value": found.value}
 
 
-def policy_grid(results: Mapping) -> dict:
+def policy_grid(results: AuditResults | Mapping) -> dict:
     """The policy's limits on attacks as one attack x limit table: ``columns`` (limit key,
-    label, limit, unit) and ``rows`` (attack -> limit key -> the check); every other check
-    (the copy family: exact copies, exact values of excluded columns) in ``other``, each with
-    its own sentence."""
+    label, limit, unit) and ``rows`` (attack -> limit key -> the ``PolicyCheck``); every other
+    check (the copy family: exact copies, exact values of excluded columns) in ``other``,
+    each with its own sentence."""
     from synthcheck.verdict.policy import CHECKS
 
-    limits = (results.get("policy") or {}).get("limits") or {}
+    results = as_results(results)
+    limits = results.policy.limits
     columns, rows, other = {}, {}, []
-    for reason in results["verdict_reasons"]:
-        key = reason.get("check")
+    for check in results.checks:
+        key = check.check
         if key not in limits and key not in CHECKS:
-            other.append(reason)
+            other.append(check)
             continue
         metric, _fpr, label = CHECKS.get(key, (_guess_metric(key), None, _label(key)))
         unit = {"tpr": "percent", "epsilon": "epsilon"}.get(metric, "number")
-        columns.setdefault(key, {"key": key, "label": label, "limit": reason.get("limit"),
+        columns.setdefault(key, {"key": key, "label": label, "limit": check.limit,
                                  "unit": unit})
-        rows.setdefault(reason.get("attack"), {})[key] = reason
+        rows.setdefault(check.subject, {})[key] = check
     return {"columns": list(columns.values()), "rows": rows, "other": other}
 
 
@@ -278,12 +292,32 @@ def _label(key: str) -> str:
     return str(key).replace("_", " ")
 
 
-def input_rows(results: Mapping, role: str) -> dict:
+def input_rows(results: AuditResults, role: str) -> dict:
     """Rows in the file, dropped and scored (older results record only the rows in the file)."""
-    block = results["inputs"][role]
-    rows = block["rows"]
-    dropped = block.get("rows_dropped", 0)
-    return {"file": rows, "dropped": dropped, "scored": block.get("rows_scored", rows - dropped)}
+    block = results.inputs.role(role)
+    dropped = block.rows_dropped or 0
+    scored = block.rows_scored if block.rows_scored is not None else block.rows - dropped
+    return {"file": block.rows, "dropped": dropped, "scored": scored}
+
+
+def method_rows(results: AuditResults) -> list[tuple[str, str]]:
+    """Page 4's rows for the parameters not shown elsewhere, each in words (no raw dicts)."""
+    given = {name: params for name, params in results.parameters.attack_parameters.items()
+             if params}
+    rows = []
+    if given:
+        rows.append(("Attack parameters", "; ".join(
+            f"{name}: " + ", ".join(f"{key} {_value(value)}" for key, value in sorted(params.items()))
+            for name, params in given.items())))
+    return rows
+
+
+def _value(value) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_value(v) for v in value)
+    return str(value)
 
 
 VERDICT_MEANING = {
@@ -294,10 +328,10 @@ VERDICT_MEANING = {
 }
 
 
-def _write_pdf(html: str, results: Mapping, variant: str | None, base_url: str) -> bytes:
+def _write_pdf(html: str, results: AuditResults, variant: str | None, base_url: str) -> bytes:
     import weasyprint
 
-    created = _parse_created(results.get("created")) or dt.datetime.now(dt.timezone.utc)
+    created = _parse_created(results.created) or dt.datetime.now(dt.timezone.utc)
     attachment = weasyprint.Attachment(
         string=canonical_json(results), name=ATTACHMENT_NAME,
         description="synthcheck audit results (machine-readable, JSON)",
@@ -335,17 +369,17 @@ def format_pct(value, digits: int | None = None) -> str:
     return f"{percent:.{digits}f} %"
 
 
-def format_interval(interval: Mapping | None, digits: int = 3) -> str:
+def format_interval(interval: Estimate | None, digits: int = 3) -> str:
     if interval is None:
         return "–"
-    return (f"{format_num(interval['value'], digits)} "
-            f"[{format_num(interval['low'], digits)}, {format_num(interval['high'], digits)}]")
+    return (f"{format_num(interval.value, digits)} "
+            f"[{format_num(interval.low, digits)}, {format_num(interval.high, digits)}]")
 
 
-def format_tpr(entry: Mapping | None) -> str:
+def format_tpr(entry: Estimate | None) -> str:
     if entry is None:
         return "not measurable"
-    return f"{format_pct(entry['value'])} [{format_pct(entry['low'])}, {format_pct(entry['high'])}]"
+    return f"{format_pct(entry.value)} [{format_pct(entry.low)}, {format_pct(entry.high)}]"
 
 
 def format_epsilon(value) -> str:

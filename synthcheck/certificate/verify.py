@@ -18,6 +18,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from synthcheck.auditing.results import AuditResults
 from synthcheck.certificate.sign import format_fingerprint, read_user_file
 from synthcheck.errors import InputError
 from synthcheck.inputs import INPUT_ROLES
@@ -46,10 +47,12 @@ class VerifyReport:
 
     path: str
     checks: list[Check] = field(default_factory=list)
-    results: dict | None = None
+    results: AuditResults | None = None
     #: True when the signer chains to a trust anchor the reader gave (--trust); False when no
     #: anchor was given or the signer does not chain to it.
     trusted: bool = False
+    #: recorded parameters this version does not know (a later version's certificate)
+    unknown_parameters: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -75,8 +78,8 @@ class VerifyReport:
         if not self.results:
             return None
         r = self.results
-        return (f"certificate for audit {r.get('audit_id')}: verdict {r.get('verdict')}, "
-                f"audit run {r.get('created')}, synthcheck {r.get('tool_version')}")
+        return (f"certificate for audit {r.audit_id}: verdict {r.verdict.value}, "
+                f"audit run {r.created}, synthcheck {r.tool_version}")
 
     def lines(self) -> list[str]:
         return [c.line() for c in self.checks]
@@ -89,8 +92,8 @@ class VerifyReport:
             "status": self.status,
             "checks": [{"check": c.name, "ok": c.ok, "skipped": c.skipped, "message": c.message}
                        for c in self.checks],
-            "audit_id": (self.results or {}).get("audit_id"),
-            "verdict": (self.results or {}).get("verdict"),
+            "audit_id": None if self.results is None else self.results.audit_id,
+            "verdict": None if self.results is None else self.results.verdict.value,
         }
 
 
@@ -123,24 +126,29 @@ def verify_certificate(pdf_path: str | Path, files: dict[str, str | Path] | None
     if signature is None:
         return report
     reader, embedded = signature
-    report.results = _check_embedded_results(report, reader, embedded, pdf_path)
-    if report.results is not None:
-        _check_audit_id(report, report.results)
+    document, report.results = _check_embedded_results(report, reader, embedded, pdf_path)
+    if document is not None:
+        _check_audit_id(report, document)
+        from synthcheck.auditing.results_json import unknown_keys
+
+        report.unknown_parameters = [key.split(".", 1)[1] for key in unknown_keys(document)
+                                     if key.startswith("parameters.")]
     _check_files(report, files)
     if reproduce:
         _check_reproduction(report, files, generator, metadata, log)
     return report
 
 
-def _check_audit_id(report: VerifyReport, results: dict) -> None:
-    from synthcheck.measure.attack_results import audit_id
+def _check_audit_id(report: VerifyReport, document: dict) -> None:
+    """The audit id recomputed from the embedded document exactly as signed."""
+    from synthcheck.auditing.results_json import audit_id
 
-    recomputed = audit_id(results)
-    if recomputed == results.get("audit_id"):
+    recomputed = audit_id(document)
+    if recomputed == document.get("audit_id"):
         report.add("audit-id", True, f"audit id {recomputed} is the hash of the inputs, "
                    "columns, parameters and policy the results record")
     else:
-        report.add("audit-id", False, f"audit id {results.get('audit_id')} does NOT match the "
+        report.add("audit-id", False, f"audit id {document.get('audit_id')} does NOT match the "
                    f"inputs, columns, parameters and policy the results record (they hash to "
                    f"{recomputed}); the results were edited or made by another tool")
 
@@ -157,7 +165,8 @@ def _check_reproduction(report: VerifyReport, files: dict[str, Path], generator,
         report.add("reproduce", False, "not re-run: the certificate already fails a check "
                    "above", skipped=True)
         return
-    outcome = reproduce(report.results, files, generator=generator, metadata=metadata, log=log)
+    outcome = reproduce(report.results, files, generator=generator, metadata=metadata, log=log,
+                        unknown_parameters=report.unknown_parameters)
     precision = precision_text()
     if outcome.ok:
         what = ("verdict and " if not outcome.not_reproduced else "") + \
@@ -312,7 +321,11 @@ def load_trust_anchors(path: str | Path) -> list:
 # -- embedded results vs visible text ------------------------------------------------------------
 
 
-def _check_embedded_results(report: VerifyReport, reader, embedded, pdf_path: Path) -> dict | None:
+def _check_embedded_results(report: VerifyReport, reader, embedded, pdf_path: Path
+                            ) -> tuple[dict | None, AuditResults | None]:
+    """The embedded results.json as signed (the document, and the results it holds), checked
+    against the signed metadata and the visible text; (None, None) when it cannot be read."""
+    from synthcheck.auditing.results_json import UnreadableResults, from_document
     from synthcheck.certificate.render import ATTACHMENT_NAME, META_RESULTS_SHA256
 
     try:
@@ -321,15 +334,20 @@ def _check_embedded_results(report: VerifyReport, reader, embedded, pdf_path: Pa
         info = _info(signed_view.trailer_view)
     except Exception as exc:  # noqa: BLE001 - a damaged object tree fails in many ways
         report.add("results", False, f"cannot read the embedded {ATTACHMENT_NAME} ({exc})")
-        return None
+        return None, None
     if raw is None:
         report.add("results", False, f"the certificate has no embedded {ATTACHMENT_NAME}")
-        return None
+        return None, None
     try:
-        results = json.loads(raw.decode("utf-8"))
+        document = json.loads(raw.decode("utf-8"))
+        results = from_document(document)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         report.add("results", False, f"the embedded {ATTACHMENT_NAME} is not valid JSON ({exc})")
-        return None
+        return None, None
+    except UnreadableResults as exc:
+        report.add("results", False, f"the embedded {ATTACHMENT_NAME} cannot be read by this "
+                   f"synthcheck: {exc}")
+        return None, None
 
     digest = hashlib.sha256(raw).hexdigest()
     problems = []
@@ -352,16 +370,15 @@ def _check_embedded_results(report: VerifyReport, reader, embedded, pdf_path: Pa
     else:
         report.add("results", True, f"the embedded {ATTACHMENT_NAME} matches the visible "
                    f"certificate ({compared})")
-    return results
+    return document, results
 
 
-def _visible_facts(results: dict, digest: str) -> list[tuple[str, str]]:
-    facts = [(f"audit id {results.get('audit_id')}", f"Audit id: {results.get('audit_id')}"),
-             (f"verdict {results.get('verdict')}", f"Verdict: {results.get('verdict')}"),
+def _visible_facts(results: AuditResults, digest: str) -> list[tuple[str, str]]:
+    facts = [(f"audit id {results.audit_id}", f"Audit id: {results.audit_id}"),
+             (f"verdict {results.verdict.value}", f"Verdict: {results.verdict.value}"),
              ("results digest", f"Results SHA-256: {digest}")]
     for role in INPUT_ROLES:
-        sha = ((results.get("inputs") or {}).get(role) or {}).get("sha256")
-        facts.append((f"{role} fingerprint", str(sha)))
+        facts.append((f"{role} fingerprint", results.inputs.role(role).sha256))
     return facts
 
 
@@ -413,12 +430,11 @@ def _check_files(report: VerifyReport, files: dict[str, Path]) -> None:
         return
     from synthcheck.inputs.fingerprint import fingerprint_file
 
-    inputs = (report.results or {}).get("inputs") or {}
     for role in INPUT_ROLES:
         if role not in files:
             continue
         path = files[role]
-        expected = (inputs.get(role) or {}).get("sha256")
+        expected = None if report.results is None else report.results.inputs.role(role).sha256
         if expected is None:
             report.add(f"input:{role}", False, f"{role}: cannot compare {path}; the certificate's "
                        "results could not be read")

@@ -211,10 +211,9 @@ def _add_records_parser(subparsers) -> None:
 
 
 def _run_records(args: argparse.Namespace) -> int:
-    import json
-
     import pandas as pd
 
+    from synthcheck.auditing.results_json import UnreadableResults, loads
     from synthcheck.auditing.summary import records_text
 
     folder = Path(args.audit_dir)
@@ -224,10 +223,10 @@ def _run_records(args: argparse.Namespace) -> int:
             raise InputError(f"no {path.name} here: give the --out directory of an audit",
                              source=str(folder))
     try:
-        results = json.loads(paths["results.json"].read_text())
+        results = loads(paths["results.json"].read_text())
         records = pd.read_parquet(paths["records.parquet"])
-        attacks = list(results["attacks"])
-    except (OSError, ValueError, KeyError) as error:
+        attacks = results.attack_names()
+    except (OSError, ValueError, UnreadableResults) as error:
         raise InputError(f"cannot read the audit's output: {error}", source=str(folder)) from None
     emit(records_text(records, attacks, args.top, args.show_ids, args.role))
     return ExitCode.PASS

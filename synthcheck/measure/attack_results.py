@@ -1,30 +1,23 @@
-"""From per-record scores to the results.json document and the per-record table.
+"""From per-record scores to typed statistics (``AttackResult``) and the per-record table.
 
-Everything here is arithmetic on score arrays (via ``stats``); no attack knowledge.
+Everything here is arithmetic on score arrays (via ``stats``); no attack knowledge. The figures
+an audit reports are taken from these once, in ``auditing.figures``.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from synthcheck import SCHEMA_VERSION, __version__
 from synthcheck.measure import stats
 
 # The FPR operating points every attack is read at: named here once. Keys in results.json are
 # their repr ("0.001", "0.01", "0.1"); labels for people are fpr_label's.
 FPR_TARGETS = (0.001, 0.01, 0.1)
 FLAG_FPR = 0.001  # records are flagged at this FPR's threshold
-
-
-def fpr_key(fpr: float) -> str:
-    """The results.json key of an FPR target: "0.001", "0.01", "0.1"."""
-    return repr(fpr)
+HEADLINE_FPR = 0.01  # the rate "strongest attack" and the plain sentence speak of
 
 
 def fpr_label(fpr: float) -> str:
@@ -127,49 +120,6 @@ class AttackResult:
                        expected_members=m * a / (a + b), expected_non_members=FLAG_FPR * n,
                        p_value=stats.beta_binomial_sf(hits, m, a, b))
 
-    def to_json(self, *, confidence: float, epsilon_level: float, verdict_level: float,
-                pass_level: float) -> dict:
-        """This attack's block of results.json (at the edge: plain numbers and lists)."""
-        fpr, tpr = stats.roc_curve(self.members, self.non_members)
-        flagged = self.flagged()
-        return {
-            "auc": self.auc(confidence).as_dict(),
-            "tpr_at_fpr": {fpr_key(f): _as_dict(self.tpr_at(f, confidence))
-                           for f in FPR_TARGETS},
-            "advantage": self.advantage(),
-            "epsilon_lower_bound": self.epsilon(epsilon_level),
-            "flagged": None if flagged is None else flagged.as_dict(),
-            "verdict_bounds": {  # one-sided: lows at ``level`` (FAIL), highs at ``pass_level``
-                "level": verdict_level,
-                "pass_level": pass_level,
-                "auc": _two_levels(self.auc_bounds(verdict_level),
-                                   self.auc_bounds(pass_level)).as_dict(),
-                "tpr_at_fpr": {fpr_key(f): _bounds_dict(_two_levels(
-                    self.tpr_bounds(f, verdict_level), self.tpr_bounds(f, pass_level)))
-                    for f in FPR_TARGETS},
-                "epsilon_lower_bound": self.epsilon(verdict_level),
-            },
-            "curves": {
-                "roc": {"fpr": [float(v) for v in fpr], "tpr": [float(v) for v in tpr]},
-                "score_histogram": stats.histogram(
-                    {"members": self.members, "non_members": self.non_members}, tail=0.005),
-            },
-        }
-
-
-def _two_levels(lower: stats.Interval, upper: stats.Interval) -> stats.Interval:
-    """The lower end of one interval with the upper end of another (same estimate)."""
-    return stats.Interval(lower.value, lower.low, upper.high)
-
-
-def _as_dict(value: Any) -> dict | None:
-    return None if value is None else value.as_dict()
-
-
-def _bounds_dict(bounds: stats.Interval) -> dict:
-    value = None if math.isnan(bounds.value) else bounds.value
-    return {"value": value, "low": bounds.low, "high": bounds.high}
-
 
 def attack_result(scores: np.ndarray, is_member: np.ndarray, *, delta: float,
                   seed: int) -> AttackResult:
@@ -187,63 +137,6 @@ def flag_threshold(non_members: np.ndarray) -> tuple[bool, float | None]:
 
 def flagged_mask(scores: np.ndarray, threshold: float | None) -> np.ndarray:
     return scores >= threshold if threshold is not None else np.zeros(len(scores), bool)
-
-
-def _leader(results: dict[str, AttackResult], figure) -> str:
-    """The attack with the highest value of ``figure`` (ties: the first named)."""
-    return max(results, key=lambda name: figure(results[name]))
-
-
-def _strength(result: AttackResult, confidence: float) -> stats.Interval:
-    """What "strongest" compares: TPR at 1 % FPR where measurable, else the AUC."""
-    found = result.tpr_at(0.01, confidence)
-    if found is None:
-        return result.auc(confidence)
-    return stats.Interval(found.value, found.low, found.high)
-
-
-def strongest_attack(results: dict[str, AttackResult], confidence: float) -> str | None:
-    """The attack that catches most members at 1 % FPR (AUC where that is not measurable for
-    every attack), but only when its lead exceeds its own interval (its lower bound is above the
-    runner-up's estimate); None, "no attack stands out", otherwise. A single attack is its own
-    strongest."""
-    if len(results) == 1:
-        return next(iter(results))
-    use_tpr = all(r.tpr_at(0.01) is not None for r in results.values())
-
-    def strength(name: str) -> stats.Interval:
-        result = results[name]
-        return _strength(result, confidence) if use_tpr else result.auc(confidence)
-
-    ranked = sorted(results, key=lambda name: strength(name).value, reverse=True)
-    leader, runner_up = strength(ranked[0]), strength(ranked[1])
-    return ranked[0] if leader.low > runner_up.value else None
-
-
-def overall(results: dict[str, AttackResult], *, confidence: float,
-            epsilon_level: float) -> dict:
-    """Overall leakage: each figure is the highest over attacks and names the attack it comes
-    from (no single attack wins everywhere), plus the strongest attack if one stands out."""
-    auc_from = _leader(results, lambda r: r.auc(confidence).value)
-    tpr_from = {}
-    for fpr in FPR_TARGETS:
-        measured = {n: r for n, r in results.items() if r.tpr_at(fpr) is not None}
-        tpr_from[fpr] = (_leader(measured, lambda r, f=fpr: r.tpr_at(f).value)
-                         if measured else None)
-    advantage_from = _leader(results, lambda r: r.advantage())
-    epsilon_from = _leader(results, lambda r: r.epsilon(epsilon_level))
-    return {
-        "strongest_attack": strongest_attack(results, confidence),
-        "auc": results[auc_from].auc(confidence).as_dict(),
-        "tpr_at_fpr": {fpr_key(f): None if tpr_from[f] is None
-                       else results[tpr_from[f]].tpr_at(f, confidence).as_dict()
-                       for f in FPR_TARGETS},
-        "advantage": results[advantage_from].advantage(),
-        "epsilon_lower_bound": results[epsilon_from].epsilon(epsilon_level),
-        "from_attack": {"auc": auc_from,
-                        "tpr_at_fpr": {fpr_key(f): tpr_from[f] for f in FPR_TARGETS},
-                        "advantage": advantage_from, "epsilon_lower_bound": epsilon_from},
-    }
 
 
 def flagged_union(records: pd.DataFrame) -> dict:
@@ -298,52 +191,3 @@ def summaries(distance_to_synthetic: np.ndarray, is_member: np.ndarray,
         "risk": stats.histogram({"members": risk_percentile[is_member],
                                  "non_members": risk_percentile[~is_member]}, bins=20),
     }
-
-
-#: The parts of results.json that determine every number in it: the inputs (fingerprints, rows
-#: in each file, dropped and scored, the audited and excluded columns and their types), the
-#: generator, every parameter, the policy and the tool version. The audit id hashes them.
-AUDIT_ID_PARTS = ("tool_version", "inputs", "generator", "parameters", "policy")
-#: Where a file or policy was read from does not change the results.
-_NOT_DETERMINING = ("source",)
-
-
-def audit_id(document: dict) -> str:
-    """``SC-`` and 16 hex digits of the SHA-256 over :data:`AUDIT_ID_PARTS` of ``document``
-    (a results dict, or the parts of one), in canonical JSON. ``verify`` recomputes it from a
-    certificate's embedded results; two audits that differ in anything that determines their
-    results (an excluded column, a dropped row, a parameter, the policy) get different ids."""
-    def determining(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: determining(v) for k, v in value.items() if k not in _NOT_DETERMINING}
-        if isinstance(value, list):
-            return [determining(v) for v in value]
-        return value
-
-    material = _clean({part: document.get(part) for part in AUDIT_ID_PARTS})
-    text = json.dumps(determining(material), sort_keys=True, ensure_ascii=False,
-                      separators=(",", ":"))
-    return "SC-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16].upper()
-
-
-def _clean(value: Any) -> Any:
-    """JSON-safe values: numpy scalars to Python, non-finite floats to strings-free nulls."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        value = float(value)
-        return value if math.isfinite(value) else None
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
-
-
-def document(**parts: Any) -> dict:
-    """The results.json document; its ``audit_id`` is computed from the other parts."""
-    result = _clean({"schema_version": SCHEMA_VERSION, "tool_version": __version__} | parts)
-    result["audit_id"] = audit_id(result)
-    return result

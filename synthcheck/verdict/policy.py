@@ -23,6 +23,7 @@ import json
 import math
 import sys
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 if sys.version_info >= (3, 11):
@@ -32,6 +33,7 @@ else:  # pragma: no cover
 
 from synthcheck.errors import InputError
 from synthcheck.measure import stats
+from synthcheck.verdict.outcome import Outcome, PolicyCheck, Side
 
 DEFAULT_POLICY_TEXT = """\
 # synthcheck default policy. Every limit applies to every attack.
@@ -252,39 +254,39 @@ def copy_checks(copies: dict | None) -> tuple[CopyCheck, ...]:
 
 @dataclass(frozen=True)
 class Verdict:
-    """PASS, FAIL or INCONCLUSIVE, one reason per check, and the one-sided levels at which the
-    attacks' lower bounds (``level``, multiplicity-adjusted) and upper bounds (``pass_level``)
-    were read."""
+    """PASS, FAIL or INCONCLUSIVE, one ``PolicyCheck`` per check, and the one-sided levels at
+    which the attacks' lower bounds (``level``, multiplicity-adjusted) and upper bounds
+    (``pass_level``) were read."""
 
-    outcome: str
-    reasons: list[dict]
+    outcome: Outcome
+    reasons: tuple[PolicyCheck, ...]
     level: float
     pass_level: float
 
 
 def _attack_check(limit_key: str, limit: float, attack: str, result, level: float,
-                  pass_level: float) -> dict:
+                  pass_level: float) -> PolicyCheck:
     """One limit on one attack (an ``AttackResult``): its lower bound at ``level`` for FAIL,
     its upper bound at ``pass_level`` for PASS."""
     metric, fpr, label = CHECKS[limit_key]
-    entry = {"check": limit_key, "attack": attack, "limit": limit, "bound": None, "level": level}
+    check = partial(PolicyCheck, check=limit_key, subject=attack, limit=limit, figure=label)
     if metric == "epsilon":
         value = result.epsilon(level)
-        entry["bound"] = value
         if value > limit:
-            return entry | {"outcome": "FAIL", "reason": f"{attack}: {label} {value:.3g} exceeds {limit:g}"}
-        return entry | {"outcome": "PASS", "reason": f"{attack}: {label} {value:.3g} <= {limit:g}"}
+            return check(bound=value, level=level, side=Side.LOWER, outcome=Outcome.FAIL,
+                         reason=f"{attack}: {label} {value:.3g} exceeds {limit:g}")
+        return check(bound=value, level=level, side=Side.LOWER, outcome=Outcome.PASS,
+                     reason=f"{attack}: {label} {value:.3g} <= {limit:g}")
     if metric == "auc":
         low, high = result.auc_bounds(level).low, result.auc_bounds(pass_level).high
     else:
         low, high = result.tpr_bounds(fpr, level).low, result.tpr_bounds(fpr, pass_level).high
     if low > limit:
-        return entry | {"bound": low, "outcome": "FAIL",
-                        "reason": f"{attack}: {label} is above {limit:g} (lower bound {low:.3g})"}
-    entry["level"] = pass_level
+        return check(bound=low, level=level, side=Side.LOWER, outcome=Outcome.FAIL,
+                     reason=f"{attack}: {label} is above {limit:g} (lower bound {low:.3g})")
     if high <= limit:
-        return entry | {"bound": high, "outcome": "PASS",
-                        "reason": f"{attack}: {label} is at most {high:.3g} <= {limit:g}"}
+        return check(bound=high, level=pass_level, side=Side.UPPER, outcome=Outcome.PASS,
+                     reason=f"{attack}: {label} is at most {high:.3g} <= {limit:g}")
     members, non_members = result.members.size, result.non_members.size
     if metric == "auc":
         here = stats.clean_pass_probability_auc(members, non_members, limit, pass_level)
@@ -294,19 +296,20 @@ def _attack_check(limit_key: str, limit: float, attack: str, result, level: floa
     hint = (f"; without leakage it PASSes {here:.1%} of the time at this size, "
             f"{DECIDABLE_POWER:.0%} from about {needed:,} holdout records (and as many members)"
             if needed is not None else "")
-    return entry | {"bound": high, "outcome": "INCONCLUSIVE",
-                    "reason": f"{attack}: {label} bounds {low:.3g}-{high:.3g} straddle "
-                              f"{limit:g}{hint}"}
+    return check(bound=high, level=pass_level, side=Side.UPPER, outcome=Outcome.INCONCLUSIVE,
+                 reason=f"{attack}: {label} bounds {low:.3g}-{high:.3g} straddle "
+                        f"{limit:g}{hint}")
 
 
-def _copy_check(check: CopyCheck, alpha: float) -> dict:
+def _copy_check(check: CopyCheck, alpha: float) -> PolicyCheck:
     fails = check.p_value <= alpha
     relation = "<=" if fails else ">"
-    return {"check": check.check, "attack": check.subject, "limit": check.limit,
-            "bound": check.p_value, "level": 1.0 - alpha,
-            "outcome": "FAIL" if fails else "PASS",
-            "reason": f"{check.subject}: {check.statement}; p = {check.p_value:.3g} "
-                      f"{relation} {alpha:.3g}"}
+    return PolicyCheck(check=check.check, subject=check.subject, limit=check.limit,
+                       bound=check.p_value, level=1.0 - alpha,
+                       outcome=Outcome.FAIL if fails else Outcome.PASS,
+                       figure="p-value of the copy test", side=Side.P_VALUE,
+                       reason=f"{check.subject}: {check.statement}; p = {check.p_value:.3g} "
+                              f"{relation} {alpha:.3g}")
 
 
 def evaluate(policy: Policy, attacks: dict, copy_checks: tuple[CopyCheck, ...] = ()) -> Verdict:
@@ -323,6 +326,5 @@ def evaluate(policy: Policy, attacks: dict, copy_checks: tuple[CopyCheck, ...] =
                     for name, result in attacks.items() for key, limit in policy.limits.items()]
     reasons += [_copy_check(check, policy.family_alpha(check.check, families))
                 for check in copy_checks]
-    outcomes = {r["outcome"] for r in reasons}
-    verdict = "FAIL" if "FAIL" in outcomes else "INCONCLUSIVE" if "INCONCLUSIVE" in outcomes else "PASS"
-    return Verdict(verdict, reasons, level, pass_level)
+    verdict = Outcome.combine(r.outcome for r in reasons)
+    return Verdict(verdict, tuple(reasons), level, pass_level)

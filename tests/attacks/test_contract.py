@@ -133,16 +133,16 @@ def test_audit_accepts_attack_instances_with_their_parameters(adult):
     by_instance = synthcheck.audit(train, holdout, synthetic=synthetic, id_column="person_id",
                                    attacks=[DensityRatio(estimator="classifier", max_iter=20),
                                             "dcr"])
-    parameters = by_instance.results["parameters"]
+    parameters = by_instance.document["parameters"]
     assert parameters["attacks"] == ["density-ratio", "dcr"]
     assert parameters["attack_parameters"]["density-ratio"] == {"estimator": "classifier",
                                                                 "max_iter": 20}
-    assert by_instance.results["attacks"]["density-ratio"]["details"]["estimator"] == "classifier"
+    assert by_instance.document["attacks"]["density-ratio"]["details"]["estimator"] == "classifier"
     by_name = synthcheck.audit(train, holdout, synthetic=synthetic, id_column="person_id",
                                attacks=["density-ratio"], density="kde")
-    assert by_name.results["parameters"]["attack_parameters"]["density-ratio"] == {
+    assert by_name.document["parameters"]["attack_parameters"]["density-ratio"] == {
         "estimator": "kde", "max_iter": 200}
-    assert by_name.results["attacks"]["density-ratio"]["details"]["estimator"] == "kde"
+    assert by_name.document["attacks"]["density-ratio"]["details"]["estimator"] == "kde"
     with pytest.raises(InputError, match="more than once"):
         synthcheck.audit(train, holdout, synthetic=synthetic, attacks=["dcr", REGISTRY["dcr"]()])
     with pytest.raises(InputError, match="parameter estimator"):

@@ -33,11 +33,11 @@ def test_five_verbatim_train_rows_in_a_clean_release_fail(adult):
     release = with_pasted_rows(adult, 5, seed=0)
     result = synthcheck.audit(adult["train"], adult["holdout"], synthetic=release,
                               id_column="person_id", seed=0)
-    rows = result.results["copies"]["rows"]
+    rows = result.document["copies"]["rows"]
     assert (rows["members_found"], rows["non_members_found"]) == (5, 0)
     assert rows["members"] == rows["non_members"] == 1500
     assert result.verdict == "FAIL"
-    failed = {r["check"] for r in result.results["verdict_reasons"] if r["outcome"] == "FAIL"}
+    failed = {r["check"] for r in result.document["verdict_reasons"] if r["outcome"] == "FAIL"}
     assert "copied_rows" in failed
     # the five are the records flagged by the exact-copy attack, by id
     records = result.records
@@ -52,13 +52,13 @@ def test_exact_copies_are_found_after_type_coercion(adult):
     release = pd.concat([adult["population"].head(300).astype(str), pasted], ignore_index=True)
     result = synthcheck.audit(adult["train"], adult["holdout"], synthetic=release,
                               id_column="person_id", attacks=["exact-copy"])
-    assert result.results["copies"]["rows"]["members_found"] == 3
+    assert result.document["copies"]["rows"]["members_found"] == 3
 
 
 def test_clean_release_has_no_copies_and_passes_the_copy_checks(adult):
     result = synthcheck.audit(adult["train"], adult["holdout"], synthetic=adult["population"],
                               id_column="person_id", attacks=["exact-copy"])
-    assert result.results["copies"]["rows"]["members_found"] == 0
+    assert result.document["copies"]["rows"]["members_found"] == 0
     assert result.verdict == "PASS"
 
 
@@ -76,7 +76,7 @@ def test_a_clean_release_of_a_table_with_heavy_ties_does_not_fail(ties):
     train, holdout, population = split(ties, seed=0)
     result = synthcheck.audit(train, holdout, synthetic=population, drop_overlap=True,
                               attacks=["exact-copy"], seed=0)
-    rows = result.results["copies"]["rows"]
+    rows = result.document["copies"]["rows"]
     # natural duplicates on both sides: there was something for the baseline to explain
     assert rows["members_found"] >= 10 and rows["non_members_found"] >= 10
     assert result.verdict == "PASS"

@@ -41,7 +41,7 @@ def contains_half(interval: dict) -> bool:
 def test_a_generator_that_memorises_is_caught(small):
     result = run(small, generator=f"{CONTROLS}:NoisyCopies", generator_params={"noise": 0.02},
                  attacks=["shadow"])
-    shadow = result.results["attacks"]["shadow"]
+    shadow = result.document["attacks"]["shadow"]
     assert shadow["auc"]["value"] >= 0.95, shadow["auc"]
     assert shadow["auc"]["low"] > 0.9
     # the epsilon machinery can exceed a small epsilon: the DP test below could fail
@@ -62,7 +62,7 @@ def test_a_generator_that_memorises_is_caught(small):
 def test_a_sample_of_candidates_is_scored_while_shadows_train_on_every_record(small):
     result = run(small, generator=f"{CONTROLS}:NoisyCopies", generator_params={"noise": 0.02},
                  attacks=["shadow"], shadows=4, max_candidates=200)
-    shadow = result.results["attacks"]["shadow"]
+    shadow = result.document["attacks"]["shadow"]
     assert len(result.records) == 200 and result.records["member"].sum() == 100
     assert shadow["details"]["shadow_training_rows"] == 300
     assert shadow["auc"]["value"] >= 0.95
@@ -70,7 +70,7 @@ def test_a_sample_of_candidates_is_scored_while_shadows_train_on_every_record(sm
 
 def test_a_generator_that_never_sees_train_is_not_flagged(small):
     result = run(small, generator=f"{CONTROLS}:SampleFrom", generator_params={"path": POPULATION})
-    attacks = result.results["attacks"]
+    attacks = result.document["attacks"]
     assert contains_half(attacks["shadow"]["auc"]), attacks["shadow"]["auc"]
     for name, attack in attacks.items():  # at the verdict's multiplicity-adjusted level
         assert contains_half(attack["verdict_bounds"]["auc"]), (name, attack["auc"])
@@ -83,7 +83,7 @@ def test_a_generator_that_never_sees_train_is_not_flagged(small):
 def test_gaussian_copula_shadow_reported_next_to_dcr_and_density_ratio(adult):
     data = adult["train"].head(500), adult["holdout"].head(500)
     result = run(data, generator="sdv:GaussianCopulaSynthesizer", jobs=2)
-    attacks = result.results["attacks"]
+    attacks = result.document["attacks"]
     assert {"dcr", "density-ratio", "shadow"} <= set(attacks)
     for name in ("dcr", "density-ratio", "shadow"):
         tpr = attacks[name]["tpr_at_fpr"]["0.01"]
@@ -101,9 +101,9 @@ def test_a_differentially_private_generator_never_exceeds_its_epsilon(small, see
     epsilon = 1.0
     result = run(small, generator=f"{CONTROLS}:LaplaceMarginals",
                  generator_params={"epsilon": epsilon, "public": POPULATION}, seed=seed)
-    assert "shadow" in result.results["attacks"]
-    assert result.results["overall"]["epsilon_lower_bound"] <= epsilon
-    for attack in result.results["attacks"].values():
+    assert "shadow" in result.document["attacks"]
+    assert result.document["overall"]["epsilon_lower_bound"] <= epsilon
+    for attack in result.document["attacks"].values():
         assert attack["epsilon_lower_bound"] <= epsilon
         assert attack["verdict_bounds"]["epsilon_lower_bound"] <= epsilon
 
@@ -122,12 +122,12 @@ def test_joblib_and_a_dask_cluster_give_identical_results(adult):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         remote = run(data, scheduler=cluster.scheduler_address, **options)
-    assert remote.results["attacks"]["shadow"]["details"]["backend"] == "dask"
-    assert local.results["attacks"]["shadow"]["details"]["backend"] == "joblib"
+    assert remote.document["attacks"]["shadow"]["details"]["backend"] == "dask"
+    assert local.document["attacks"]["shadow"]["details"]["backend"] == "joblib"
     for other in (in_process, remote):
         np.testing.assert_array_equal(local.records["score_shadow"], other.records["score_shadow"])
-        assert (local.results["attacks"]["shadow"]["details"]["auc_by_shadows"]
-                == other.results["attacks"]["shadow"]["details"]["auc_by_shadows"])
+        assert (local.document["attacks"]["shadow"]["details"]["auc_by_shadows"]
+                == other.document["attacks"]["shadow"]["details"]["auc_by_shadows"])
 
 
 def test_an_unreachable_scheduler_is_an_input_error(small, monkeypatch):
@@ -141,7 +141,7 @@ def test_a_failed_fit_is_retried_once(small, adult):
     token = uuid.uuid4().hex
     result = run(small, synthetic=adult["population"].head(300), attacks=["shadow"],
                  generator="tests.generators.toys:FailsFirstTry", generator_params={"token": token})
-    details = result.results["attacks"]["shadow"]["details"]
+    details = result.document["attacks"]["shadow"]["details"]
     assert details["shadows_used"] == 8 and details["retried"] == 8
     assert details["shadows_failed"] == []
 
@@ -153,7 +153,7 @@ def test_fits_that_keep_failing_are_reported_and_the_audit_completes(small, adul
     result = run(small, synthetic=adult["population"].head(300), attacks=["dcr", "shadow"],
                  generator="tests.generators.toys:FailsWithValue",
                  generator_params={"column": "fnlwgt", "value": value}, log=messages.append)
-    details = result.results["attacks"]["shadow"]["details"]
+    details = result.document["attacks"]["shadow"]["details"]
     # complementary halves: the one record that breaks the generator is in one shadow per pair
     assert details["shadows_requested"] == 8 and details["shadows_used"] == 4
     assert len(details["shadows_failed"]) == 4

@@ -66,7 +66,7 @@ def scaled_results(results: dict, rows: int) -> dict:
     counts scale, every curve and histogram keeps its size."""
     scaled = copy.deepcopy(results)
     factor = rows / results["counts"]["members"]
-    scaled["counts"] = {"members": rows, "non_members": rows}
+    scaled["counts"] = {"members": rows, "non_members": rows, "synthetic": rows}
     for role in ("train", "holdout", "synthetic"):
         scaled["inputs"][role]["rows"] = rows
     for attack in scaled["attacks"].values():
@@ -156,4 +156,4 @@ def real_certificate(tmp_path_factory, real_audit, signer):
     result, _files = real_audit
     path = tmp_path_factory.mktemp("real-cert") / "certificate.pdf"
     result.certificate(path, signer)
-    return path, result.results
+    return path, result.document

@@ -33,4 +33,4 @@ def test_page_one_shows_columns_left_out_and_copies(adult):
     assert result.verdict == "FAIL"
     for value in train["email"].tail(5).tolist() + train["person_id"].tail(5).tolist():
         assert value not in html
-    assert np.isfinite(result.results["copies"]["rows"]["p_value"])
+    assert np.isfinite(result.document["copies"]["rows"]["p_value"])

@@ -10,10 +10,10 @@ import pytest
 
 import synthcheck
 from synthcheck.auditing.reproduce import tolerance
+from synthcheck.auditing.results_json import audit_id
 from synthcheck.certificate import issue
 from synthcheck.certificate.verify import verify_certificate
 from synthcheck.cli.main import main
-from synthcheck.measure.attack_results import audit_id
 from tests.certificate.conftest import needs_poppler
 from tests.conftest import FIXTURES, partial_leak
 
@@ -39,8 +39,8 @@ def certificates(tmp_path_factory, releases, signer):
     good = synthcheck.audit(TRAIN, HOLDOUT, synthetic=clean, id_column="person_id")
     bad = synthcheck.audit(TRAIN, HOLDOUT, synthetic=leaky, id_column="person_id")
     assert (good.verdict, bad.verdict) == ("PASS", "FAIL")
-    forged = copy.deepcopy(good.results)
-    forged["inputs"]["synthetic"] = bad.results["inputs"]["synthetic"]
+    forged = copy.deepcopy(good.document)
+    forged["inputs"]["synthetic"] = bad.document["inputs"]["synthetic"]
     forged["audit_id"] = audit_id(forged)
     directory = tmp_path_factory.mktemp("forgery")
     return {"forged": issue(forged, directory / "forged.pdf", signer),
@@ -132,8 +132,8 @@ def test_audit_ids_differ_when_exclusions_or_dropped_rows_differ(tmp_path, relea
     plain = synthcheck.audit(TRAIN, HOLDOUT, synthetic=clean, id_column="person_id")
     excluded = synthcheck.audit(TRAIN, HOLDOUT, synthetic=clean, id_column="person_id",
                                 metadata={"columns": {"native_country": {"sdtype": "country_code"}}})
-    assert "native_country" in excluded.results["inputs"]["excluded_columns"]
-    assert plain.results["audit_id"] != excluded.results["audit_id"]
+    assert "native_country" in excluded.document["inputs"]["excluded_columns"]
+    assert plain.document["audit_id"] != excluded.document["audit_id"]
 
     holdout = pd.read_csv(HOLDOUT)
     copies = pd.read_csv(TRAIN).iloc[:7].assign(person_id=[f"X{i}" for i in range(7)])
@@ -141,10 +141,10 @@ def test_audit_ids_differ_when_exclusions_or_dropped_rows_differ(tmp_path, relea
     overlap.to_csv(tmp_path / "holdout.csv", index=False)
     dropped = synthcheck.audit(TRAIN, tmp_path / "holdout.csv", synthetic=clean,
                                id_column="person_id", drop_overlap=True)
-    block = dropped.results["inputs"]["holdout"]
+    block = dropped.document["inputs"]["holdout"]
     assert (block["rows"], block["rows_dropped"], block["rows_scored"]) == (1507, 7, 1500)
-    assert dropped.results["audit_id"] not in (plain.results["audit_id"],
-                                               excluded.results["audit_id"])
+    assert dropped.document["audit_id"] not in (plain.document["audit_id"],
+                                               excluded.document["audit_id"])
 
 
 @needs_poppler

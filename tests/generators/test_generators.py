@@ -106,23 +106,23 @@ def test_without_a_synthetic_table_the_release_is_fitted_on_train(small):
     # noise 0: the release is made of train rows, so it was fitted on train (not holdout)
     train_rows = set(map(tuple, train.drop(columns="person_id").to_numpy().tolist()))
     assert all(tuple(row) in train_rows for row in result.release.to_numpy().tolist())
-    generator = result.results["generator"]
+    generator = result.document["generator"]
     assert generator["name"] == COPIES and generator["params"] == {"noise": 0.0}
     assert generator["release_rows"] == len(train)
-    assert result.results["attacks"]["dcr"]["auc"]["value"] > 0.95
+    assert result.document["attacks"]["dcr"]["auc"]["value"] > 0.95
 
 
 def test_synthetic_rows_sets_the_release_size(small):
     result = run(small, generator=COPIES, synthetic_rows=123, attacks=["dcr"])
-    assert len(result.release) == 123 and result.results["counts"]["synthetic"] == 123
+    assert len(result.release) == 123 and result.document["counts"]["synthetic"] == 123
 
 
 def test_with_a_synthetic_table_the_generator_only_trains_shadows(small, adult):
     synthetic = adult["population"].head(200)
     result = run(small, synthetic=synthetic, generator=COPIES, shadows=4, attacks=["dcr", "shadow"])
     assert result.release is None
-    assert "given synthetic table" in result.results["generator"]["release"]
-    assert result.results["counts"]["synthetic"] == 200
+    assert "given synthetic table" in result.document["generator"]["release"]
+    assert result.document["counts"]["synthetic"] == 200
     with pytest.raises(InputError, match="synthetic_rows: applies only"):
         run(small, synthetic=synthetic, generator=COPIES, synthetic_rows=100)
 
@@ -139,19 +139,19 @@ def test_bad_generator_options_are_input_errors(small, options, fragment):
 
 def test_shadow_runs_by_default_only_when_a_generator_is_given(small, adult):
     plain = run(small, synthetic=adult["population"].head(200))
-    assert list(plain.results["attacks"]) == ["dcr", "dcr-ratio", "density-ratio", "exact-copy"]
+    assert list(plain.document["attacks"]) == ["dcr", "dcr-ratio", "density-ratio", "exact-copy"]
     with_generator = run(small, generator=COPIES, shadows=4)
-    assert list(with_generator.results["attacks"]) == ["dcr", "dcr-ratio", "density-ratio",
+    assert list(with_generator.document["attacks"]) == ["dcr", "dcr-ratio", "density-ratio",
                                                        "exact-copy", "shadow"]
     chosen = run(small, generator=COPIES, attacks=["dcr"])
-    assert list(chosen.results["attacks"]) == ["dcr"]
+    assert list(chosen.document["attacks"]) == ["dcr"]
     with pytest.raises(InputError, match="needs a generator"):
         run(small, synthetic=adult["population"].head(200), attacks=["shadow"])
 
 
 def test_a_python_class_works_as_a_generator(small):
     result = run(small, generator=NoisyCopies, generator_params={"noise": 0.01}, attacks=["dcr"])
-    assert result.results["generator"]["name"].endswith("controls:NoisyCopies")
+    assert result.document["generator"]["name"].endswith("controls:NoisyCopies")
 
 
 def test_fits_are_seeded_and_leave_global_random_state_alone(types, small):

@@ -53,7 +53,7 @@ def test_an_sdv_synthesizer_instance_is_cloned_with_its_parameters(small, metada
             synthesizer.fit({"adult": train})
     result = synthcheck.audit(train, holdout, generator=synthesizer, metadata=metadata,
                               attacks="dcr")
-    generator = result.results["generator"]
+    generator = result.document["generator"]
     assert generator["name"] == "sdv:GaussianCopulaSynthesizer"
     assert generator["params"]["default_distribution"] == "uniform"
     assert ("already fitted" in generator["instance"]) is fitted

@@ -87,8 +87,8 @@ def test_one_attack_name_is_a_list_of_one(small):
     train, holdout, synthetic = small
     result = synthcheck.audit(train, holdout, synthetic=synthetic, attacks="dcr",
                               id_column="person_id")
-    assert list(result.results["attacks"]) == ["dcr"]
-    assert result.results["parameters"]["attacks"] == ["dcr"]
+    assert list(result.document["attacks"]) == ["dcr"]
+    assert result.document["parameters"]["attacks"] == ["dcr"]
     assert repr(result).startswith("<Audit ") and len(repr(result)) < 200
 
 
@@ -111,12 +111,12 @@ def test_the_steps_run_one_by_one(small):
     scored = score(plan, lambda m: None)
     assert scored.scores["dcr"].shape == (600,)
     measured = measure(scored, plan, parameters, find_copies(real, release, plan, scored))
-    assert measured.verdict in ("PASS", "FAIL", "INCONCLUSIVE")
+    assert measured.verdict.outcome in ("PASS", "FAIL", "INCONCLUSIVE")
     result = assemble(real, release, plan, scored, measured, parameters)
     whole = synthcheck.audit(train, holdout, synthetic=synthetic, id_column="person_id",
                              attacks=["dcr"])
-    assert result.results["attacks"] == whole.results["attacks"]
-    assert result.results["audit_id"] == whole.results["audit_id"]
+    assert result.document["attacks"] == whole.document["attacks"]
+    assert result.document["audit_id"] == whole.document["audit_id"]
 
 
 def test_max_candidates_too_small_names_the_parameter_and_the_minimum(small):

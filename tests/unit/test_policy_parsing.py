@@ -50,9 +50,9 @@ def test_a_dict_policy_is_the_same_as_its_toml(adult):
     train, holdout = adult["train"].head(300), adult["holdout"].head(300)
     result = synthcheck.audit(train, holdout, synthetic=adult["population"].head(300),
                               attacks="dcr", policy=document)
-    assert result.results["policy"]["name"] == "board"
+    assert result.document["policy"]["name"] == "board"
     # the policy's limits, and the copy checks every verdict makes (here the id column's values)
-    assert {r["check"] for r in result.results["verdict_reasons"]} == {"max_auc", "max_epsilon",
+    assert {r["check"] for r in result.document["verdict_reasons"]} == {"max_auc", "max_epsilon",
                                                                        "copied_values"}
 
 
