@@ -41,3 +41,27 @@ def partial_leak(adult: dict, seed: int, share: float = 0.10) -> pd.DataFrame:
     release = pd.concat([leaked, honest], ignore_index=True)
     release["person_id"] = [f"S{i}" for i in range(len(release))]
     return release.sample(frac=1, random_state=seed).reset_index(drop=True)
+
+
+@pytest.fixture(autouse=True)
+def _whole_audits_are_marked_slow(request, monkeypatch):
+    """`pytest -m "not slow"` is the quick loop: a test that completes a whole audit in-process
+    without the ``slow`` mark fails here, so the loop stays quick as tests are added. (CLI
+    audits in a subprocess are not seen; tests/integration marks its modules slow.)"""
+    if request.node.get_closest_marker("slow") is not None:
+        yield
+        return
+    from synthcheck.auditing import pipeline
+
+    real_run, completed = pipeline.run, []
+
+    def counted_run(*args, **kwargs):
+        found = real_run(*args, **kwargs)
+        completed.append(True)
+        return found
+
+    monkeypatch.setattr(pipeline, "run", counted_run)
+    yield
+    if completed:
+        pytest.fail("this test runs a whole audit: mark it @pytest.mark.slow "
+                    "(the quick loop, pytest -m 'not slow', must stay under a minute)")

@@ -127,6 +127,7 @@ def test_density_ratio_resolves_its_own_estimator_and_asks_for_exact_search():
     assert search == "approx"
 
 
+@pytest.mark.slow
 def test_audit_accepts_attack_instances_with_their_parameters(adult):
     train, holdout = adult["train"].head(300), adult["holdout"].head(300)
     synthetic = adult["population"].head(300)

@@ -29,6 +29,7 @@ def with_pasted_rows(adult, count: int, seed: int) -> pd.DataFrame:
     return pd.concat([honest, pasted]).sample(frac=1, random_state=seed).reset_index(drop=True)
 
 
+@pytest.mark.slow
 def test_five_verbatim_train_rows_in_a_clean_release_fail(adult):
     release = with_pasted_rows(adult, 5, seed=0)
     result = synthcheck.audit(adult["train"], adult["holdout"], synthetic=release,
@@ -45,6 +46,7 @@ def test_five_verbatim_train_rows_in_a_clean_release_fail(adult):
     assert "exact copies of rows (15 audited columns): 5 of 1500 members, 0 of 1500" in result.summary
 
 
+@pytest.mark.slow
 def test_exact_copies_are_found_after_type_coercion(adult):
     """Numbers written as text, and 40.0 for 40, are the same value after coercion."""
     pasted = adult["train"].head(3).astype(str)
@@ -55,6 +57,7 @@ def test_exact_copies_are_found_after_type_coercion(adult):
     assert result.document["copies"]["rows"]["members_found"] == 3
 
 
+@pytest.mark.slow
 def test_clean_release_has_no_copies_and_passes_the_copy_checks(adult):
     result = synthcheck.audit(adult["train"], adult["holdout"], synthetic=adult["population"],
                               id_column="person_id", attacks=["exact-copy"])
@@ -72,6 +75,7 @@ def split(pool: pd.DataFrame, seed: int, size: int = 1500) -> list[pd.DataFrame]
     return [pool.iloc[rows[i * size:(i + 1) * size]].reset_index(drop=True) for i in range(3)]
 
 
+@pytest.mark.slow
 def test_a_clean_release_of_a_table_with_heavy_ties_does_not_fail(ties):
     train, holdout, population = split(ties, seed=0)
     result = synthcheck.audit(train, holdout, synthetic=population, drop_overlap=True,
@@ -82,6 +86,7 @@ def test_a_clean_release_of_a_table_with_heavy_ties_does_not_fail(ties):
     assert result.verdict == "PASS"
 
 
+@pytest.mark.slow
 def test_copy_test_false_alarm_rate_on_heavy_ties_is_at_most_alpha(ties):
     """60 clean releases of the ties table, the copy test at the whole alpha (0.05): about 3
     false alarms expected; 8 or more would happen with probability 0.005 if it held alpha.

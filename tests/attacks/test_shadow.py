@@ -14,6 +14,8 @@ from synthcheck.attacks.shadow import likelihood_ratio, query_counts, shadow_tra
 from synthcheck.errors import InputError
 from tests.conftest import FIXTURES
 
+pytestmark = pytest.mark.slow  # whole audits (the quick loop is -m 'not slow')
+
 CONTROLS = "synthcheck.generators.controls"
 POPULATION = str(FIXTURES / "adult_population.csv")
 

@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_verify_on_an_ascii_stdout(signed_example, issuer_dir):
     done = subprocess.run(
         [sys.executable, "-m", "synthcheck.cli", "verify", str(signed_example), "--trust",

@@ -7,9 +7,12 @@ import re
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import synthcheck
 from synthcheck.certificate.render import Issuance, build_context, render_html
+
+pytestmark = pytest.mark.slow  # whole audits (the quick loop is -m 'not slow')
 
 ISSUANCE = Issuance("Test Issuer Ltd", "AB:" * 31 + "CD",
                     dt.datetime(2026, 5, 14, 10, 0, tzinfo=dt.timezone.utc), "sc-test-1")

@@ -66,6 +66,7 @@ def test_rejects_nonsense_parameters(tmp_path):
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 
+@pytest.mark.slow
 def test_an_encrypted_pem_key_signs(tmp_path, capsys, monkeypatch, example_results):
     from synthcheck.certificate.sign import key_is_encrypted
     from synthcheck.certificate.verify import verify_certificate

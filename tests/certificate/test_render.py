@@ -76,6 +76,7 @@ def four_attack_results(results: dict) -> dict:
     return four
 
 
+@pytest.mark.slow
 @needs_poppler
 def test_four_attacks_fit_five_pages_without_near_empty_ones(tmp_path, example_results):
     pdf, _ = render_pdf(four_attack_results(example_results), ISSUANCE)
@@ -146,6 +147,7 @@ def test_plots_refuse_per_record_series(example_results):
         plots.roc_curves(from_document(document).attacks, 10**6)
 
 
+@pytest.mark.slow
 def test_a_million_row_audit_renders_the_same_work(example_results):
     """Structural: the renderer's input for a 1M-row audit has the same sizes as for 1.5k
     rows, and the figures it draws are made of the same number of points."""
@@ -170,12 +172,14 @@ def test_a_million_row_audit_renders_the_same_work(example_results):
         assert abs(len(big_svg) - len(small_svg)) < allowed * len(small_svg), name
 
 
+@pytest.mark.slow
 def test_million_row_certificate_shows_the_counts(example_results):
     pdf, variant = render_pdf(scaled_results(example_results, 1_000_000), ISSUANCE)
     assert pdf.startswith(b"%PDF") and variant == "pdf/a-3b"
     assert len(pdf) < 400_000
 
 
+@pytest.mark.slow
 @needs_poppler
 def test_no_record_values_in_a_real_audits_certificate(real_certificate):
     """Certificate of an audit of the fixture tables: no id or distinctive value of any train
@@ -238,6 +242,7 @@ def test_a_template_directory_without_a_template_is_refused(tmp_path):
         Template.at(tmp_path / "missing")
 
 
+@pytest.mark.slow
 def test_a_broken_issuer_template_names_its_file(tmp_path, example_results):
     from synthcheck.certificate.render import Template
     from synthcheck.errors import InputError
@@ -247,6 +252,7 @@ def test_a_broken_issuer_template_names_its_file(tmp_path, example_results):
         Template.at(tmp_path).render(build_context(example_results, ISSUANCE), "pdf")
 
 
+@pytest.mark.slow
 @needs_poppler
 def test_a_certificate_in_the_issuers_template_verifies(tmp_path, example_results, signer,
                                                         issuer_dir):
@@ -264,6 +270,7 @@ def test_a_certificate_in_the_issuers_template_verifies(tmp_path, example_result
     assert report.ok, report.lines()
 
 
+@pytest.mark.slow
 def test_copy_checks_are_listed_below_the_attack_limit_table(example_results):
     from synthcheck.certificate.render import policy_grid
 

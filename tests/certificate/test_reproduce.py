@@ -17,6 +17,8 @@ from synthcheck.cli.main import main
 from tests.certificate.conftest import needs_poppler
 from tests.conftest import FIXTURES, partial_leak
 
+pytestmark = pytest.mark.slow  # whole audits (the quick loop is -m 'not slow')
+
 TRAIN, HOLDOUT = FIXTURES / "adult_train.csv", FIXTURES / "adult_holdout.csv"
 
 

@@ -103,6 +103,7 @@ def test_encrypted_key_needs_the_right_passphrase(issuer_dir, tmp_path):
     assert Signer.from_pem(encrypted, issuer_dir / "cert.pem", passphrase=b"pass")
 
 
+@pytest.mark.slow
 def test_failure_while_signing_leaves_no_partial_file(example_results, signer, target,
                                                      monkeypatch):
     """The signed bytes are already in the temporary file when flushing them to disk fails."""

@@ -75,6 +75,7 @@ def tsa(tmp_path_factory):
     server.shutdown()
 
 
+@pytest.mark.slow
 def test_a_timestamped_certificate_verifies(tsa, issuer_dir, example_results, tmp_path):
     url, tsa_cert = tsa
     args = argparse.Namespace(sign_key=str(issuer_dir / "key.pem"),
@@ -93,6 +94,7 @@ def test_a_timestamped_certificate_verifies(tsa, issuer_dir, example_results, tm
         assert "Signature is Valid." in out
 
 
+@pytest.mark.slow
 def test_an_unreachable_tsa_is_a_one_line_error(issuer_dir, example_results, tmp_path):
     args = argparse.Namespace(sign_key=str(issuer_dir / "key.pem"),
                               sign_cert=str(issuer_dir / "cert.pem"), sign_p12=None,

@@ -72,6 +72,7 @@ def test_trust_anchor_given(signed_example, issuer_dir, tmp_path):
     assert "does NOT chain" in failing(report)["trust"]
 
 
+@pytest.mark.slow
 def test_issuer_certified_by_a_ca(example_results, tmp_path):
     """The real-world set-up: a CA certifies the issuer; readers trust the CA only."""
     ca_key, ca_cert = self_signed("Board Root CA", not_before=NOW - dt.timedelta(days=1),
@@ -152,6 +153,7 @@ def test_missing_inputs_are_input_errors(signed_example, tmp_path):
         verify_certificate(signed_example, {"population": signed_example})
 
 
+@pytest.mark.slow
 def test_real_audit_files_match_and_another_release_does_not(real_audit, real_certificate,
                                                               tmp_path):
     pdf, _results = real_certificate
@@ -192,6 +194,7 @@ def test_cli_exit_codes_and_json(signed_example, signed_copy, capsys, tmp_path, 
     assert "certificate not found" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_cli_keygen_then_verify_with_trust(tmp_path, capsys, example_results, monkeypatch):
     monkeypatch.setenv("SYNTHCHECK_P12_PASSWORD", "s3cret")
     assert main(["keygen", "--out", str(tmp_path / "iss"), "--common-name", "CLI Issuer",

@@ -98,6 +98,7 @@ def test_parameters_come_from_a_json_file(types, tmp_path):
                                "params": {"default_distribution": "norm"}}
 
 
+@pytest.mark.slow
 def test_without_a_synthetic_table_the_release_is_fitted_on_train(small):
     train, _ = small
     result = run(small, generator=COPIES, generator_params={"noise": 0.0}, attacks=["dcr"])
@@ -112,11 +113,13 @@ def test_without_a_synthetic_table_the_release_is_fitted_on_train(small):
     assert result.document["attacks"]["dcr"]["auc"]["value"] > 0.95
 
 
+@pytest.mark.slow
 def test_synthetic_rows_sets_the_release_size(small):
     result = run(small, generator=COPIES, synthetic_rows=123, attacks=["dcr"])
     assert len(result.release) == 123 and result.document["counts"]["synthetic"] == 123
 
 
+@pytest.mark.slow
 def test_with_a_synthetic_table_the_generator_only_trains_shadows(small, adult):
     synthetic = adult["population"].head(200)
     result = run(small, synthetic=synthetic, generator=COPIES, shadows=4, attacks=["dcr", "shadow"])
@@ -137,6 +140,7 @@ def test_bad_generator_options_are_input_errors(small, options, fragment):
         run(small, generator=COPIES, **options)
 
 
+@pytest.mark.slow
 def test_shadow_runs_by_default_only_when_a_generator_is_given(small, adult):
     plain = run(small, synthetic=adult["population"].head(200))
     assert list(plain.document["attacks"]) == ["dcr", "dcr-ratio", "density-ratio", "exact-copy"]
@@ -149,11 +153,13 @@ def test_shadow_runs_by_default_only_when_a_generator_is_given(small, adult):
         run(small, synthetic=adult["population"].head(200), attacks=["shadow"])
 
 
+@pytest.mark.slow
 def test_a_python_class_works_as_a_generator(small):
     result = run(small, generator=NoisyCopies, generator_params={"noise": 0.01}, attacks=["dcr"])
     assert result.document["generator"]["name"].endswith("controls:NoisyCopies")
 
 
+@pytest.mark.slow
 def test_fits_are_seeded_and_leave_global_random_state_alone(types, small):
     spec = make_spec("sdv:GaussianCopulaSynthesizer", types)
     frame = small[0].drop(columns="person_id")

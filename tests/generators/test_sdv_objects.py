@@ -15,6 +15,8 @@ from synthcheck.errors import InputError
 sdv_metadata = pytest.importorskip("sdv.metadata")
 from sdv.single_table import GaussianCopulaSynthesizer
 
+pytestmark = pytest.mark.slow  # whole audits (the quick loop is -m 'not slow')
+
 
 @pytest.fixture(scope="module")
 def small(adult):

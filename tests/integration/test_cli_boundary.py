@@ -13,6 +13,8 @@ import pytest
 from synthcheck.cli.main import main
 from synthcheck.exitcodes import ExitCode
 
+pytestmark = pytest.mark.slow  # whole audits (the quick loop is -m 'not slow')
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

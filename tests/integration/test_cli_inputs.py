@@ -14,6 +14,8 @@ from synthcheck.inputs.columns import coerce_table, decide_datetime_formats, dec
 from synthcheck.inputs.load import load_table
 from tests.integration.test_cli_boundary import one_line_error, run
 
+pytestmark = pytest.mark.slow  # whole audits (the quick loop is -m 'not slow')
+
 
 @pytest.fixture(scope="module")
 def frames(adult) -> dict[str, pd.DataFrame]:

@@ -14,6 +14,8 @@ from synthcheck.cli.main import main
 from tests.conftest import FIXTURES
 from tests.integration.test_cli_boundary import _env, one_line_error
 
+pytestmark = pytest.mark.slow  # whole audits (the quick loop is -m 'not slow')
+
 TRAIN, HOLDOUT = FIXTURES / "adult_train.csv", FIXTURES / "adult_holdout.csv"
 
 

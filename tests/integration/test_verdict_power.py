@@ -16,6 +16,8 @@ import pytest
 import synthcheck
 from tests.conftest import near_copies, partial_leak
 
+pytestmark = pytest.mark.slow  # whole audits (the quick loop is -m 'not slow')
+
 ROTATIONS = list(itertools.permutations(["train", "holdout", "population"]))
 
 

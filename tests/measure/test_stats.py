@@ -464,6 +464,7 @@ def test_epsilon_perfect_separation_by_hand():
     assert stats.epsilon_lower_bound(-members, -non, delta=0.0) == 0.0
 
 
+@pytest.mark.slow
 def test_epsilon_sound_and_useful_on_a_tight_mechanism():
     # Members' exact copies appear in the release with probability q1 = 0.5, non-members' with
     # q0 = 0.1 (membership by fair coins, 3,000 candidates): the record's presence changes the

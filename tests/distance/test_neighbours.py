@@ -28,6 +28,7 @@ def brute_force(query, base, k, query_groups=None, base_groups=None):
     return np.sqrt(np.take_along_axis(d2, order, axis=1)), order, d2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["blocked", "pruned"])
 @pytest.mark.parametrize("k", [1, 4])
 def test_exact_searches_match_brute_force(encoded, method, k):
@@ -63,6 +64,7 @@ def test_groups_exclude_same_group_rows(encoded, method):
     np.testing.assert_allclose(found.distances, expected, rtol=0, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_skip_same_row_never_returns_the_row_itself(encoded):
     table = encoded["population"]
     for method in ("blocked", "pruned"):

@@ -41,6 +41,7 @@ def test_verdict_reads_one_sided_bounds_at_its_level():
                                                        0.9).high)
 
 
+@pytest.mark.slow
 def test_a_release_beyond_a_limit_passes_at_most_alpha_of_the_time():
     # The PASS side's guarantee, by simulation: a true TPR at 1 % FPR of 0.07 (10 % of members
     # far out, 1 % of the rest) against a limit of 0.06, with three attacks alike. However many

@@ -40,6 +40,7 @@ def test_limits_at_the_edges_of_their_ranges_are_accepted():
     assert parse_policy(DEFAULT_POLICY_TEXT).limits == default_policy().limits
 
 
+@pytest.mark.slow
 def test_a_dict_policy_is_the_same_as_its_toml(adult):
     document = {"name": "board", "alpha": 0.01, "limits": {"max_auc": 0.6, "max_epsilon": 2}}
     policy = parse_policy(document)

@@ -12,6 +12,8 @@ import synthcheck
 from synthcheck.distance.neighbours import nearest
 from tests.conftest import near_copies, partial_leak
 
+pytestmark = pytest.mark.slow  # whole audits (the quick loop is -m 'not slow')
+
 
 def run(adult, synthetic, **options):
     return synthcheck.audit(adult["train"], adult["holdout"], synthetic=synthetic,

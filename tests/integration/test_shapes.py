@@ -10,6 +10,8 @@ import pytest
 
 import synthcheck
 
+pytestmark = pytest.mark.slow  # whole audits (the quick loop is -m 'not slow')
+
 
 def with_messy_columns(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
     """adult plus the column kinds real tables have, derived from the row (so near-copies of a

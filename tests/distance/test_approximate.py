@@ -9,12 +9,13 @@ import pytest
 
 import synthcheck
 from synthcheck.auditing.pipeline import sample_candidates
-from tests.test_neighbours import brute_force, encoded  # noqa: F401 (fixture)
+from tests.distance.test_neighbours import brute_force, encoded  # noqa: F401 (fixture)
 
 pytest.importorskip("faiss")
 from synthcheck.distance.approximate import approximate_nearest, distance_recall
 
 
+@pytest.mark.slow
 def test_approximate_neighbours_reach_the_target_recall_and_report_it_truthfully(encoded):  # noqa: F811
     query, base = encoded["train"], np.vstack([encoded["holdout"], encoded["population"]])
     found = approximate_nearest(query, base, target_recall=0.99)
@@ -35,6 +36,7 @@ def test_recall_measurement_sees_a_bad_answer(encoded):  # noqa: F811
     assert distance_recall(query, base, worse)["recall"] == 0.0
 
 
+@pytest.mark.slow
 def test_approximate_search_respects_groups(encoded):  # noqa: F811
     query, base = encoded["train"], encoded["population"]
     groups = (np.arange(len(query)) % 5, np.arange(len(base)) % 5)
@@ -56,6 +58,7 @@ def test_candidate_sample_is_stratified_seeded_and_recorded():
     assert everything[2] == "all" and len(everything[0]) == 30
 
 
+@pytest.mark.slow
 def test_audit_with_approximate_neighbours_and_max_candidates(adult):
     result = synthcheck.audit(adult["train"], adult["holdout"], synthetic=adult["population"],
                               id_column="person_id", neighbours="approx", max_candidates=1000,
@@ -72,6 +75,7 @@ def test_audit_with_approximate_neighbours_and_max_candidates(adult):
     jsonschema.validate(result.results, schema)
 
 
+@pytest.mark.slow
 def test_approximate_search_is_never_reported_when_exact_ran(adult):
     forced_kde = synthcheck.audit(adult["train"], adult["holdout"], synthetic=adult["population"],
                                   id_column="person_id", neighbours="approx", density="kde")

@@ -83,6 +83,7 @@ def test_values_are_shown_as_written_not_as_numpy_reprs():
     assert AuditParameters(seed=np.int64(3)).seed == 3
 
 
+@pytest.mark.slow
 def test_one_attack_name_is_a_list_of_one(small):
     train, holdout, synthetic = small
     result = synthcheck.audit(train, holdout, synthetic=synthetic, attacks="dcr",
@@ -100,6 +101,7 @@ def test_generator_options_without_a_generator_are_refused(small, keyword, value
         synthcheck.audit(train, holdout, synthetic=synthetic, **{keyword: value})
 
 
+@pytest.mark.slow
 def test_the_steps_run_one_by_one(small):
     train, holdout, synthetic = small
     parameters = AuditParameters(id_column="person_id", attacks=("dcr",))
@@ -119,6 +121,7 @@ def test_the_steps_run_one_by_one(small):
     assert result.document["audit_id"] == whole.document["audit_id"]
 
 
+@pytest.mark.slow
 def test_max_candidates_too_small_names_the_parameter_and_the_minimum(small):
     train, holdout, synthetic = small
     with pytest.raises(InputError) as caught:

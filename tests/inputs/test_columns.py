@@ -42,6 +42,7 @@ def failed_columns(result) -> set[str]:
             if r["check"] == "copied_values" and r["outcome"] == "FAIL"}
 
 
+@pytest.mark.slow
 def test_id_like_columns_are_left_out_named_and_checked_and_a_clean_release_passes(people):
     result = run(people, people["population"])
     excluded = result.document["inputs"]["excluded_columns"]
@@ -53,6 +54,7 @@ def test_id_like_columns_are_left_out_named_and_checked_and_a_clean_release_pass
     assert "columns audited: 15; left out of the distances: 3" in result.summary
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("column", ["email", "customer_no"])
 def test_a_copied_identifier_column_fails(people, column):
     """The release's rows are other people's, but one identifier column holds train's values
@@ -65,6 +67,7 @@ def test_a_copied_identifier_column_fails(people, column):
     assert result.verdict == "FAIL"
 
 
+@pytest.mark.slow
 def test_a_few_copied_identifiers_among_natural_ones_fail(people):
     """Twenty train customer numbers among the release's own: still more than the holdout."""
     release = people["population"].copy()
@@ -78,6 +81,7 @@ def write_metadata(tmp_path, columns: dict) -> str:
     return str(path)
 
 
+@pytest.mark.slow
 def test_partial_metadata_infers_the_rest_with_the_same_rules(people, tmp_path):
     metadata = write_metadata(tmp_path, {"person_id": {"sdtype": "id"},
                                          "education-num": {"sdtype": "categorical"}})
@@ -93,6 +97,7 @@ def test_partial_metadata_infers_the_rest_with_the_same_rules(people, tmp_path):
     assert failed_columns(result) == {"column 'email'"}
 
 
+@pytest.mark.slow
 def test_personal_data_sdtypes_are_left_out_and_checked(people, tmp_path):
     metadata = write_metadata(tmp_path, {"email": {"sdtype": "email"},
                                          "customer_no": {"sdtype": "numerical"}})

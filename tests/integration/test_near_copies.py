@@ -18,7 +18,9 @@ import pytest
 
 import synthcheck
 
-CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"
+pytestmark = pytest.mark.slow  # whole audits (the quick loop is -m 'not slow')
+
+CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "corpus"
 
 
 def corpus_table(name: str) -> dict[str, pd.DataFrame]:

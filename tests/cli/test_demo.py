@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-pytestmark = pytest.mark.skipif(shutil.which("pdfsig") is None,
-                                reason="poppler-utils not installed (make test installs it)")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("pdfsig") is None,
+                                reason="poppler-utils not installed (make test installs it)")]
 
 
 def test_demo_end_to_end(tmp_path):

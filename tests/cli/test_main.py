@@ -36,6 +36,7 @@ def assert_one_line_error(code: int, err: str, *fragments: str) -> None:
         assert fragment in lines[0], (fragment, lines[0])
 
 
+@pytest.mark.slow
 def test_clean_release_passes_and_writes_outputs(capsys, tmp_path):
     code, out, _ = audit(capsys, "--out", str(tmp_path / "audit"))
     assert code == 0
@@ -44,6 +45,7 @@ def test_clean_release_passes_and_writes_outputs(capsys, tmp_path):
     assert len(pd.read_parquet(tmp_path / "audit" / "records.parquet")) == 3000
 
 
+@pytest.mark.slow
 def test_leaky_release_fails_with_exit_1_and_json_for_machines(capsys, tmp_path, adult):
     leaky = tmp_path / "leaky.csv"
     partial_leak(adult, seed=1).to_csv(leaky, index=False)
@@ -104,6 +106,7 @@ def test_empty_table(capsys, tmp_path, content):
     assert_one_line_error(code, err, "empty.csv", "empty")
 
 
+@pytest.mark.slow
 def test_rows_in_both_train_and_holdout_are_counted(capsys, tmp_path, adult):
     path = tmp_path / "holdout.csv"
     overlapping = pd.concat([adult["holdout"].iloc[:1400], adult["train"].iloc[:7]])
@@ -141,6 +144,7 @@ def test_unknown_attack_and_bad_policy(capsys, tmp_path):
     assert_one_line_error(code, err, "board.toml", "max_auc")
 
 
+@pytest.mark.slow
 def test_bad_input_leaves_earlier_outputs_untouched(capsys, tmp_path):
     out = tmp_path / "audit"
     assert audit(capsys, "--out", str(out))[0] == 0
@@ -150,6 +154,7 @@ def test_bad_input_leaves_earlier_outputs_untouched(capsys, tmp_path):
     assert before == ((out / "results.json").read_bytes(), (out / "records.parquet").read_bytes())
 
 
+@pytest.mark.slow
 def test_custom_policy_changes_the_verdict(capsys, tmp_path):
     strict = tmp_path / "strict.toml"
     strict.write_text('name = "strict"\n[limits]\nmax_auc = 0.501\n')
@@ -158,6 +163,7 @@ def test_custom_policy_changes_the_verdict(capsys, tmp_path):
     assert code == 3 and "VERDICT: INCONCLUSIVE (policy 'strict'" in out
 
 
+@pytest.mark.slow
 def test_console_script_help_and_error_exit_code(tmp_path):
     help_text = subprocess.run([sys.executable, "-m", "synthcheck.cli", "audit", "--help"],
                                capture_output=True, text=True, check=True).stdout

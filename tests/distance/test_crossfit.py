@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import synthcheck
 from synthcheck.attacks.base import AttackInputs
@@ -20,6 +21,7 @@ def test_no_holdout_record_is_in_its_own_reference():
     assert sorted(np.concatenate([folds.scored_in(f) for f in range(5)])) == list(range(500))
 
 
+@pytest.mark.slow
 def test_reference_neighbours_never_return_the_record_itself(adult):
     """Holdout rows are all distinct, so a cross-fitted reference distance of 0 would mean the
     record sat in its own reference; and the nearest index must never be the record."""
@@ -46,6 +48,7 @@ def test_reference_neighbours_never_return_the_record_itself(adult):
     assert (folds.candidate_fold[found.indices[:, 0]] != folds.candidate_fold).all()
 
 
+@pytest.mark.slow
 def test_leaking_the_record_into_its_reference_would_be_caught(adult):
     """Make the violation on purpose: holdout records scored against a reference containing
     themselves get distance 0, look like non-members, and the negative control's AUC moves
