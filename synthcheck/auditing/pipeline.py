@@ -13,7 +13,6 @@ import copy
 import dataclasses
 import datetime as _dt
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +71,7 @@ from synthcheck.measure import attack_results as _results
 from synthcheck.measure import copies as _copies
 from synthcheck.measure import stats
 from synthcheck.support.codec import decode, encode, plain
+from synthcheck.support.files import write_atomically
 from synthcheck.support.progress import Progress
 from synthcheck.support.randomness import rng as rng_for
 from synthcheck.verdict.policy import Verdict, copy_checks, evaluate
@@ -147,23 +147,12 @@ class Audit:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         paths = {"results": out / "results.json", "records": out / "records.parquet"}
-        _atomic_write(paths["results"], lambda p: Path(p).write_text(self.to_json() + "\n"))
-        _atomic_write(paths["records"], lambda p: self.records.to_parquet(p, index=False))
+        write_atomically(paths["results"], lambda p: Path(p).write_text(self.to_json() + "\n"))
+        write_atomically(paths["records"], lambda p: self.records.to_parquet(p, index=False))
         if self.release is not None:
             paths["synthetic"] = out / "synthetic.parquet"
-            _atomic_write(paths["synthetic"], lambda p: self.release.to_parquet(p, index=False))
+            write_atomically(paths["synthetic"], lambda p: self.release.to_parquet(p, index=False))
         return paths
-
-
-def _atomic_write(target: Path, write: Callable[[str], None]) -> None:
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        write(temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 APPROX_ABOVE_PAIRS = 2e11  # candidates x synthetic rows above which "auto" goes approximate
@@ -521,7 +510,7 @@ def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
                     else CandidateSample(**plan.candidates_info)),
         attack_parameters={a.name: plain(a.get_params()) for a in plan.attacks},
         density_estimator=plan.estimator,
-        neighbour_recall=({role: NeighbourRecall(**plain(m))
+        neighbour_recall=({role: NeighbourRecall(**_recall_interval(m))
                            for role, m in inputs.neighbour_recall.items()}
                           if inputs.neighbour_recall else None))
     union = _results.flagged_union(records)
@@ -549,3 +538,12 @@ def _input_file(table: Table) -> InputFile:
     described = table.describe()
     return InputFile(sha256=described["sha256"], rows=int(described["rows"]),
                      columns=int(described["columns"]), source=described.get("source"))
+
+
+RECALL_CONFIDENCE = 0.95
+
+
+def _recall_interval(found: dict) -> dict:
+    """The measured recall of an approximate search with its 95 % Clopper-Pearson interval."""
+    low, high = stats.clopper_pearson(found["hits"], found["sample"], RECALL_CONFIDENCE)
+    return {"recall": found["recall"], "low": low, "high": high, "sample": found["sample"]}

@@ -8,10 +8,10 @@ and non-repudiation), which is what PDF validators look for.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 from synthcheck.errors import InputError
+from synthcheck.support.files import write_atomically
 
 KEY_FILE = "key.pem"
 CERT_FILE = "cert.pem"
@@ -99,9 +99,6 @@ def generate_issuer(
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    """Write a secret with permissions 0600 from the start (no window where others can read)."""
-    if path.exists():
-        path.unlink()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    """A secret, written whole with permissions 0600 from the start (no window where others
+    can read it)."""
+    write_atomically(path, data, mode=0o600)

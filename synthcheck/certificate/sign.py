@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from synthcheck.errors import InputError
+from synthcheck.support.files import write_atomically as _write_atomically
 
 SIGNATURE_FIELD = "SynthcheckIssuer"
 
@@ -232,21 +231,7 @@ def write_atomically(data: bytes, out_path: str | Path) -> Path:
     if out_path.is_dir():
         raise InputError("is a directory; give a file name for the certificate",
                          source=str(out_path))
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".partial", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, out_path)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise
-    return out_path
+    return _write_atomically(out_path, data)
 
 
 def format_fingerprint(digest: bytes) -> str:

@@ -196,8 +196,7 @@ class _Cells:
         return np.nextafter(self.radius.astype(np.float32), np.float32(np.inf))
 
 
-def _closest_centre(rows: np.ndarray, centres: np.ndarray, centre_norms: np.ndarray,
-                    out_distance: np.ndarray | None = None) -> np.ndarray:
+def _closest_centre(rows: np.ndarray, centres: np.ndarray, centre_norms: np.ndarray) -> np.ndarray:
     assigned = np.empty(len(rows), dtype=np.int64)
     for start in range(0, len(rows), BASE_BLOCK):
         part = rows[start:start + BASE_BLOCK]

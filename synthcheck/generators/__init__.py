@@ -48,12 +48,6 @@ DEFAULT_SHADOWS = 32  # shadow fits when the user does not say
 MIN_SHADOWS = 4  # fewer cannot fit per-record in/out Gaussians
 
 
-def derive_seed(seed: int, *labels: int) -> int:
-    """A 32-bit seed that depends only on ``seed`` and ``labels`` (e.g. the shadow number), so
-    a fit gets the same randomness in whichever process or order it runs."""
-    return int(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, *labels]).generate_state(1)[0])
-
-
 @dataclass(frozen=True)
 class GeneratorSpec:
     """How to build a fresh, unfitted generator: picklable, re-creatable in any worker."""
@@ -254,7 +248,6 @@ class GeneratorSetup:
 
     spec: GeneratorSpec
     pool: pd.DataFrame  # raw rows of train then holdout, id column dropped
-    pool_names: pd.Series  # how each pool record is named in outputs (its id)
     training_rows: int  # |train|: the size of the real generator's training set
     shadows: int = DEFAULT_SHADOWS
     jobs: int = -1
@@ -301,9 +294,7 @@ def prepare_release(generator: Any, train: Table, types: ColumnTypes, synthetic:
     else:
         info |= {"release": "given synthetic table; the generator is used for shadow fits only"}
     pool = pd.concat([training, _training_frame(holdout, types)], ignore_index=True)
-    names = pd.concat([record_names(train, types), record_names(holdout, types)],
-                      ignore_index=True)
-    setup = GeneratorSetup(spec=spec, pool=pool, pool_names=names, training_rows=len(training),
+    setup = GeneratorSetup(spec=spec, pool=pool, training_rows=len(training),
                            shadows=int(shadows), jobs=-1 if jobs is None else int(jobs),
                            scheduler=scheduler, log=log)
     return synthetic, setup, info
@@ -313,7 +304,6 @@ __all__ = [
     "GeneratorSetup",
     "GeneratorSpec",
     "check_sample",
-    "derive_seed",
     "fit_and_sample",
     "make_spec",
     "prepare_release",

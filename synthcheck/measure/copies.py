@@ -95,12 +95,10 @@ def _tail(pi: float, n1: int, n0: int, first: int, needed: np.ndarray) -> float:
 
 
 def _rate_interval(found: int, total: int, gamma: float) -> tuple[float, float]:
-    """Clopper-Pearson 1 - gamma interval for the common rate (scipy.special, no scipy.stats)."""
-    from scipy.special import betaincinv
+    """Clopper-Pearson 1 - gamma interval for the common rate (the project's one interval)."""
+    from synthcheck.measure.stats import clopper_pearson
 
-    low = 0.0 if found == 0 else float(betaincinv(found, total - found + 1, gamma / 2))
-    high = 1.0 if found == total else float(betaincinv(found + 1, total - found, 1 - gamma / 2))
-    return low, high
+    return clopper_pearson(found, total, 1.0 - gamma)
 
 
 def exceeds_baseline(x1: int, n1: int, x0: int, n0: int,

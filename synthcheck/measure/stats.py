@@ -31,7 +31,6 @@ __all__ = [
     "clean_pass_probability_auc",
     "clean_pass_probability_tpr",
     "clopper_pearson",
-    "epsilon_from_rates",
     "epsilon_lower_bound",
     "histogram",
     "membership_advantage",
@@ -572,36 +571,6 @@ def membership_advantage(members: np.ndarray, non_members: np.ndarray) -> float:
 # --------------------------------------------------------------------------------------------
 
 
-def epsilon_from_rates(fpr_upper: float, fnr_upper: float, delta: float) -> float:
-    """ε implied by upper bounds on a membership test's FPR and FNR under (ε, δ)-DP.
-
-    (ε, δ)-DP forces TPR <= e^ε FPR + δ and, for the complementary test, TNR <= e^ε FNR + δ, so
-    ε >= ln((1 - δ - FNR) / FPR) and ε >= ln((1 - δ - FPR) / FNR). Plugging in *upper* bounds on
-    both rates keeps the result a lower bound. A term whose numerator is not positive carries no
-    evidence; a zero denominator with positive numerator means unbounded ε (it cannot happen with
-    Clopper-Pearson upper bounds from at least one trial, which are always positive).
-    """
-    for name, value in (("fpr_upper", fpr_upper), ("fnr_upper", fnr_upper)):
-        if not 0.0 <= value <= 1.0:
-            raise ValueError(f"{name} must be in [0, 1], got {value}")
-    if not 0.0 <= delta < 1.0:
-        raise ValueError(f"delta must be in [0, 1), got {delta}")
-    best = 0.0
-    for numerator, denominator in (
-        (1.0 - delta - fnr_upper, fpr_upper),
-        (1.0 - delta - fpr_upper, fnr_upper),
-    ):
-        if numerator <= 0.0:
-            continue
-        if denominator <= 0.0:
-            return math.inf
-        best = max(best, math.log(numerator / denominator))
-    return best
-
-
-# Shares of the candidates the one-run auditor guesses on (a fixed grid, chosen before seeing any
-# score; each design is one test in a Bonferroni correction), for each of two designs: the top r
-# scores guessed "member", or the top r/2 "member" and the bottom r/2 "non-member".
 EPSILON_GUESS_SHARES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
 _EPSILON_CEILING = 50.0  # bisection range for epsilon; e^50 is beyond any meaningful claim
 

@@ -50,6 +50,6 @@ def fixed_rng(stream: str) -> np.random.Generator:
 def seed_for(seed: int, *labels: str | int) -> int:
     """A 32-bit integer seed for code that takes one (a generator's ``random_state``, a worker
     task), depending only on ``seed`` and ``labels``: stream names, then numbers such as the
-    shadow number. Equal to ``generators.derive_seed`` with the streams' integers."""
+    shadow number."""
     parts = [_stream(label) if isinstance(label, str) else int(label) for label in labels]
     return int(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, *parts]).generate_state(1)[0])

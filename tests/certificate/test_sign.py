@@ -5,10 +5,11 @@ import datetime as dt
 
 import pytest
 
-from synthcheck.certificate import issue, sign
+from synthcheck.certificate import issue
 from synthcheck.certificate.sign import Signer
 from synthcheck.cli.main import main
 from synthcheck.errors import InputError
+from synthcheck.support import files
 from tests.certificate.conftest import P12_PASSWORD, self_signed, write_pem
 
 NOW = dt.datetime.now(dt.timezone.utc)
@@ -110,7 +111,7 @@ def test_failure_while_signing_leaves_no_partial_file(example_results, signer, t
     def broken(*args, **kwargs):
         raise RuntimeError("disk full half-way")
 
-    monkeypatch.setattr(sign.os, "fsync", broken)
+    monkeypatch.setattr(files.os, "fsync", broken)
     for which in ("new", "existing"):
         with pytest.raises(RuntimeError, match="disk full"):
             issue(example_results, target[which], signer)

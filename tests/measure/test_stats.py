@@ -415,20 +415,6 @@ def test_membership_advantage_by_hand():
 # ---------------------------------------------------------------------------- epsilon
 
 
-def test_epsilon_from_rates_by_hand():
-    # FPR 0.1, FNR 0.2, delta 0: max(ln(0.8/0.1), ln(0.9/0.2)) = max(ln 8, ln 4.5) = ln 8.
-    assert stats.epsilon_from_rates(0.1, 0.2, 0.0) == pytest.approx(math.log(8))
-    # delta 0.05: max(ln(0.75/0.1), ln(0.85/0.2)) = ln 7.5.
-    assert stats.epsilon_from_rates(0.1, 0.2, 0.05) == pytest.approx(math.log(7.5))
-    # Symmetric in the two rates.
-    assert stats.epsilon_from_rates(0.2, 0.1, 0.0) == pytest.approx(math.log(8))
-    # No evidence: a test no better than chance, or rates so high the numerators vanish.
-    assert stats.epsilon_from_rates(0.5, 0.5, 0.0) == 0.0
-    assert stats.epsilon_from_rates(1.0, 1.0, 0.0) == 0.0
-    # Zero FPR with a positive numerator is unbounded.
-    assert stats.epsilon_from_rates(0.0, 0.5, 0.0) == math.inf
-
-
 def test_one_run_p_value_matches_the_papers_algorithm():
     # Steinke, Nasr & Jagielski (2023), Appendix D, written with scipy.stats as a reference.
     from scipy.stats import binom
