@@ -73,7 +73,7 @@ def test_audit_with_approximate_neighbours_and_max_candidates(adult):
     assert result.document["counts"]["members"] == 500
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads((Path(synthcheck.__file__).parent / "schema" / "results.schema.json").read_text())
-    jsonschema.validate(result.results, schema)
+    jsonschema.validate(result.document, schema)
 
 
 @pytest.mark.slow
