@@ -1,25 +1,44 @@
 # Two entry points on a fresh machine: `make demo` and `make test`.
-PYTHON ?= python3
-PIP ?= $(PYTHON) -m pip
+#
+# Everything runs in a project virtual environment, .venv, made from the first Python >= 3.10
+# that scripts/find-python.sh finds ($PYTHON if given, else python3 on PATH: an active venv, a
+# pyenv shim or the distribution's own externally-managed Python). Nothing is pip-installed
+# outside .venv, and every tool is called through it, so `synthcheck` need not be on PATH.
+VENV ?= .venv
+VENV_PYTHON := $(VENV)/bin/python
+# Recipes find the venv's tools first (tests start `synthcheck` and `python` as subprocesses).
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+export VIRTUAL_ENV := $(abspath $(VENV))
 
-.PHONY: install system-deps demo test bench
+.PHONY: install system-deps demo test bench clean-venv
 
 system-deps:
-	@for tool in pdfsig pdftoppm pdftotext pdfdetach; do command -v $$tool >/dev/null 2>&1 || missing=1; done; \
-	[ -z "$$missing" ] || \
-	  (apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null)
+	@sh scripts/system-deps.sh
+
+$(VENV_PYTHON):
+	@base=$$(sh scripts/find-python.sh) || exit 1; \
+	echo "making $(VENV) with $$base"; \
+	"$$base" -m venv "$(VENV)" || { rm -rf "$(VENV)"; exit 1; }
+	$(VENV_PYTHON) -m pip install -q --upgrade pip
 
 # torch must be the CPU build: install it alone first so SDV does not pull CUDA wheels.
-install: system-deps
-	$(PIP) install -q "torch==2.13.0"
-	$(PIP) install -q -e ".[sdv,dask,approx,dev]"
+# The stamp re-runs the install only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(VENV_PYTHON)
+	$(VENV_PYTHON) -m pip install -q "torch==2.13.0"
+	$(VENV_PYTHON) -m pip install -q -e ".[sdv,dask,approx,dev]"
+	@touch $@
+
+install: system-deps $(VENV)/.installed
 
 demo: install
-	synthcheck demo --out demo-out
+	$(VENV)/bin/synthcheck demo --out demo-out
 
 test: install
-	$(PYTHON) -m pytest -q
+	$(VENV_PYTHON) -m pytest -q
 
 bench: install
-	$(PIP) install -q -e ".[bench]"
-	$(PYTHON) benchmarks/run.py
+	$(VENV_PYTHON) -m pip install -q -e ".[bench]"
+	$(VENV_PYTHON) benchmarks/run.py
+
+clean-venv:
+	rm -rf $(VENV)
