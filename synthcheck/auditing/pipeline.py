@@ -53,6 +53,7 @@ from synthcheck.inputs.columns import (
     read_metadata,
     record_names,
 )
+from synthcheck.inputs.fingerprint import RECIPE
 from synthcheck.inputs.load import Table, load_table
 from synthcheck.inputs.rows import found_rows
 from synthcheck.inputs.validate import (
@@ -518,6 +519,7 @@ def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
     described = policy.describe()
     results = AuditResults(
         schema_version=SCHEMA_VERSION, tool_version=__version__, audit_id="",
+        fingerprint_recipe=RECIPE,
         created=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         verdict=measured.verdict.outcome, verdict_reasons=measured.verdict.reasons,
         policy=PolicyRecord(**described), inputs=inputs_block,

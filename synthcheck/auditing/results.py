@@ -334,6 +334,9 @@ class AuditResults:
     summaries: dict[str, Any]
     notes: tuple[str, ...] = ()
     copies: Copies | None = section()
+    #: how the inputs' fingerprints were computed (``inputs.fingerprint.RECIPE``); None in
+    #: documents older than 0.3.0, which did not record it
+    fingerprint_recipe: str | None = section()
 
     @property
     def checks(self) -> tuple[PolicyCheck, ...]:

@@ -26,8 +26,10 @@ __all__ = ["SCHEMA_VERSION", "UnreadableResults", "audit_arguments", "audit_id",
 
 #: The parts of results.json that determine every number in it: the inputs (fingerprints, rows
 #: in each file, dropped and scored, the audited and excluded columns and their types), the
-#: generator, every parameter, the policy and the tool version. The audit id hashes them.
-AUDIT_ID_PARTS = ("tool_version", "inputs", "generator", "parameters", "policy")
+#: generator, every parameter, the policy, the tool version and the fingerprint recipe. The
+#: audit id hashes them.
+AUDIT_ID_PARTS = ("tool_version", "fingerprint_recipe", "inputs", "generator", "parameters",
+                  "policy")
 #: Where a file or policy was read from does not change the results.
 _NOT_DETERMINING = ("source",)
 

@@ -139,6 +139,22 @@ def verify_certificate(pdf_path: str | Path, files: dict[str, str | Path] | None
     return report
 
 
+def _same_release_series(report: VerifyReport, document: dict, pdf_path: Path) -> bool:
+    """A certificate of another release series cannot be checked by this one's rules (its
+    fingerprints, audit id and parameters may mean something else). An intact one is refused
+    in one line (exit 2: use the version that made it); a damaged one is INVALID anyway, and
+    the report ends with the same line instead of checks made by the wrong rules."""
+    from synthcheck.certificate.compatibility import incompatibility
+
+    problem = incompatibility(document)
+    if problem is None:
+        return True
+    if report.ok:
+        raise InputError(f"cannot check this certificate: {problem}", source=str(pdf_path))
+    report.add("version", False, f"not checked further: {problem}")
+    return False
+
+
 def _check_audit_id(report: VerifyReport, document: dict) -> None:
     """The audit id recomputed from the embedded document exactly as signed."""
     from synthcheck.auditing.results_json import audit_id
@@ -340,6 +356,8 @@ def _check_embedded_results(report: VerifyReport, reader, embedded, pdf_path: Pa
         return None, None
     try:
         document = json.loads(raw.decode("utf-8"))
+        if isinstance(document, dict) and not _same_release_series(report, document, pdf_path):
+            return None, None
         results = from_document(document)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         report.add("results", False, f"the embedded {ATTACHMENT_NAME} is not valid JSON ({exc})")

@@ -28,9 +28,24 @@ def pdftotext(path: Path) -> str:
                           capture_output=True).stdout.decode("utf-8")
 
 
+def load_example() -> dict:
+    """The example results as this version writes them: the file's numbers, stamped with this
+    tool version, schema version and fingerprint recipe and the audit id they hash to (so a
+    version bump does not need the file rebuilt)."""
+    from synthcheck import SCHEMA_VERSION, __version__
+    from synthcheck.auditing.results_json import audit_id
+    from synthcheck.inputs.fingerprint import RECIPE
+
+    results = json.loads(EXAMPLE.read_text())
+    results["tool_version"], results["fingerprint_recipe"] = __version__, RECIPE
+    results["schema_version"] = SCHEMA_VERSION
+    results["audit_id"] = audit_id(results)
+    return results
+
+
 @pytest.fixture
 def example_results() -> dict:
-    return json.loads(EXAMPLE.read_text())
+    return load_example()
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +64,7 @@ def signer(issuer_dir) -> Signer:
 def signed_example(tmp_path_factory, signer) -> Path:
     """One certificate issued from the example results, shared read-only by many tests."""
     path = tmp_path_factory.mktemp("cert") / "certificate.pdf"
-    issue(json.loads(EXAMPLE.read_text()), path, signer)
+    issue(load_example(), path, signer)
     return path
 
 
