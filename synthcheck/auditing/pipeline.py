@@ -249,6 +249,8 @@ def read_inputs(train: TableLike, holdout: TableLike, metadata: Any,
     """Read train and holdout, decide the column types, check them and coerce them."""
     train_table = load_table(train, "train")
     holdout_table = load_table(holdout, "holdout")
+    for table in (train_table, holdout_table):
+        _say_what_was_read_as_missing(table, say)
     meta = read_metadata(metadata)
     types = decide_types(train_table, meta, parameters.id_column)
     decide_datetime_formats(types, train_table)
@@ -281,6 +283,12 @@ def read_inputs(train: TableLike, holdout: TableLike, metadata: Any,
                       duplicated, train_also_in_holdout)
 
 
+def _say_what_was_read_as_missing(table: Table, say: Callable[[str], None]) -> None:
+    if table.read_as_missing:
+        say(f"{table.role}: {table.read_as_missing} cell(s) written as NA, N/A, null, NaN, None "
+            "or similar were read as missing values")
+
+
 @dataclass
 class Release:
     """The synthetic table under audit, and the generator behind it when one was given."""
@@ -305,6 +313,7 @@ def make_release(synthetic: TableLike | None, generator: Any, real: RealInputs,
             synthetic_rows=parameters.synthetic_rows, shadows=parameters.shadows,
             scheduler=parameters.scheduler, jobs=parameters.jobs)
     table = load_table(synthetic, "synthetic")
+    _say_what_was_read_as_missing(table, say)
     check_synthetic_size(table)
     check_columns(real.train_table, [table], real.types)
     check_filled_columns([real.train_table, real.holdout_table, table], real.types)

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from synthcheck.errors import InputError
+from synthcheck.inputs.columns import ISO8601
 
 TABLE = "table"
 # booleans go to SDV as categorical: the raw values may be any true/false spelling
@@ -95,8 +96,8 @@ class SdvGenerator:
         for name in columns:
             kind = self.column_kinds[name]
             spec = {"sdtype": _SDTYPES[kind]}
-            if kind == "datetime" and name in self.datetime_formats:
-                spec["datetime_format"] = self.datetime_formats[name]
+            if kind == "datetime" and self.datetime_formats.get(name, ISO8601) != ISO8601:
+                spec["datetime_format"] = self.datetime_formats[name]  # SDV reads ISO itself
             described[name] = spec
         return Metadata.load_from_dict({"tables": {TABLE: {"columns": described}}})
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,8 @@ from synthcheck.inputs.load import Table
 
 NUMERIC, CATEGORICAL, DATETIME, BOOLEAN = "numeric", "categorical", "datetime", "boolean"
 KINDS = (NUMERIC, CATEGORICAL, DATETIME, BOOLEAN)
+#: The datetime format recorded for ISO 8601 columns (pandas' ISO parser, any precision).
+ISO8601 = "ISO8601"
 
 # A text column whose values are (almost) all distinct names records, it does not describe
 # them; distances over it would be noise. So does a column of whole numbers that is unique per
@@ -29,6 +32,9 @@ KINDS = (NUMERIC, CATEGORICAL, DATETIME, BOOLEAN)
 # exclusion reported, and their values get the exact-value check (synthcheck.measure.copies).
 ID_LIKE_UNIQUE_FRACTION = 0.95
 ID_LIKE_MIN_ROWS = 50
+# A train column whose values are numbers but for a few is a damaged export (a shifted cell, a
+# missing-value word), not a text column: refused, naming the first row, never audited as text.
+MOSTLY_NUMBERS = 0.99
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
@@ -123,8 +129,8 @@ def _looks_datetime(values: pd.Series) -> bool:
     return parsed.notna().mean() >= 0.95
 
 
-def infer_kind(column: pd.Series) -> str:
-    """Guess one column's kind from train's values."""
+def infer_kind(column: pd.Series, source: str | None = None) -> str:
+    """Guess one column's kind from train's values (``source`` names the file in errors)."""
     if pd.api.types.is_bool_dtype(column):
         return BOOLEAN
     if pd.api.types.is_datetime64_any_dtype(column):
@@ -134,8 +140,17 @@ def infer_kind(column: pd.Series) -> str:
     present = column.dropna()
     if present.empty:
         return CATEGORICAL
-    if pd.to_numeric(present.astype(str).str.strip(), errors="coerce").notna().all():
+    numbers = pd.to_numeric(present.astype(str).str.strip(), errors="coerce")
+    if numbers.notna().all():
         return NUMERIC
+    if numbers.notna().mean() >= MOSTLY_NUMBERS and len(present) >= ID_LIKE_MIN_ROWS:
+        bad = int(numbers.isna().to_numpy().argmax())
+        row = int(column.index.get_loc(present.index[bad])) + 1
+        raise InputError(
+            f"holds numbers except {int(numbers.isna().sum())} value(s), first at data row "
+            f"{row}{_what_it_looks_like(present.iloc[bad], str(column.name))}; fix them (an "
+            "empty cell is a missing value), or declare the column's sdtype in --metadata",
+            source=source, column=str(column.name))
     if _looks_boolean(present):
         return BOOLEAN
     if _looks_datetime(present):
@@ -198,7 +213,7 @@ def decide_types(train: Table, metadata: dict | None = None, id_column: str | No
     for name in frame.columns:
         if name == id_column or name in described:
             continue
-        kind = infer_kind(frame[name])
+        kind = infer_kind(frame[name], train.source)
         why = id_like(frame[name], kind)
         if why is not None:
             excluded[name] = why
@@ -230,9 +245,39 @@ def _whole_numbers(column: pd.Series) -> bool:
     return finite.size > 0 and bool(np.all(finite == np.round(finite)))
 
 
-def _first_bad(original: pd.Series, coerced: pd.Series) -> tuple[int, object]:
-    bad = original.notna() & coerced.isna()
-    return int(bad.sum()), original[bad].iloc[0] if bad.any() else None
+def _first_bad(original: pd.Series, coerced: pd.Series) -> tuple[int, object, int]:
+    """How many values did not coerce, the first of them and its data row (1 = first)."""
+    bad = (original.notna() & coerced.isna()).to_numpy()
+    if not bad.any():
+        return 0, None, 0
+    first = int(bad.argmax())
+    return int(bad.sum()), original.iloc[first], first + 1
+
+
+# Cells that mean "missing" in some exports but are not among pandas' missing-value spellings.
+_MISSING_WORDS = {"-", "--", "?", "n.a.", "na.", "missing", "unknown", "none", ".", "(null)"}
+
+
+def _what_it_looks_like(value: object, column: str) -> str:
+    """A hint about a cell that did not coerce, without showing it (it may be a real record's
+    value): what kind of mistake it looks like."""
+    text = str(value).strip()
+    if text == column:
+        return "; it is the header's name: the header line is repeated inside the file"
+    if re.fullmatch(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?", text):
+        return "; it is a number written with thousands separators: write it without them"
+    if text.lower() in _MISSING_WORDS:
+        return "; it looks like a word or sign for a missing value: leave such cells empty"
+    if "\x00" in text:
+        return "; it holds a NUL byte (a damaged export?)"
+    return ""
+
+
+def _cell_problem(table: Table, count: int, row: int, example: object, column: str) -> str:
+    """``3 value(s) ..., first at data row 17`` and a hint; the value itself is shown only from
+    the synthetic table (which is released anyway), never from train or holdout."""
+    shown = f" ({_shown(example)})" if table.role == "synthetic" else ""
+    return f"first at data row {row}{shown}{_what_it_looks_like(example, column)}"
 
 
 def category_text(column: pd.Series) -> pd.Series:
@@ -274,23 +319,32 @@ def coerce_table(table: Table, types: ColumnTypes) -> pd.DataFrame:
                 if pd.api.types.is_datetime64_any_dtype(column):
                     stamps = column
                 else:
-                    stamps = pd.to_datetime(column, errors="coerce", format=fmt, utc=True)
-                    if fmt is None and stamps.isna().sum() > column.isna().sum():
-                        stamps = pd.to_datetime(column, errors="coerce", format="mixed", utc=True)
+                    # train's format for every input; value by value only when train itself
+                    # has no single format (then there is nothing to hold the others to)
+                    stamps = pd.to_datetime(column, errors="coerce", format=fmt or "mixed",
+                                            utc=True)
             if getattr(stamps.dt, "tz", None) is None:
                 stamps = stamps.dt.tz_localize("UTC")
             coerced = pd.Series(stamps.astype("int64") / 1e9, index=column.index)
             coerced[stamps.isna()] = np.nan
-            what = f"dates/times in the format {fmt}" if fmt else "dates/times"
+            what = ("dates/times in train's format " + ("ISO 8601" if fmt == ISO8601 else fmt)
+                    if fmt else "dates/times")
         else:
             out[name] = category_text(column)
             continue
-        count, example = _first_bad(column, coerced)
+        count, example, row = _first_bad(column, coerced)
         if count:
             raise InputError(
-                f"is {kind} in train but {count} value(s) here are not {what} (e.g. "
-                f"{_shown(example)})",
+                f"is {kind} in train but {count} value(s) here are not {what}, "
+                + _cell_problem(table, count, row, example, name),
                 source=table.source, column=name)
+        infinite = np.isinf(coerced.to_numpy())
+        if infinite.any():
+            raise InputError(
+                f"{int(infinite.sum())} value(s) here are infinite or beyond the largest number "
+                f"(±1.8e308), first at data row {int(infinite.argmax()) + 1}; no distance to "
+                "them can be measured: remove them, or leave the cells empty if they mean "
+                "missing", source=table.source, column=name)
         out[name] = np.round(coerced) if name in types.whole_numbers else coerced
     return pd.DataFrame(out, index=frame.index)
 
@@ -319,7 +373,8 @@ def decide_datetime_formats(types: ColumnTypes, train: Table) -> None:
     """One format per text date column, so every value of every input is read the same way:
     the metadata's ``datetime_format`` when given, else the one format that reads all of
     train's values. A column that reads both day-first and month-first with different dates
-    is refused, naming both readings. ISO 8601 columns keep pandas' own parser (no format)."""
+    is refused, naming both readings. ISO 8601 columns are recorded as ``ISO8601`` (pandas'
+    ISO parser): a release that writes them day/month/year is then refused, never re-guessed."""
     for name in types.of_kind(DATETIME):
         column = train.frame[name]
         if name in types.datetime_formats or pd.api.types.is_datetime64_any_dtype(column):
@@ -337,9 +392,13 @@ def _reads_all(values: pd.Series, fmt: str) -> pd.Series | None:
 
 
 def infer_datetime_format(column: pd.Series, source: str, name: str) -> str | None:
+    """The one format that reads every value of train's column (``ISO8601`` for ISO 8601
+    dates), or None when no single format does."""
     values = pd.Series(column.dropna().astype(str).unique())
-    if values.empty or _reads_all(values, "ISO8601") is not None:
+    if values.empty:
         return None
+    if _reads_all(values, ISO8601) is not None:
+        return ISO8601
     for day_first, month_first in _DAY_MONTH:
         for time in _TIMES:
             by_day = _reads_all(values, day_first + time)

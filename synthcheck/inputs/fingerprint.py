@@ -201,8 +201,15 @@ def _named(pairs) -> dict[str, tuple[str, np.ndarray]]:
     return columns
 
 
-def canonical_columns(path: str | Path) -> dict[str, tuple[str, np.ndarray]]:
-    """Column name -> (type, canonical values) of a CSV or Parquet file (steps 1-3)."""
+def csv_texts(path: str | Path) -> pd.DataFrame:
+    """A CSV file's cells as the text written in it ("" = empty), the recipe's step 1."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+
+
+def canonical_columns(path: str | Path, texts: pd.DataFrame | None = None
+                      ) -> dict[str, tuple[str, np.ndarray]]:
+    """Column name -> (type, canonical values) of a CSV or Parquet file (steps 1-3);
+    ``texts`` is the CSV's :func:`csv_texts` when the caller has read them already."""
     path = Path(path)
     if path.suffix.lower() in (".parquet", ".pq"):
         import pyarrow.parquet as pq
@@ -210,7 +217,7 @@ def canonical_columns(path: str | Path) -> dict[str, tuple[str, np.ndarray]]:
         table = pq.read_table(path)
         return _named((name, arrow_column(table.column(i)))
                       for i, name in enumerate(table.column_names))
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+    frame = csv_texts(path) if texts is None else texts
     return _named((name, csv_column(frame.iloc[:, i])) for i, name in enumerate(frame.columns))
 
 
@@ -243,9 +250,10 @@ def _python_column(column: pd.Series) -> tuple[str, np.ndarray]:
     return ("text" if values else "empty"), out
 
 
-def fingerprint_file(path: str | Path) -> str:
-    """SHA-256 fingerprint of a CSV or Parquet file over its canonical form (module docstring)."""
-    return _digest(canonical_columns(path))
+def fingerprint_file(path: str | Path, texts: pd.DataFrame | None = None) -> str:
+    """SHA-256 fingerprint of a CSV or Parquet file over its canonical form (module docstring);
+    ``texts`` as for :func:`canonical_columns`."""
+    return _digest(canonical_columns(path, texts))
 
 
 def fingerprint_frame(frame: pd.DataFrame) -> str:

@@ -11,7 +11,12 @@ from pathlib import Path
 import pandas as pd
 
 from synthcheck.errors import InputError
-from synthcheck.inputs.fingerprint import fingerprint_file, fingerprint_frame, read_plain
+from synthcheck.inputs.fingerprint import (
+    csv_texts,
+    fingerprint_file,
+    fingerprint_frame,
+    read_plain,
+)
 
 SUPPORTED_SUFFIXES = (".csv", ".parquet", ".pq", ".txt", ".tsv")
 COMPRESSIONS = (".gz", ".bz2", ".zip", ".xz", ".zst")  # pandas infers them from the name
@@ -26,6 +31,9 @@ class Table:
     source: str  # the file path, or "<DataFrame>" for the Python API
     frame: pd.DataFrame
     sha256: str
+    #: cells with text in the file that were read as missing values (pandas' spellings:
+    #: NA, N/A, null, NaN, None, #N/A, ...), so the output can say what was coerced
+    read_as_missing: int = 0
 
     @property
     def rows(self) -> int:
@@ -74,8 +82,15 @@ def load_table(data: str | Path | pd.DataFrame, role: str) -> Table:
         raise InputError(f"{role} table is empty (header only, no rows)", source=source)
     if frame.isna().all().all():
         raise InputError(f"every value of the {role} table is missing", source=source)
-    exact = fingerprint_frame(frame) if isinstance(data, pd.DataFrame) else fingerprint_file(data)
-    return Table(role=role, source=source, frame=frame, sha256=exact)
+    if isinstance(data, pd.DataFrame):
+        return Table(role=role, source=source, frame=frame, sha256=fingerprint_frame(frame))
+    if table_suffix(Path(data)) in (".parquet", ".pq"):
+        return Table(role=role, source=source, frame=frame, sha256=fingerprint_file(data))
+    texts = csv_texts(data)  # read once, for the fingerprint and for what was read as missing
+    spelled = int((frame.isna().to_numpy() & (texts.to_numpy() != "")).sum()) \
+        if texts.shape == frame.shape else 0
+    return Table(role=role, source=source, frame=frame, sha256=fingerprint_file(data, texts),
+                 read_as_missing=spelled)
 
 
 def _read(path: Path, role: str, source: str) -> pd.DataFrame:
@@ -85,7 +100,10 @@ def _read(path: Path, role: str, source: str) -> pd.DataFrame:
         frame = read_plain(path)
     except pd.errors.EmptyDataError:
         raise InputError(f"{role} table is empty (no header, no rows)", source=source) from None
-    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError, EOFError) as error:
+    except UnicodeDecodeError as error:
+        raise InputError(f"cannot read {role} table: {_not_utf8(path, error)}",
+                         source=source) from None
+    except (OSError, ValueError, pd.errors.ParserError, EOFError) as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise InputError(f"cannot read {role} table: {first_line}", source=source) from None
     except Exception as error:  # pyarrow raises its own types for corrupt Parquet
@@ -95,7 +113,50 @@ def _read(path: Path, role: str, source: str) -> pd.DataFrame:
     if is_csv:
         _check_unique_names(header, source)
         _check_shape(frame, source)
+        _check_last_line(path, len(header), source)
     return frame
+
+
+def _open_bytes(path: Path):
+    """The file's bytes, decompressed as pandas would (by the name's suffix)."""
+    return pd.io.common.get_handle(path, "rb", compression="infer", is_text=False)
+
+
+def _not_utf8(path: Path, error: UnicodeDecodeError) -> str:
+    """Which line is not UTF-8 (pandas' byte offsets count from a buffer, not the file)."""
+    with _open_bytes(path) as handles:
+        for number, line in enumerate(handles.handle, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                return (f"line {number} is not UTF-8 (byte 0x{line[bad.start]:02x}; a Latin-1 "
+                        "or Windows export, or a damaged file?): save it as UTF-8")
+    return f"it is not UTF-8 ({error.reason})"
+
+
+def _check_last_line(path: Path, fields: int, source: str) -> None:
+    """pandas fills a short row with missing values; a last line cut short (an interrupted
+    export) would be audited as a record with gaps. Refused; only the file's end is read.
+    Short rows inside the file are not looked for here (a full pass would cost a third read)."""
+    import csv
+    import io
+
+    with _open_bytes(path) as handles:
+        handle = handles.handle
+        try:
+            handle.seek(0, io.SEEK_END)
+            size = handle.tell()
+            handle.seek(max(0, size - 65536))
+        except (OSError, ValueError):  # a stream that cannot seek: read it through
+            pass
+        tail = handle.read()
+    lines = [line for line in tail.decode("utf-8", "replace").splitlines() if line.strip()]
+    if len(lines) < 2 or lines[-1].count('"') % 2:
+        return  # the header alone, or the last record holds a quoted line break: cannot tell
+    found = len(next(csv.reader([lines[-1]])))
+    if found < fields:
+        raise InputError(f"the last line has {found} of the header's {fields} fields: the "
+                         "file looks cut short (an interrupted export?)", source=source)
 
 
 def _csv_header(path: Path) -> list[str]:
