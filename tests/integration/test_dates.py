@@ -55,6 +55,7 @@ def test_a_release_in_another_date_format_is_refused_naming_the_row(files, capsy
     assert "300 value(s)" in line
 
 
+@pytest.mark.slow
 def test_the_same_release_in_train_format_audits(files, tmp_path, capsys):
     release = pd.read_csv(files["synthetic"])
     release["opened"] = pd.to_datetime(release["opened"], format="%d/%m/%Y").dt.strftime("%Y-%m-%d")

@@ -49,6 +49,7 @@ def check_outcome(kind: str, role: str, code: int, out: str, err: str) -> None:
     assert "VERDICT:" in out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", list(MUTATIONS))
 def test_each_kind_of_damage_is_audited_or_refused_in_one_line(tmp_path, clean, capsys, kind):
     """One file per kind (chosen by the seed), so the quick suite covers every kind."""
@@ -66,6 +67,7 @@ def test_every_kind_in_every_file(tmp_path, clean, capsys, seed):
             check_outcome(kind, role, *audit_with(folder, clean, kind, role, seed, capsys))
 
 
+@pytest.mark.slow
 def test_cells_read_as_missing_are_said(tmp_path, clean, capsys):
     data = clean["holdout"].replace(b",Private,", b",NA,", 3)
     (tmp_path / "holdout.csv").write_bytes(data)
