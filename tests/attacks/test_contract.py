@@ -72,6 +72,7 @@ def test_every_registered_attack_keeps_the_contract(adult, name):
     attack.validate()
     inputs, (resolved,) = tiny_inputs(adult, [attack])
     before = snapshot(inputs)
+    resolved_state = copy.deepcopy(vars(resolved))
     first = resolved.score(inputs)
     assert isinstance(first, AttackScores)
     assert first.scores.shape == (2 * ROWS,) and first.scores.dtype == np.float64
@@ -99,7 +100,19 @@ def test_every_registered_attack_keeps_the_contract(adult, name):
     fresh_scores = fresh.score(fresh_inputs)
     np.testing.assert_array_equal(first.scores, fresh_scores.scores)
     assert dict(first.details) == dict(fresh_scores.details)
-    assert vars(attack) == vars(REGISTRY[name]())  # scoring left nothing on the attack
+    # scoring left nothing on the attack that scored (the resolved one) nor on the one asked for
+    assert vars(resolved).keys() == resolved_state.keys()
+    assert all(_same(vars(resolved)[k], resolved_state[k]) for k in resolved_state)
+    assert vars(attack) == vars(REGISTRY[name]())
+
+
+def _same(a, b) -> bool:
+    """Equality for attack attributes, arrays and frames included."""
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and np.array_equal(a, b)
+    if isinstance(a, (pd.DataFrame, pd.Series)):
+        return a.equals(b)
+    return a == b
 
 
 def test_attacks_validate_their_parameters():
