@@ -92,32 +92,36 @@ def _mapped(values: pd.Series, canonical) -> np.ndarray:
 
 
 def csv_column(texts: pd.Series) -> tuple[str, np.ndarray]:
-    """Type and canonical values of one CSV column read as text ("" = missing)."""
-    texts = texts.astype(object)
-    present = (texts != "").to_numpy()
-    values = texts[present]
-    out = np.full(len(texts), None, dtype=object)
+    """Type and canonical values of one CSV column read as text ("" = missing).
+
+    The type and each canonical value depend only on the distinct texts, so both are computed
+    once per distinct text (a column of a million rows has a few thousand at most, usually)."""
+    codes, uniques = pd.factorize(texts.astype(object).to_numpy(), use_na_sentinel=False)
+    distinct = pd.Series(uniques, dtype=object)
+    present = (distinct != "").to_numpy()
+    values = distinct[present]
+    canonical_of = np.full(len(distinct), None, dtype=object)
     if not len(values):
-        return "empty", out
+        return "empty", canonical_of[codes]
     strings = values.astype(str).str
     if strings.fullmatch(INTEGER).all():
         kind = "integer"
         fast = strings.fullmatch(_CANONICAL_INTEGER).to_numpy()
         canonical = np.where(fast, values.to_numpy(), None)
-        canonical[~fast] = _mapped(values[~fast], lambda t: str(int(t)))
+        canonical[~fast] = [str(int(t)) for t in values[~fast]]
     elif strings.lower().isin(("true", "false")).all():
         kind, canonical = "boolean", strings.lower().to_numpy()
     elif strings.fullmatch(NUMBER, case=False).all():
         kind = "number"
         fast = strings.fullmatch(_CANONICAL_NUMBER).to_numpy()
         canonical = np.where(fast, values.to_numpy(), None)
-        canonical[~fast] = _mapped(values[~fast], number_text)
+        canonical[~fast] = [number_text(t) for t in values[~fast]]
     elif strings.fullmatch(DATETIME).all():
         kind, canonical = "datetime", _mapped(values, _datetime_text)
     else:
         kind, canonical = "text", _mapped(values, _text)
-    out[present] = canonical
-    return kind, out
+    canonical_of[present] = canonical
+    return kind, canonical_of[codes]
 
 
 def arrow_column(column) -> tuple[str, np.ndarray]:
@@ -173,22 +177,33 @@ def _float_texts(values: np.ndarray) -> np.ndarray:
 # -- tables ------------------------------------------------------------------------------------
 
 
+def _json_cells(values: np.ndarray) -> np.ndarray:
+    """``json.dumps(v, ensure_ascii=False)`` of every canonical value ("null" for missing),
+    computed once per distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = np.array([json.dumps(u, ensure_ascii=False) for u in uniques] + ["null"], dtype=object)
+    return texts[codes]  # code -1 (missing) picks the trailing "null"
+
+
 def _digest(columns: dict[str, tuple[str, np.ndarray]]) -> str:
     names = sorted(columns)
     header = json.dumps([[name, columns[name][0]] for name in names], ensure_ascii=False)
     if not names:
         return hashlib.sha256(header.encode("utf-8")).hexdigest()
-    cells = [pd.Series(columns[name][1], dtype=object).map(
-        lambda v: "null" if v is None else json.dumps(v, ensure_ascii=False)) for name in names]
-    joined = cells[0]
-    for more in cells[1:]:
-        joined = joined + ", " + more
-    rows = sorted("[" + row + "]" for row in joined)
+    joined = "[" + _json_cells(columns[names[0]][1])
+    for name in names[1:]:
+        joined = joined + ", " + _json_cells(columns[name][1])
+    rows = sorted(joined + "]")
     digest = hashlib.sha256(header.encode("utf-8"))
-    for row in rows:
-        digest.update(b"\n")
-        digest.update(row.encode("utf-8"))
+    if rows:
+        digest.update(("\n" + "\n".join(rows)).encode("utf-8"))
     return digest.hexdigest()
+
+
+def fingerprint_columns(columns: dict[str, tuple[str, np.ndarray]]) -> str:
+    """Step 4-5 of the recipe: the SHA-256 of canonical columns (``canonical_columns``,
+    ``text_columns``, ``arrow_columns`` or ``frame_columns``)."""
+    return _digest(columns)
 
 
 def _named(pairs) -> dict[str, tuple[str, np.ndarray]]:
@@ -202,8 +217,21 @@ def _named(pairs) -> dict[str, tuple[str, np.ndarray]]:
 
 
 def csv_texts(path: str | Path) -> pd.DataFrame:
-    """A CSV file's cells as the text written in it ("" = empty), the recipe's step 1."""
+    """A CSV file's cells as the text written in it ("" = empty), the recipe's step 1. The
+    audit reads a CSV only this way, once: its pandas-typed frame is derived from these texts
+    (``synthcheck.inputs.load.typed_from_text``)."""
     return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+
+
+def text_columns(frame: pd.DataFrame) -> dict[str, tuple[str, np.ndarray]]:
+    """Column name -> (type, canonical values) of a CSV read as text (``csv_texts``)."""
+    return _named((name, csv_column(frame.iloc[:, i])) for i, name in enumerate(frame.columns))
+
+
+def arrow_columns(table) -> dict[str, tuple[str, np.ndarray]]:
+    """Column name -> (type, canonical values) of a pyarrow Table read from a Parquet file."""
+    return _named((name, arrow_column(table.column(i)))
+                  for i, name in enumerate(table.column_names))
 
 
 def canonical_columns(path: str | Path, texts: pd.DataFrame | None = None
@@ -214,11 +242,8 @@ def canonical_columns(path: str | Path, texts: pd.DataFrame | None = None
     if path.suffix.lower() in (".parquet", ".pq"):
         import pyarrow.parquet as pq
 
-        table = pq.read_table(path)
-        return _named((name, arrow_column(table.column(i)))
-                      for i, name in enumerate(table.column_names))
-    frame = csv_texts(path) if texts is None else texts
-    return _named((name, csv_column(frame.iloc[:, i])) for i, name in enumerate(frame.columns))
+        return arrow_columns(pq.read_table(path))
+    return text_columns(csv_texts(path) if texts is None else texts)
 
 
 def frame_columns(frame: pd.DataFrame) -> dict[str, tuple[str, np.ndarray]]:
@@ -265,11 +290,3 @@ def column_types(path: str | Path) -> dict[str, str]:
     """The canonical type of each column of a file, in the recipe's column order."""
     columns = canonical_columns(path)
     return {name: columns[name][0] for name in sorted(columns)}
-
-
-def read_plain(path: str | Path) -> pd.DataFrame:
-    """Read a table with pandas defaults, by extension (what the audit reads)."""
-    path = Path(path)
-    if path.suffix.lower() in (".parquet", ".pq"):
-        return pd.read_parquet(path)
-    return pd.read_csv(path, low_memory=False)

@@ -1,26 +1,35 @@
 """Reading the inputs: CSV or Parquet files, or DataFrames from the Python API.
 
-Files are read with pandas defaults; their fingerprint is over the file's exact canonical form
-(``synthcheck.inputs.fingerprint``), which a buyer recomputes from the file alone.
+Files are read once. A CSV is parsed as text (every cell as written), which serves the
+fingerprint (over the file's exact canonical form, ``synthcheck.inputs.fingerprint``, which a
+buyer recomputes from the file alone), the count of cells read as missing, and the table the
+audit reads: ``typed_from_text`` gives the frame ``pd.read_csv(path, low_memory=False)`` would
+(pandas' missing-value strings, then numbers, then booleans, else text) without parsing the
+file a second time. A Parquet file is read once by pyarrow, and the same Arrow table gives the
+fingerprint and the frame.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from synthcheck.errors import InputError
 from synthcheck.inputs.fingerprint import (
+    arrow_columns,
     csv_texts,
-    fingerprint_file,
+    fingerprint_columns,
     fingerprint_frame,
-    read_plain,
+    text_columns,
 )
 
 SUPPORTED_SUFFIXES = (".csv", ".parquet", ".pq", ".txt", ".tsv")
 COMPRESSIONS = (".gz", ".bz2", ".zip", ".xz", ".zst")  # pandas infers them from the name
 _OTHER_DELIMITERS = (";", "\t", "|")
+_TRUE_TEXTS = frozenset(("True", "TRUE", "true"))  # pandas' default boolean spellings
+_FALSE_TEXTS = frozenset(("False", "FALSE", "false"))
 
 
 @dataclass
@@ -63,6 +72,7 @@ def load_table(data: str | Path | pd.DataFrame, role: str) -> Table:
         frame.columns = [str(c) for c in frame.columns]
         source = f"<{role} DataFrame>"
         _check_unique_names(list(frame.columns), source)
+        exact, spelled = None, 0
     else:
         path = Path(data)
         source = str(path)
@@ -75,29 +85,34 @@ def load_table(data: str | Path | pd.DataFrame, role: str) -> Table:
             raise InputError(f"unsupported file type '{''.join(path.suffixes[-2:])}'; use .csv "
                              f"or .parquet (optionally compressed: {', '.join(COMPRESSIONS)})",
                              source=source)
-        frame = _read(path, role, source)
+        frame, exact, spelled = _read(path, role, source)
     if frame.shape[1] == 0:
         raise InputError(f"{role} table has no columns", source=source)
     if len(frame) == 0:
         raise InputError(f"{role} table is empty (header only, no rows)", source=source)
     if frame.isna().all().all():
         raise InputError(f"every value of the {role} table is missing", source=source)
-    if isinstance(data, pd.DataFrame):
-        return Table(role=role, source=source, frame=frame, sha256=fingerprint_frame(frame))
-    if table_suffix(Path(data)) in (".parquet", ".pq"):
-        return Table(role=role, source=source, frame=frame, sha256=fingerprint_file(data))
-    texts = csv_texts(data)  # read once, for the fingerprint and for what was read as missing
-    spelled = int((frame.isna().to_numpy() & (texts.to_numpy() != "")).sum()) \
-        if texts.shape == frame.shape else 0
-    return Table(role=role, source=source, frame=frame, sha256=fingerprint_file(data, texts),
-                 read_as_missing=spelled)
+    if exact is None:
+        exact = fingerprint_frame(frame)
+    return Table(role=role, source=source, frame=frame, sha256=exact, read_as_missing=spelled)
 
 
-def _read(path: Path, role: str, source: str) -> pd.DataFrame:
+def _read(path: Path, role: str, source: str) -> tuple[pd.DataFrame, str, int]:
+    """From one read of the file: the frame the audit reads, the file's fingerprint, and how
+    many cells with text in the file were read as missing."""
     is_csv = table_suffix(path) not in (".parquet", ".pq")
+    spelled = 0
     try:
-        header = _csv_header(path) if is_csv else None  # as written: pandas renames 'age.1'
-        frame = read_plain(path)
+        if is_csv:
+            header = _csv_header(path)  # as written: pandas renames 'age.1'
+            texts = csv_texts(path)
+            frame, exact = typed_from_text(texts), fingerprint_columns(text_columns(texts))
+            spelled = int((frame.isna().to_numpy() & (texts.to_numpy() != "")).sum())
+        else:
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(path)
+            frame, exact = table.to_pandas(), fingerprint_columns(arrow_columns(table))
     except pd.errors.EmptyDataError:
         raise InputError(f"{role} table is empty (no header, no rows)", source=source) from None
     except UnicodeDecodeError as error:
@@ -114,7 +129,46 @@ def _read(path: Path, role: str, source: str) -> pd.DataFrame:
         _check_unique_names(header, source)
         _check_shape(frame, source)
         _check_last_line(path, len(header), source)
+    return frame, exact, spelled
+
+
+def typed_from_text(text: pd.DataFrame) -> pd.DataFrame:
+    """The frame ``pd.read_csv(path, low_memory=False)`` gives, from the file read as text
+    (``fingerprint.csv_texts``): per column, pandas' default missing-value strings are
+    missing; then the column is numeric if pandas' number parser reads every other value
+    (int64, uint64 or float64 as pandas would choose), else boolean if every other value is a
+    pandas boolean spelling (bool without missing values, else objects), else text.
+    One difference: pandas keeps a blank as "" in a column of integers beyond int64 with blanks;
+    here it is missing, as everywhere else."""
+    from pandas._libs.parsers import STR_NA_VALUES  # the strings read_csv itself treats as NA
+
+    columns = {}
+    for position in range(text.shape[1]):
+        values = text.iloc[:, position].to_numpy(dtype=object)
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        missing = np.isin(uniques.astype(object), list(STR_NA_VALUES))[codes]
+        columns[position] = _typed_column(values, missing)
+    frame = pd.DataFrame(columns, index=text.index)
+    frame.columns = text.columns
     return frame
+
+
+def _typed_column(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    if missing.all():
+        return np.full(len(values), np.nan)
+    with_gaps = values.copy()
+    with_gaps[missing] = np.nan
+    try:
+        return pd.to_numeric(with_gaps)
+    except (ValueError, TypeError):
+        pass
+    present = with_gaps[~missing]
+    if all(v in _TRUE_TEXTS or v in _FALSE_TEXTS for v in set(present)):
+        truth = np.array([v in _TRUE_TEXTS for v in present], dtype=bool)
+        if not missing.any():
+            return truth
+        with_gaps[~missing] = truth
+    return with_gaps
 
 
 def _open_bytes(path: Path):
