@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -111,8 +112,8 @@ def _group_arrays(groups, skip_same_row: bool, n_query: int, n_base: int):
 
 def nearest(query: np.ndarray, base: np.ndarray, k: int = 1, *, bandwidth: float | None = None,
             skip_same_row: bool = False, on_block: Callable[[int], None] | None = None,
-            groups: tuple[np.ndarray, np.ndarray] | None = None, method: str = "auto"
-            ) -> Neighbours:
+            groups: tuple[np.ndarray, np.ndarray] | None = None, method: str = "auto",
+            scheduler: Any = None) -> Neighbours:
     """The ``k`` nearest base rows of every query row (and the kernel sum if ``bandwidth``).
 
     ``skip_same_row``: query and base are the same table and a row is not its own neighbour.
@@ -121,6 +122,8 @@ def nearest(query: np.ndarray, base: np.ndarray, k: int = 1, *, bandwidth: float
     allowed rows) have index -1 and distance inf.
     ``on_block(rows_done)`` is called after each query block, for progress bars.
     ``method``: "blocked" (the reference), "pruned" (no kernel sums), or "auto".
+    ``scheduler``: a Dask scheduler address or ``distributed.Client``; each query block is then
+    one Dask task (``parallel.map_blocks``), with the same result.
     """
     if len(base) == 0:
         raise ValueError("empty base table")
@@ -133,49 +136,109 @@ def nearest(query: np.ndarray, base: np.ndarray, k: int = 1, *, bandwidth: float
     if method == "pruned":
         if bandwidth:
             raise ValueError("kernel sums need the blocked search")
-        return _pruned(query, base, k, query_groups, base_groups, on_block)
+        return _pruned(query, base, k, query_groups, base_groups, on_block, scheduler)
     if method != "blocked":
         raise ValueError(f"unknown method {method!r}")
-    return _blocked(query, base, k, bandwidth, query_groups, base_groups, on_block)
+    return _blocked(query, base, k, bandwidth, query_groups, base_groups, on_block, scheduler)
 
 
-def _blocked(query, base, k, bandwidth, query_groups, base_groups, on_block) -> Neighbours:
+@dataclass(frozen=True)
+class _QueryBlock:
+    """Query rows [start, stop) and their group labels: what one task receives."""
+
+    start: int
+    rows: np.ndarray  # float32, not yet centred
+    groups: np.ndarray | None
+
+
+def _query_blocks(query: np.ndarray, query_groups: np.ndarray | None, size: int
+                  ) -> list[_QueryBlock]:
+    return [_QueryBlock(start, query[start:start + size],
+                        None if query_groups is None else query_groups[start:start + size])
+            for start in range(0, len(query), size)]
+
+
+def _run_blocks(search, blocks: list[_QueryBlock], shared, n: int, k: int, on_block,
+                scheduler) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Every block's k best (and kernel sums) put together in query order."""
+    from synthcheck.support.parallel import map_blocks
+
+    best_d2 = np.full((n, k), np.inf, dtype=np.float32)
+    best_i = np.full((n, k), -1, dtype=np.int64)
+    log_sums = None
+
+    def finished(index: int) -> None:
+        if on_block is not None:
+            on_block(len(blocks[index].rows))
+
+    found = map_blocks(search, blocks, shared, scheduler=scheduler, name="neighbours",
+                       threads=os.cpu_count() or 1, on_done=finished)
+    for block, (d2, ids, sums) in zip(blocks, found):
+        stop = block.start + len(block.rows)
+        best_d2[block.start:stop], best_i[block.start:stop] = d2, ids
+        if sums is not None:
+            if log_sums is None:
+                log_sums = np.full(n, -np.inf)
+            log_sums[block.start:stop] = sums
+    return best_d2, best_i, log_sums
+
+
+@dataclass(frozen=True)
+class _BlockedBase:
+    """What every block of the blocked search reads: the centred base table and its norms."""
+
+    centre: np.ndarray
+    base_c: np.ndarray
+    base_norms: np.ndarray
+    base_groups: np.ndarray | None
+    k: int
+    bandwidth: float | None
+
+
+def _blocked(query, base, k, bandwidth, query_groups, base_groups, on_block,
+             scheduler=None) -> Neighbours:
     centre = base.mean(axis=0, dtype=np.float64).astype(np.float32)
     base_c = np.ascontiguousarray(base - centre, dtype=np.float32)
-    base_norms = np.einsum("ij,ij->i", base_c, base_c)
-    n = len(query)
+    shared = _BlockedBase(centre, base_c, np.einsum("ij,ij->i", base_c, base_c), base_groups, k,
+                          bandwidth)
+    blocks = _query_blocks(query, query_groups, QUERY_BLOCK)
+    _, best_i, log_sums = _run_blocks(_blocked_block, blocks, shared, len(query), k, on_block,
+                                      scheduler)
+    return _finish(query, base, best_i, log_sums if bandwidth else None)
+
+
+def _blocked_block(query: _QueryBlock, shared: _BlockedBase):
+    """One query block against every base block: its k best and its kernel sums."""
+    n, k, bandwidth = len(query.rows), shared.k, shared.bandwidth
     best_d2 = np.full((n, k), np.inf, dtype=np.float32)
     best_i = np.full((n, k), -1, dtype=np.int64)
     log_sums = np.full(n, -np.inf) if bandwidth else None
     scale = np.float32(-0.5 / bandwidth**2) if bandwidth else np.float32(0.0)
-    for q0 in range(0, n, QUERY_BLOCK):
-        q1 = min(n, q0 + QUERY_BLOCK)
-        block = np.ascontiguousarray(query[q0:q1] - centre, dtype=np.float32)
-        block_norms = np.einsum("ij,ij->i", block, block)
-        rows = np.arange(q0, q1)
-        for b0 in range(0, len(base_c), BASE_BLOCK):
-            b1 = min(len(base_c), b0 + BASE_BLOCK)
-            d2 = block @ base_c[b0:b1].T
-            d2 *= -2.0
-            d2 += block_norms[:, None]
-            d2 += base_norms[None, b0:b1]
-            np.maximum(d2, 0.0, out=d2)
-            if query_groups is not None:
-                d2[query_groups[q0:q1, None] == base_groups[None, b0:b1]] = np.inf
-            if log_sums is not None:
-                # log-sum-exp with the row maximum taken out (the closest row), in float32
-                closest = d2.min(axis=1)
-                finite = np.isfinite(closest)
-                terms = np.subtract(d2, np.where(finite, closest, 0.0)[:, None])
-                terms *= scale
-                np.exp(terms, out=terms)
-                block_log = np.where(finite, scale * closest.astype(np.float64)
-                                     + np.log(terms.sum(axis=1, dtype=np.float64)), -np.inf)
-                log_sums[q0:q1] = np.logaddexp(log_sums[q0:q1], block_log)
-            _merge(best_d2, best_i, rows, d2, np.arange(b0, b1))
-        if on_block is not None:
-            on_block(q1 - q0)
-    return _finish(query, base, best_i, log_sums)
+    block = np.ascontiguousarray(query.rows - shared.centre, dtype=np.float32)
+    block_norms = np.einsum("ij,ij->i", block, block)
+    rows = np.arange(n)
+    base_c, base_norms, base_groups = shared.base_c, shared.base_norms, shared.base_groups
+    for b0 in range(0, len(base_c), BASE_BLOCK):
+        b1 = min(len(base_c), b0 + BASE_BLOCK)
+        d2 = block @ base_c[b0:b1].T
+        d2 *= -2.0
+        d2 += block_norms[:, None]
+        d2 += base_norms[None, b0:b1]
+        np.maximum(d2, 0.0, out=d2)
+        if query.groups is not None:
+            d2[query.groups[:, None] == base_groups[None, b0:b1]] = np.inf
+        if log_sums is not None:
+            # log-sum-exp with the row maximum taken out (the closest row), in float32
+            closest = d2.min(axis=1)
+            finite = np.isfinite(closest)
+            terms = np.subtract(d2, np.where(finite, closest, 0.0)[:, None])
+            terms *= scale
+            np.exp(terms, out=terms)
+            block_log = np.where(finite, scale * closest.astype(np.float64)
+                                 + np.log(terms.sum(axis=1, dtype=np.float64)), -np.inf)
+            log_sums = np.logaddexp(log_sums, block_log)
+        _merge(best_d2, best_i, rows, d2, np.arange(b0, b1))
+    return best_d2, best_i, log_sums
 
 
 @dataclass
@@ -232,7 +295,7 @@ def _cells(base_c: np.ndarray) -> _Cells:
 
 
 def _scan(cells: _Cells, block: np.ndarray, rows_in_block: np.ndarray, cell_of_row: np.ndarray,
-          best_d2: np.ndarray, best_i: np.ndarray, q0: int, query_groups, base_groups) -> None:
+          best_d2: np.ndarray, best_i: np.ndarray, query_groups, base_groups) -> None:
     """Scan pairs (query row, cell), given sorted by cell, into the running best."""
     if not len(rows_in_block):
         return
@@ -251,60 +314,58 @@ def _scan(cells: _Cells, block: np.ndarray, rows_in_block: np.ndarray, cell_of_r
         np.maximum(d2, 0.0, out=d2)
         ids = cells.order[s0:s1]
         if query_groups is not None:
-            d2[query_groups[q0 + local, None] == base_groups[None, ids]] = np.inf
-        _merge(best_d2, best_i, q0 + local, d2, ids)
+            d2[query_groups[local, None] == base_groups[None, ids]] = np.inf
+        _merge(best_d2, best_i, local, d2, ids)
 
 
-def _pruned(query, base, k, query_groups, base_groups, on_block) -> Neighbours:
+@dataclass(frozen=True)
+class _PrunedBase:
+    """What every block of the pruned search reads: the cells and the base's group labels."""
+
+    centre: np.ndarray
+    cells: _Cells
+    base_groups: np.ndarray | None
+    k: int
+
+
+def _pruned(query, base, k, query_groups, base_groups, on_block, scheduler=None) -> Neighbours:
     centre = base.mean(axis=0, dtype=np.float64).astype(np.float32)
-    cells = _cells(np.ascontiguousarray(base - centre, dtype=np.float32))
-    n = len(query)
+    shared = _PrunedBase(centre, _cells(np.ascontiguousarray(base - centre, dtype=np.float32)),
+                         base_groups, k)
+    blocks = _query_blocks(query, query_groups, PRUNED_QUERY_BLOCK)
+    _, best_i, _ = _run_blocks(_pruned_block, blocks, shared, len(query), k, on_block, scheduler)
+    return _finish(query, base, best_i, None)
+
+
+def _pruned_block(query: _QueryBlock, shared: _PrunedBase):
+    """One query block: its closest cell first, then every cell whose ball reaches inside the
+    k-th distance found so far."""
+    cells, k = shared.cells, shared.k
+    n = len(query.rows)
     best_d2 = np.full((n, k), np.inf, dtype=np.float32)
     best_i = np.full((n, k), -1, dtype=np.int64)
-
-    def search_block(q0: int) -> None:
-        q1 = min(n, q0 + PRUNED_QUERY_BLOCK)
-        block = np.ascontiguousarray(query[q0:q1] - centre, dtype=np.float32)
-        to_centre2 = block @ cells.centres.T
-        to_centre2 *= -2.0
-        to_centre2 += np.einsum("ij,ij->i", block, block)[:, None]
-        to_centre2 += cells.centre_norms[None, :]
-        np.maximum(to_centre2, 0.0, out=to_centre2)
-        # 1. the closest non-empty cell gives every query an upper bound on its k-th distance
-        to_centre2[:, cells.starts[1:] == cells.starts[:-1]] = np.inf
-        first = np.argmin(to_centre2, axis=1)
-        by_cell = np.argsort(first, kind="stable")
-        _scan(cells, block, by_cell, first[by_cell], best_d2, best_i, q0,
-              query_groups, base_groups)
-        # 2. every other cell whose ball reaches inside that bound
-        to_centre = np.sqrt(to_centre2, out=to_centre2)
-        bound = np.sqrt(best_d2[q0:q1, -1]) * np.float32(1 + _SLACK_RELATIVE) + _SLACK_ABSOLUTE
-        to_centre -= cells.radius_f32[None, :]
-        need = to_centre <= bound[:, None]
-        need[np.arange(q1 - q0), first] = False
-        cell_of_pair, row_of_pair = np.nonzero(need.T)
-        _scan(cells, block, row_of_pair, cell_of_pair, best_d2, best_i, q0,
-              query_groups, base_groups)
-        if on_block is not None:
-            on_block(q1 - q0)
-
-    # Query blocks fill disjoint rows of the running best, so they run on threads (numpy
-    # releases the GIL in the matrix products); BLAS gets one thread each to avoid
-    # oversubscribing the cores.
-    starts = range(0, n, PRUNED_QUERY_BLOCK)
-    workers = min(len(starts), os.cpu_count() or 1)
-    if workers <= 1:
-        for q0 in starts:
-            search_block(q0)
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
-            for _ in pool.map(search_block, starts):
-                pass
-    return _finish(query, base, best_i, None)
+    block = np.ascontiguousarray(query.rows - shared.centre, dtype=np.float32)
+    to_centre2 = block @ cells.centres.T
+    to_centre2 *= -2.0
+    to_centre2 += np.einsum("ij,ij->i", block, block)[:, None]
+    to_centre2 += cells.centre_norms[None, :]
+    np.maximum(to_centre2, 0.0, out=to_centre2)
+    # 1. the closest non-empty cell gives every query an upper bound on its k-th distance
+    to_centre2[:, cells.starts[1:] == cells.starts[:-1]] = np.inf
+    first = np.argmin(to_centre2, axis=1)
+    by_cell = np.argsort(first, kind="stable")
+    _scan(cells, block, by_cell, first[by_cell], best_d2, best_i, query.groups,
+          shared.base_groups)
+    # 2. every other cell whose ball reaches inside that bound
+    to_centre = np.sqrt(to_centre2, out=to_centre2)
+    bound = np.sqrt(best_d2[:, -1]) * np.float32(1 + _SLACK_RELATIVE) + _SLACK_ABSOLUTE
+    to_centre -= cells.radius_f32[None, :]
+    need = to_centre <= bound[:, None]
+    need[np.arange(n), first] = False
+    cell_of_pair, row_of_pair = np.nonzero(need.T)
+    _scan(cells, block, row_of_pair, cell_of_pair, best_d2, best_i, query.groups,
+          shared.base_groups)
+    return best_d2, best_i, None
 
 
 def typical_spacing(table: np.ndarray, seed: int, sample: int = 2000) -> float:

@@ -1,4 +1,4 @@
-"""Run independent tasks (shadow fits) on local cores with joblib, or on a Dask cluster.
+"""Run independent tasks (shadow fits, blocks of the heavy passes) locally or on a Dask cluster.
 
 The same task function runs on either backend. A task's result depends only on its own
 description (which carries its seed) and the shared data, never on the worker, the order of
@@ -168,3 +168,82 @@ def _run_dask(function, tasks, shared, scheduler, done, retries) -> list[TaskOut
             outcomes.append(outcome)
             done(outcome)
     return outcomes
+
+
+def map_blocks(function: Callable[[Any, Any], Any], blocks: Sequence[Any], shared: Any, *,
+               scheduler: Any = None, threads: int = 1, name: str = "block",
+               on_done: Callable[[int], None] | None = None) -> list[Any]:
+    """``function(block, shared)`` for every block; results in block order.
+
+    The heavy passes (distances, densities, copies) are cut into blocks of query rows whose
+    results do not depend on each other. Locally the blocks run in this process, on ``threads``
+    threads (numpy releases the GIL in its kernels). With ``scheduler`` (an address or a
+    ``distributed.Client``) each block is one Dask task: ``shared`` (the index or table every
+    block reads) is scattered to the workers once, each task receives only its own block, so a
+    worker holds ``shared`` plus the blocks it is running. Either way every block runs the same
+    function on the same inputs with one BLAS thread, so the results are identical.
+    Exceptions propagate (a failed block is a bug, not an outcome); Dask retries a task once
+    when its worker is lost. ``on_done(index)`` is called in this process as each block ends.
+    """
+    done = on_done or (lambda index: None)
+    if scheduler is not None:
+        return _map_blocks_dask(function, blocks, shared, scheduler, name, done)
+    results: list[Any] = [None] * len(blocks)
+    if threads <= 1 or len(blocks) <= 1:
+        for index, block in enumerate(blocks):
+            results[index] = run_block(function, block, shared)
+            done(index)
+        return results
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    with ThreadPoolExecutor(min(threads, len(blocks))) as pool:
+        futures = {pool.submit(run_block, function, block, shared): index
+                   for index, block in enumerate(blocks)}
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+            done(futures[future])
+    return results
+
+
+def run_block(function: Callable[[Any, Any], Any], block: Any, shared: Any) -> Any:
+    """One block with one BLAS thread: the same arithmetic in a local thread or a Dask task."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return function(block, shared)
+
+
+def _map_blocks_dask(function, blocks, shared, scheduler, name, done) -> list[Any]:
+    """At most two blocks per worker thread are in flight: memory on the workers stays bounded
+    by the block size, whatever the number of blocks."""
+    import uuid
+
+    from distributed import as_completed
+
+    results: list[Any] = [None] * len(blocks)
+    run_id = uuid.uuid4().hex[:12]
+    with _client(scheduler) as client:
+        shared_future = client.scatter(shared, broadcast=True, hash=False)
+        window = max(2, 2 * sum(client.nthreads().values()))
+        futures: dict[Any, int] = {}
+
+        def submit(index: int):
+            block = client.scatter(blocks[index], hash=False)
+            future = client.submit(run_block, function, block, shared_future, pure=False,
+                                   retries=1, key=f"synthcheck-{name}-{run_id}-{index}")
+            futures[future] = index
+            return future
+
+        waiting = iter(range(len(blocks)))
+        pending = as_completed([submit(index) for _, index in zip(range(window), waiting)],
+                               loop=client.loop)
+        for future in pending:
+            index = futures.pop(future)
+            results[index] = future.result()
+            future.release()
+            done(index)
+            following = next(waiting, None)
+            if following is not None:
+                pending.add(submit(following))
+        client.cancel([shared_future])
+    return results
