@@ -46,6 +46,7 @@ class AttackInputs:
     progress: Progress = field(default_factory=Progress)
     neighbour_search: str = "exact"  # or "approx": an approximate index (synthcheck.distance.approximate)
     neighbour_recall: dict = field(default_factory=dict)  # role -> measured recall, when approx
+    scheduler: Any = None  # a Dask address or Client: heavy passes run there (same results)
     _cache: dict = field(default_factory=dict, repr=False)
 
     def _memo(self, key: str, compute: Callable[[], Any]) -> Any:
@@ -66,7 +67,8 @@ class AttackInputs:
                     return self._approximate("synthetic", self.encoded_candidates,
                                              self.encoded_synthetic, None, tick)
                 return nearest(self.encoded_candidates, self.encoded_synthetic, 1,
-                               bandwidth=self.kde_bandwidth, on_block=tick)
+                               bandwidth=self.kde_bandwidth, on_block=tick,
+                               scheduler=self.scheduler)
         return self._memo("synthetic", compute)
 
     def reference_neighbours(self) -> Neighbours:
@@ -84,7 +86,8 @@ class AttackInputs:
                                               self.encoded_candidates[holdout], groups, tick)
                 else:
                     found = nearest(self.encoded_candidates, self.encoded_candidates[holdout], 1,
-                                    bandwidth=self.kde_bandwidth, groups=groups, on_block=tick)
+                                    bandwidth=self.kde_bandwidth, groups=groups, on_block=tick,
+                                    scheduler=self.scheduler)
             log_sums = None
             if found.log_kernel_sum is not None:  # densities: divide by each reference's size
                 sizes = len(holdout) - np.bincount(base_fold[base_fold >= 0],
@@ -109,7 +112,8 @@ class AttackInputs:
     def _approximate(self, role, query, base, groups, tick) -> Neighbours:
         from synthcheck.distance.approximate import approximate_nearest, distance_recall
 
-        found = approximate_nearest(query, base, groups=groups, on_block=tick)
+        found = approximate_nearest(query, base, groups=groups, on_block=tick,
+                                    scheduler=self.scheduler)
         self.neighbour_recall[role] = distance_recall(query, base, found, groups=groups,
                                                       seed=self.seed)
         return found

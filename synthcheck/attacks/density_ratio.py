@@ -17,11 +17,13 @@ attack resolves it itself (``resolve``), and a kde attack asks for exact search.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 
 from synthcheck.attacks.base import Attack, AttackInputs, AttackScores, Number, OneOf
+from synthcheck.support.parallel import map_blocks
 from synthcheck.support.randomness import rng as rng_for
 
 KDE_PAIR_BUDGET = 3e8
@@ -76,8 +78,6 @@ class DensityRatio(Attack):
         return AttackScores(self._classifier_scores(inputs), {"estimator": "classifier"})
 
     def _classifier_scores(self, inputs: AttackInputs) -> np.ndarray:
-        from sklearn.ensemble import HistGradientBoostingClassifier
-
         candidates, categorical = inputs.encoder.ordinal(inputs.candidates)
         synthetic, _ = inputs.encoder.ordinal(inputs.synthetic)
         # Numeric columns are CDF positions: cut them into the trees' 255 bins here (quantile
@@ -89,20 +89,50 @@ class DensityRatio(Attack):
         rng = rng_for(inputs.seed, "density-classifier")
         if len(synthetic) > CLASSIFIER_MAX_SYNTHETIC:
             synthetic = synthetic[rng.choice(len(synthetic), CLASSIFIER_MAX_SYNTHETIC, replace=False)]
+        seeds = [int(rng.integers(2**31 - 1)) for _ in range(inputs.folds.count)]
+        folds = [_Fold(seeds[fold], candidates[inputs.folds.reference_rows(fold)],
+                       candidates[inputs.folds.scored_in(fold)])
+                 for fold in range(inputs.folds.count)]
+        shared = _Classifier(synthetic, list(categorical), self.max_iter)
         scores = np.empty(len(candidates))
         with inputs.progress.stage("density-ratio classifiers", inputs.folds.count) as tick:
-            for fold in range(inputs.folds.count):
-                reference = candidates[inputs.folds.reference_rows(fold)]
-                features = np.vstack([synthetic, reference])
-                labels = np.r_[np.ones(len(synthetic)), np.zeros(len(reference))]
-                weights = np.r_[np.full(len(synthetic), 0.5 / len(synthetic)),
-                                np.full(len(reference), 0.5 / len(reference))] * len(labels)
-                model = HistGradientBoostingClassifier(
-                    max_iter=self.max_iter, learning_rate=0.1, categorical_features=categorical,
-                    early_stopping=True, validation_fraction=0.1, n_iter_no_change=10,
-                    random_state=int(rng.integers(2**31 - 1)))
-                model.fit(features, labels, sample_weight=weights)
-                scored = inputs.folds.scored_in(fold)
-                scores[scored] = model.decision_function(candidates[scored])
-                tick(1)
+            # one task per fold (on Dask with a scheduler): fit, then score the fold's candidates
+            found = map_blocks(_fit_and_score, folds, shared, scheduler=inputs.scheduler,
+                               name="density", on_done=lambda index: tick(1))
+        for fold, fold_scores in enumerate(found):
+            scores[inputs.folds.scored_in(fold)] = fold_scores
         return scores
+
+
+@dataclass(frozen=True)
+class _Classifier:
+    """What every fold's classifier reads: the (binned) synthetic rows and the settings."""
+
+    synthetic: np.ndarray
+    categorical: list[bool]
+    max_iter: int
+
+
+@dataclass(frozen=True)
+class _Fold:
+    seed: int
+    reference: np.ndarray  # the fold's reference rows (holdout outside the fold)
+    scored: np.ndarray  # the candidates scored with this fold's classifier
+
+
+def _fit_and_score(fold: _Fold, shared: _Classifier) -> np.ndarray:
+    """Tell synthetic rows from reference rows (equal class weights); the log-odds of the
+    fold's candidates estimate their log density ratio."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    synthetic, reference = shared.synthetic, fold.reference
+    features = np.vstack([synthetic, reference])
+    labels = np.r_[np.ones(len(synthetic)), np.zeros(len(reference))]
+    weights = np.r_[np.full(len(synthetic), 0.5 / len(synthetic)),
+                    np.full(len(reference), 0.5 / len(reference))] * len(labels)
+    model = HistGradientBoostingClassifier(
+        max_iter=shared.max_iter, learning_rate=0.1, categorical_features=shared.categorical,
+        early_stopping=True, validation_fraction=0.1, n_iter_no_change=10,
+        random_state=fold.seed)
+    model.fit(features, labels, sample_weight=weights)
+    return model.decision_function(fold.scored)

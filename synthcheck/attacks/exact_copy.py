@@ -23,6 +23,6 @@ class ExactCopy(Attack):
     def score(self, inputs: AttackInputs) -> AttackScores:
         from synthcheck.inputs.rows import found_rows
 
-        found = found_rows(inputs.candidates, inputs.synthetic)
+        found = found_rows(inputs.candidates, inputs.synthetic, scheduler=inputs.scheduler)
         return AttackScores(found.astype("float64"),
                             {"columns_compared": len(inputs.candidates.columns)})

@@ -17,7 +17,7 @@ from synthcheck.errors import InputError
 from synthcheck.generators import DEFAULT_SHADOWS, MIN_SHADOWS
 from synthcheck.inputs.validate import MIN_SYNTHETIC
 
-GENERATOR_ONLY = ("generator_params", "synthetic_rows", "shadows", "jobs", "scheduler")
+GENERATOR_ONLY = ("generator_params", "synthetic_rows", "shadows", "jobs")
 
 
 def _shown(value: Any) -> str:
@@ -267,8 +267,9 @@ class AuditParameters:
         Optional(Integer(-1, excluded=(0,))), None,
         "local processes for shadow fits (default -1: every core; 1: no subprocesses)")
     scheduler: Any = parameter(
-        Optional(Anything()), None, "run shadow fits on this Dask scheduler, e.g. "
-        "tcp://host:8786 (needs synthcheck on the workers; default: local processes)")
+        Optional(Anything()), None, "run the heavy passes (distances, densities, copies, "
+        "shadow fits) as tasks on this Dask scheduler, e.g. tcp://host:8786, with the same "
+        "results (needs synthcheck on the workers; default: this machine)")
 
     def __post_init__(self) -> None:
         for item in fields(self):

@@ -376,7 +376,8 @@ def plan_audit(real: RealInputs, release: Release, parameters: AuditParameters,
         encoder=encoder, encoded_candidates=encoder.transform(candidates),
         encoded_synthetic=encoder.transform(synthetic),
         folds=make_folds(is_member, parameters.folds, parameters.seed), seed=parameters.seed,
-        generator=release.generator, progress=progress, neighbour_search=neighbour_search)
+        generator=release.generator, progress=progress, neighbour_search=neighbour_search,
+        scheduler=parameters.scheduler)
     # the one shared neighbour pass carries the kernel sums an attack asks for
     inputs.kde_bandwidth = _attacks.kernel_bandwidth(resolved, inputs)
     return Plan(tuple(attacks), tuple(resolved), inputs, train_rows, holdout_rows,

@@ -90,6 +90,7 @@ def _add_audit_parser(subparsers) -> None:
     _option(method, "density", metavar="{auto,kde,classifier}")
     _option(method, "neighbours", metavar="{auto,exact,approx}")
     _option(method, "max_candidates", metavar="N")
+    _option(method, "scheduler", metavar="ADDRESS")
     generator = parser.add_argument_group(
         "generator",
         "  With --generator and no --synthetic, synthcheck fits the generator on train and\n"
@@ -105,7 +106,6 @@ def _add_audit_parser(subparsers) -> None:
     _option(generator, "generator_params", metavar="JSON")
     _option(generator, "synthetic_rows", metavar="N")
     _option(generator, "shadows", metavar="K")
-    _option(generator, "scheduler", metavar="ADDRESS")
     _option(generator, "jobs", metavar="N")
     output = parser.add_argument_group("output")
     output.add_argument("--out", metavar="DIR", help="write results.json and records.parquet here")

@@ -21,6 +21,8 @@ read. faiss is an optional dependency (``pip install synthcheck[approx]``), impo
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -58,32 +60,87 @@ def build_index(base: np.ndarray, seed: int = 0):
     return index
 
 
+GROUPED_K = 8  # neighbours searched at once when some are excluded by the groups
+
+
+class _ShippedIndex:
+    """A faiss index that pickles as its serialized bytes, so Dask can scatter it; each worker
+    deserializes it once."""
+
+    def __init__(self, index) -> None:
+        self.index = index
+
+    def __getstate__(self) -> dict:
+        return {"bytes": _faiss().serialize_index(self.index)}
+
+    def __setstate__(self, state: dict) -> None:
+        self.index = _faiss().deserialize_index(state["bytes"])
+
+
+@dataclass(frozen=True)
+class _SearchShared:
+    shipped: _ShippedIndex
+    nprobe: int
+    base_groups: np.ndarray | None
+
+
 def _search(index, query: np.ndarray, nprobe: int, groups, base_groups_ids,
-            on_block: Callable[[int], None] | None = None) -> np.ndarray:
-    """Nearest base row of each query (index, -1 if none), honouring the exclusion groups."""
-    faiss = _faiss()
+            on_block: Callable[[int], None] | None = None, scheduler: Any = None) -> np.ndarray:
+    """Nearest base row of each query (index, -1 if none), honouring the exclusion groups.
+
+    With groups, each query first asks for its ``GROUPED_K`` nearest rows in the visited cells
+    and keeps the first outside its group: the nearest allowed row of those cells, as long as
+    one of the k is allowed. Only queries whose k are all excluded are searched again with an
+    ID selector (slower per query). Query blocks go through ``parallel.map_blocks``."""
+    from synthcheck.support.parallel import map_blocks
+
     query = np.ascontiguousarray(query, dtype=np.float32)
+    query_groups = None if groups is None else groups[0]
+    shared = _SearchShared(_ShippedIndex(index), nprobe, None if groups is None else groups[1])
+    starts = range(0, len(query), QUERY_BLOCK)
+    blocks = [(query[s:s + QUERY_BLOCK],
+               None if query_groups is None else query_groups[s:s + QUERY_BLOCK]) for s in starts]
+    parts = map_blocks(_search_block, blocks, shared, scheduler=scheduler, name="approximate",
+                       on_done=(lambda i: on_block(len(blocks[i][0]))) if on_block else None)
+    found = np.concatenate(parts) if parts else np.full(0, -1, dtype=np.int64)
+    if groups is not None:
+        missing = np.flatnonzero(found < 0)
+        if len(missing):
+            found[missing] = _search_with_selectors(index, query[missing], nprobe,
+                                                    query_groups[missing], base_groups_ids)
+    return found
+
+
+def _search_block(block, shared: _SearchShared) -> np.ndarray:
+    rows, row_groups = block
+    faiss = _faiss()
+    params = faiss.SearchParametersIVF(nprobe=shared.nprobe)
+    if row_groups is None:
+        return shared.shipped.index.search(rows, 1, params=params)[1][:, 0]
+    _, indices = shared.shipped.index.search(rows, GROUPED_K, params=params)
+    allowed = indices >= 0
+    allowed[allowed] = shared.base_groups[indices[allowed]] != np.repeat(
+        row_groups, GROUPED_K).reshape(indices.shape)[allowed]
+    first = np.argmax(allowed, axis=1)
+    return np.where(allowed.any(axis=1), indices[np.arange(len(rows)), first], -1)
+
+
+def _search_with_selectors(index, query: np.ndarray, nprobe: int, query_groups: np.ndarray,
+                           base_groups_ids: dict) -> np.ndarray:
+    """Nearest allowed row with the group's rows excluded by an ID selector."""
+    faiss = _faiss()
     found = np.full(len(query), -1, dtype=np.int64)
-    if groups is None:
-        parts = [(np.arange(len(query)), None)]
-    else:
-        parts = []
-        for label, ids in base_groups_ids.items():
-            rows = np.flatnonzero(groups[0] == label)
-            excluded = faiss.IDSelectorBatch(ids)
-            parts.append((rows, (excluded, faiss.IDSelectorNot(excluded))))
-        covered = np.isin(groups[0], list(base_groups_ids))
-        parts.append((np.flatnonzero(~covered), None))
-    for rows, selector in parts:
+    for label, ids in base_groups_ids.items():
+        rows = np.flatnonzero(query_groups == label)
+        if not len(rows):
+            continue
+        excluded = faiss.IDSelectorBatch(ids)
+        params = faiss.SearchParametersIVF(nprobe=nprobe, sel=faiss.IDSelectorNot(excluded))
+        found[rows] = index.search(query[rows], 1, params=params)[1][:, 0]
+    others = ~np.isin(query_groups, list(base_groups_ids))
+    if others.any():
         params = faiss.SearchParametersIVF(nprobe=nprobe)
-        if selector is not None:
-            params.sel = selector[1]
-        for start in range(0, len(rows), QUERY_BLOCK):
-            chunk = rows[start:start + QUERY_BLOCK]
-            _, indices = index.search(query[chunk], 1, params=params)
-            found[chunk] = indices[:, 0]
-            if on_block is not None:
-                on_block(len(chunk))
+        found[others] = index.search(query[others], 1, params=params)[1][:, 0]
     return found
 
 
@@ -99,7 +156,8 @@ def _recall(approx_distance: np.ndarray, exact_distance: np.ndarray) -> float:
 def approximate_nearest(query: np.ndarray, base: np.ndarray, *,
                         groups: tuple[np.ndarray, np.ndarray] | None = None,
                         target_recall: float = TARGET_RECALL, seed: int = 0,
-                        on_block: Callable[[int], None] | None = None) -> Neighbours:
+                        on_block: Callable[[int], None] | None = None,
+                        scheduler: Any = None) -> Neighbours:
     """Each query row's (approximately) nearest base row, k = 1; ``groups`` as in
     ``neighbours.nearest``. ``nprobe`` is raised until a sample reaches ``target_recall``.
     Distances of the rows found are exact (float64)."""
@@ -120,7 +178,7 @@ def approximate_nearest(query: np.ndarray, base: np.ndarray, *,
             break
         nprobe *= 2
     nprobe = min(nprobe, index.nlist)
-    found = _search(index, query, nprobe, groups, base_groups_ids, on_block)
+    found = _search(index, query, nprobe, groups, base_groups_ids, on_block, scheduler)
     return Neighbours(_exact_distances(query, base, found[:, None]), found[:, None], None)
 
 

@@ -7,6 +7,8 @@ them, where missing is never found.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -26,9 +28,29 @@ def row_hashes(frame: pd.DataFrame) -> np.ndarray:
     return pd.util.hash_pandas_object(pd.DataFrame(canonical), index=False).to_numpy()
 
 
-def found_rows(candidates: pd.DataFrame, release: pd.DataFrame) -> np.ndarray:
-    """For each candidate, whether the release holds an identical row (same columns, coerced)."""
-    return np.isin(row_hashes(candidates), row_hashes(release[list(candidates.columns)]))
+HASH_BLOCK = 262_144  # rows per block when hashing on a Dask cluster
+
+
+def found_rows(candidates: pd.DataFrame, release: pd.DataFrame, scheduler: Any = None
+               ) -> np.ndarray:
+    """For each candidate, whether the release holds an identical row (same columns, coerced).
+    ``scheduler`` (a Dask address or Client): the rows are hashed there, in blocks (a row's
+    hash depends on that row alone, so the answer is the same)."""
+    release = release[list(candidates.columns)]
+    if scheduler is None:
+        return np.isin(row_hashes(candidates), row_hashes(release))
+    from synthcheck.support.parallel import map_blocks
+
+    def hashed(frame: pd.DataFrame) -> np.ndarray:
+        blocks = [frame.iloc[start:start + HASH_BLOCK] for start in range(0, len(frame), HASH_BLOCK)]
+        parts = map_blocks(_hash_block, blocks, None, scheduler=scheduler, name="row-hashes")
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
+
+    return np.isin(hashed(candidates), hashed(release))
+
+
+def _hash_block(frame: pd.DataFrame, shared: None) -> np.ndarray:
+    return row_hashes(frame)
 
 
 def found_values(candidate_values: pd.Series, release_values: pd.Series) -> np.ndarray:

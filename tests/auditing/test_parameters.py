@@ -93,7 +93,7 @@ def test_one_attack_name_is_a_list_of_one(small):
     assert repr(result).startswith("<Audit ") and len(repr(result)) < 200
 
 
-@pytest.mark.parametrize("keyword, value", [("shadows", 8), ("jobs", 2), ("scheduler", "tcp://x:1"),
+@pytest.mark.parametrize("keyword, value", [("shadows", 8), ("jobs", 2),
                                             ("generator_params", {"epochs": 3})])
 def test_generator_options_without_a_generator_are_refused(small, keyword, value):
     train, holdout, synthetic = small

@@ -67,7 +67,6 @@ def test_inconclusive_exits_3(capsys, small):
     ("--max-candidates", "60", "--max-candidates: 60 candidates keep only 30"),
     ("--jobs", "2", "--jobs: applies only with a generator"),
     ("--shadows", "8", "--shadows: applies only with a generator"),
-    ("--scheduler", "tcp://h:1", "--scheduler: applies only with a generator"),
     ("--generator-params", "{}", "--generator-params: applies only with a generator"),
     ("--sign-key", "key.pem", "--sign-key: applies only with --certificate"),
     ("--attacks", "dcr,telepathy", "--attacks: unknown attack 'telepathy'"),
