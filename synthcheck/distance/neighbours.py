@@ -8,7 +8,7 @@ Every distance-based attack needs, for many query rows, the closest rows of some
   is bounded by the block size, never by the product of the table sizes. Kernel sums need every
   pair, so they always take this path.
 * ``pruned``: the base table is cut into small cells (a cheap k-means); a query first scans its
-  closest cell, which bounds its k-th neighbour distance by some ``r``, then only the cells whose
+  closest few cells, which bound its k-th neighbour distance by some ``r``, then only the cells whose
   ball (centre, radius) comes within ``r`` of it. By the triangle inequality no skipped cell can
   hold a closer row, so the result is exact; on tabular encodings (clustered by their
   categories) it scans a few percent of the base table. Distances inside a cell are taken from
@@ -37,6 +37,9 @@ PRUNED_QUERY_BLOCK = 16384
 PRUNED_MIN_BASE = 20_000  # below this the blocked search is as fast
 CELL_ROWS = 32  # mean rows per cell of the pruned search
 MAX_CELLS = 2048
+# Cells scanned before the bound is taken: with 4 instead of 1 the bound is tighter and 23 %
+# fewer pairs are scanned in all (Adult, 200k queries x 100k rows: 8.1 % instead of 10.6 %).
+FIRST_CELLS = 4
 # A cell is skipped when its lower bound exceeds the current k-th distance by more than this
 # (relative and absolute, in encoded-distance units): covers float32 rounding of the bounds.
 _SLACK_RELATIVE = 1e-3
@@ -338,8 +341,8 @@ def _pruned(query, base, k, query_groups, base_groups, on_block, scheduler=None)
 
 
 def _pruned_block(query: _QueryBlock, shared: _PrunedBase):
-    """One query block: its closest cell first, then every cell whose ball reaches inside the
-    k-th distance found so far."""
+    """One query block: its ``FIRST_CELLS`` closest cells first, then every cell whose ball
+    reaches inside the k-th distance found so far."""
     cells, k = shared.cells, shared.k
     n = len(query.rows)
     best_d2 = np.full((n, k), np.inf, dtype=np.float32)
@@ -350,18 +353,21 @@ def _pruned_block(query: _QueryBlock, shared: _PrunedBase):
     to_centre2 += np.einsum("ij,ij->i", block, block)[:, None]
     to_centre2 += cells.centre_norms[None, :]
     np.maximum(to_centre2, 0.0, out=to_centre2)
-    # 1. the closest non-empty cell gives every query an upper bound on its k-th distance
+    # 1. the closest non-empty cells give every query an upper bound on its k-th distance
     to_centre2[:, cells.starts[1:] == cells.starts[:-1]] = np.inf
-    first = np.argmin(to_centre2, axis=1)
-    by_cell = np.argsort(first, kind="stable")
-    _scan(cells, block, by_cell, first[by_cell], best_d2, best_i, query.groups,
+    first = min(FIRST_CELLS, len(cells.centres) - 1)
+    closest = (np.argpartition(to_centre2, first, axis=1)[:, :first] if first
+               else np.argmin(to_centre2, axis=1)[:, None])
+    pair_rows, pair_cells = np.repeat(np.arange(n), closest.shape[1]), closest.ravel()
+    by_cell = np.argsort(pair_cells, kind="stable")
+    _scan(cells, block, pair_rows[by_cell], pair_cells[by_cell], best_d2, best_i, query.groups,
           shared.base_groups)
     # 2. every other cell whose ball reaches inside that bound
     to_centre = np.sqrt(to_centre2, out=to_centre2)
     bound = np.sqrt(best_d2[:, -1]) * np.float32(1 + _SLACK_RELATIVE) + _SLACK_ABSOLUTE
     to_centre -= cells.radius_f32[None, :]
     need = to_centre <= bound[:, None]
-    need[np.arange(n), first] = False
+    need[np.arange(n)[:, None], closest] = False
     cell_of_pair, row_of_pair = np.nonzero(need.T)
     _scan(cells, block, row_of_pair, cell_of_pair, best_d2, best_i, query.groups,
           shared.base_groups)

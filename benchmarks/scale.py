@@ -1,0 +1,263 @@
+"""Scale benchmarks for benchmarks/SCALE.md (issue 20). Not part of the test suite.
+
+    python benchmarks/scale.py ratio --sizes 50k,100k   # audit vs one sklearn brute-force DCR pass
+    python benchmarks/scale.py profile --size 100k      # seconds per audit step (+ cProfile)
+    python benchmarks/scale.py audit --size 1m          # one default audit from files: time, peak
+    python benchmarks/scale.py dask --size 2m --workers 2   # the same on a Dask LocalCluster
+
+Inputs are Adult upsampled with noise (benchmarks/data.py), ``size`` rows per table (train,
+holdout, synthetic), written once to CSV (ratio) or Parquet (audit, dask) under --cache.
+Every measured thing runs in its own subprocess (peak memory = its maximum resident set);
+the load average (``uptime``) is recorded before and after each, because this machine is
+shared: compare figures of one run (the audit and the sklearn pass back to back), not
+absolute times across runs.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+
+def parse_size(text: str) -> int:
+    text = text.strip().lower()
+    scale = {"k": 1_000, "m": 1_000_000}.get(text[-1], 1)
+    return int(float(text.rstrip("km")) * scale)
+
+
+def load() -> str:
+    return open("/proc/loadavg").read().split()[0] if Path("/proc/loadavg").exists() \
+        else f"{os.getloadavg()[0]:.2f}"
+
+
+def inputs(rows: int, cache: Path, suffix: str) -> dict[str, Path]:
+    """train/holdout/synthetic files of ``rows`` rows each (made once, then reused)."""
+    folder = cache / f"adult-{rows}"
+    paths = {role: folder / f"{role}.{suffix}" for role in ("train", "holdout", "synthetic")}
+    if all(p.exists() for p in paths.values()):
+        return paths
+    import data
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for (role, path), frame in zip(paths.items(), data.split(rows)):
+        if suffix == "csv":
+            frame.to_csv(path, index=False)
+        else:
+            frame.to_parquet(path, index=False)
+    return paths
+
+
+# ---------------------------------------------------------------- children
+def child_sklearn(paths: dict, options: dict) -> dict:
+    """One plain DCR pass: read the files, one-hot + standardise (fitted on the synthetic
+    table, dense float64: scikit-learn's default dtype), brute-force nearest synthetic row of
+    every train and holdout row."""
+    import numpy as np
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.neighbors import NearestNeighbors
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    start = time.perf_counter()
+    frames = {role: pd.read_csv(path) for role, path in paths.items()}
+    synthetic = frames["synthetic"]
+    numeric = [c for c in synthetic if synthetic[c].dtype.kind in "if"]
+    categorical = [c for c in synthetic if c not in numeric]
+    encoder = ColumnTransformer([("num", StandardScaler(), numeric),
+                                 ("cat", OneHotEncoder(handle_unknown="ignore",
+                                                       sparse_output=False), categorical)],
+                                sparse_threshold=0.0)
+    base = encoder.fit_transform(synthetic).astype(options.get("dtype", "float64"))
+    query = encoder.transform(pd.concat([frames["train"], frames["holdout"]])).astype(base.dtype)
+    search = NearestNeighbors(n_neighbors=1, algorithm="brute").fit(base)
+    distances, _ = search.kneighbors(query)
+    return {"seconds": time.perf_counter() - start, "width": int(base.shape[1]),
+            "dtype": str(base.dtype), "checksum": float(np.sum(distances))}
+
+
+def child_audit(paths: dict, options: dict) -> dict:
+    """The whole default audit from the files, with the time of each step."""
+    import synthcheck
+
+    start = time.perf_counter()
+    marks: list[tuple[float, str]] = []
+    scheduler = options.get("scheduler")
+    result = synthcheck.audit(str(paths["train"]), str(paths["holdout"]),
+                              synthetic=str(paths["synthetic"]), seed=0,
+                              neighbours=options.get("neighbours", "auto"), scheduler=scheduler,
+                              log=lambda m: marks.append((time.perf_counter(), m)))
+    end = time.perf_counter()
+    steps = {}
+    attack_marks = [(t, m.split()[1]) for t, m in marks if m.startswith("attack ")]
+    if attack_marks:
+        steps["read, check, encode"] = attack_marks[0][0] - start
+    for (t0, name), (t1, _) in zip(attack_marks, attack_marks[1:] + [(end, "")]):
+        steps[f"attack {name}"] = t1 - t0
+    parameters = result.results["parameters"]
+    return {"seconds": end - start, "steps": steps, "verdict": result.verdict,
+            "neighbours": parameters.get("neighbours"),
+            "density": parameters.get("density_estimator"),
+            "recall": parameters.get("neighbour_recall")}
+
+
+def child_profile(paths: dict, options: dict) -> dict:
+    """Seconds per pipeline step, and each step's top functions by cumulative time."""
+    import cProfile
+    import io
+    import pstats
+
+    from synthcheck.auditing import pipeline as steps_module
+    from synthcheck.auditing.parameters import AuditParameters
+    from synthcheck.support.progress import Progress
+
+    parameters = AuditParameters(seed=0, neighbours=options.get("neighbours", "exact"))
+    parameters.check_with(generator=False, synthetic=True)
+    times, profiles = {}, {}
+
+    def step(name, function, *arguments):
+        profiler = cProfile.Profile() if options.get("cprofile") else None
+        started = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        value = function(*arguments)
+        if profiler:
+            profiler.disable()
+            text = io.StringIO()
+            pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(12)
+            profiles[name] = text.getvalue()
+        times[name] = time.perf_counter() - started
+        return value
+
+    quiet = lambda message: None  # noqa: E731
+    real = step("read_inputs", steps_module.read_inputs, str(paths["train"]),
+                str(paths["holdout"]), None, parameters, quiet)
+    release = step("make_release", steps_module.make_release, str(paths["synthetic"]), None,
+                   real, parameters, quiet)
+    with Progress(False) as meter:
+        plan = step("plan_audit", steps_module.plan_audit, real, release, parameters, meter, quiet)
+        for attack in plan.resolved:
+            step(f"attack {attack.name}", attack.score, plan.inputs)
+    return {"seconds": sum(times.values()), "steps": times, "profiles": profiles}
+
+
+CHILDREN = {"sklearn": child_sklearn, "audit": child_audit, "profile": child_profile}
+
+
+def run_child(kind: str, paths: dict, options: dict | None = None, cap: float = 3600) -> dict:
+    before = load()
+    command = [sys.executable, str(Path(__file__).resolve()), "child", "--kind", kind,
+               "--paths", json.dumps({k: str(v) for k, v in paths.items()}),
+               "--options", json.dumps(options or {})]
+    try:
+        done = subprocess.run(["nice", *command], capture_output=True, text=True, timeout=cap,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        return {"status": f"did not finish in {cap:.0f} s", "load": [before, load()]}
+    if done.returncode != 0:
+        tail = (done.stderr.strip().splitlines() or ["?"])[-1]
+        return {"status": f"failed: {tail[:200]}", "load": [before, load()]}
+    return json.loads(done.stdout.strip().splitlines()[-1]) | {"status": "ok",
+                                                               "load": [before, load()]}
+
+
+# ---------------------------------------------------------------- commands
+def ratio(sizes: list[int], cache: Path) -> None:
+    """The sklearn pass, the audit, the sklearn pass again: the audit against the mean of the
+    two passes around it, so drifting load hits both sides alike."""
+    for rows in sizes:
+        paths = inputs(rows, cache, "csv")
+        first = run_child("sklearn", paths)
+        audit = run_child("audit", paths, {"neighbours": "auto"})
+        second = run_child("sklearn", paths)
+        print(f"\n### {rows:,} rows per table ({2 * rows:,} candidates x {rows:,} synthetic)\n")
+        print("| run | seconds | peak MB | load before -> after |\n|---|---:|---:|---|")
+        for name, found in (("sklearn brute-force DCR (1)", first), ("synthcheck audit", audit),
+                            ("sklearn brute-force DCR (2)", second)):
+            if found["status"] != "ok":
+                print(f"| {name} | {found['status']} | | {' -> '.join(found['load'])} |")
+                continue
+            print(f"| {name} | {found['seconds']:.1f} | {found['peak_mb']:.0f} | "
+                  f"{' -> '.join(found['load'])} |")
+        if audit["status"] == "ok":
+            for step, seconds in audit["steps"].items():
+                print(f"| &nbsp; {step} | {seconds:.1f} | | |")
+        if all(r["status"] == "ok" for r in (first, audit, second)):
+            mean = (first["seconds"] + second["seconds"]) / 2
+            print(f"\nratio audit / sklearn pass: **{audit['seconds'] / mean:.2f}** "
+                  f"(sklearn width {first['width']}, {first['dtype']}; audit: "
+                  f"neighbours={audit['neighbours']}, density={audit['density']})", flush=True)
+
+
+def profile(rows: int, cache: Path, cprofile: bool, suffix: str) -> None:
+    found = run_child("profile", inputs(rows, cache, suffix),
+                      {"cprofile": cprofile, "neighbours": "exact"})
+    print(f"\n### per-step profile, {rows:,} rows per table, exact neighbours, {suffix} files "
+          f"(load {' -> '.join(found['load'])})\n")
+    if found["status"] != "ok":
+        print(found["status"])
+        return
+    print("| step | seconds |\n|---|---:|")
+    for step, seconds in found["steps"].items():
+        print(f"| {step} | {seconds:.1f} |")
+    print(f"| total | {found['seconds']:.1f} |\n\npeak {found['peak_mb']:.0f} MB")
+    for step, text in found.get("profiles", {}).items():
+        print(f"\n#### {step}\n```\n{text.strip()}\n```")
+
+
+def single(rows: int, cache: Path, neighbours: str, scheduler: str | None = None) -> dict:
+    found = run_child("audit", inputs(rows, cache, "parquet"),
+                      {"neighbours": neighbours, "scheduler": scheduler}, cap=4 * 3600)
+    print(json.dumps(found, indent=1), flush=True)
+    return found
+
+
+def dask_run(rows: int, cache: Path, workers: int, neighbours: str) -> None:
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        single(rows, cache, neighbours, cluster.scheduler_address)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=("ratio", "profile", "audit", "dask", "child"))
+    parser.add_argument("--sizes", default="50k,100k")
+    parser.add_argument("--size", default="100k")
+    parser.add_argument("--cache", default=os.environ.get("SCALE_CACHE", "/tmp/synthcheck-scale"))
+    parser.add_argument("--neighbours", default="auto", choices=("auto", "exact", "approx"))
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument("--format", default="csv", choices=("csv", "parquet"))
+    parser.add_argument("--kind", help=argparse.SUPPRESS)
+    parser.add_argument("--paths", help=argparse.SUPPRESS)
+    parser.add_argument("--options", default="{}", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    cache = Path(args.cache)
+    if args.command == "child":
+        paths = {k: Path(v) for k, v in json.loads(args.paths).items()}
+        found = CHILDREN[args.kind](paths, json.loads(args.options))
+        found["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(found, default=float))
+    elif args.command == "ratio":
+        ratio([parse_size(s) for s in args.sizes.split(",")], cache)
+    elif args.command == "profile":
+        profile(parse_size(args.size), cache, args.cprofile, args.format)
+    elif args.command == "audit":
+        single(parse_size(args.size), cache, args.neighbours)
+    else:
+        dask_run(parse_size(args.size), cache, args.workers, args.neighbours)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()
