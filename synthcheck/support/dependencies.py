@@ -13,8 +13,8 @@ from synthcheck.errors import InputError
 OPTIONAL = {
     "faiss": ("approximate nearest neighbours (--neighbours approx)", "approx"),
     "sdv": ("SDV generators and SDV metadata objects", "sdv"),
-    "dask": ("shadow fits on a Dask cluster (--scheduler)", "dask"),
-    "distributed": ("shadow fits on a Dask cluster (--scheduler)", "dask"),
+    "dask": ("running the heavy passes on a Dask cluster (--scheduler)", "dask"),
+    "distributed": ("running the heavy passes on a Dask cluster (--scheduler)", "dask"),
 }
 
 
