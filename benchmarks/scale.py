@@ -221,11 +221,30 @@ def single(rows: int, cache: Path, neighbours: str, scheduler: str | None = None
 
 
 def dask_run(rows: int, cache: Path, workers: int, neighbours: str) -> None:
-    from distributed import LocalCluster
+    """The audit on a LocalCluster of ``workers`` one-thread processes, with the compute time
+    of every synthcheck task from the scheduler's task stream (the cost model's inputs)."""
+    from distributed import Client, LocalCluster, get_task_stream
 
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:
-        single(rows, cache, neighbours, cluster.scheduler_address)
+                      dashboard_address=None) as cluster, Client(cluster) as client, \
+            get_task_stream(client) as stream:
+        found = single(rows, cache, neighbours, cluster.scheduler_address)
+        worker_peak = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    passes: dict[str, dict] = {}
+    for task in stream.data:
+        key = str(task["key"])
+        if not key.startswith("synthcheck-"):
+            continue
+        seconds = sum(s["stop"] - s["start"] for s in task["startstops"]
+                      if s["action"] == "compute")
+        entry = passes.setdefault(key.split("-")[1], {"tasks": 0, "compute_seconds": 0.0,
+                                                      "longest": 0.0})
+        entry["tasks"] += 1
+        entry["compute_seconds"] += seconds
+        entry["longest"] = max(entry["longest"], seconds)
+    print(json.dumps({"passes": passes, "workers": workers,
+                      "worker_peak_mb": {w: kb / 1024 for w, kb in worker_peak.items()},
+                      "audit_seconds": found.get("seconds")}, indent=1), flush=True)
 
 
 def main() -> None:
