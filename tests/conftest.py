@@ -65,3 +65,24 @@ def _whole_audits_are_marked_slow(request, monkeypatch):
     if completed:
         pytest.fail("this test runs a whole audit: mark it @pytest.mark.slow "
                     "(the quick loop, pytest -m 'not slow', must stay under a minute)")
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    """A one-process Dask cluster (two threads) and a client, for the passes run as tasks."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as connected:
+        yield connected
+
+
+def synthcheck_tasks(stream: list[dict]) -> dict[str, int]:
+    """Tasks of each synthcheck pass in a Dask task stream (keys "synthcheck-<pass>-...")."""
+    counts: dict[str, int] = {}
+    for task in stream:
+        key = str(task["key"])
+        if key.startswith("synthcheck-"):
+            name = key.split("-")[1]
+            counts[name] = counts.get(name, 0) + 1
+    return counts
