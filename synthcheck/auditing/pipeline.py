@@ -13,7 +13,7 @@ import copy
 import dataclasses
 import datetime as _dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -211,8 +211,12 @@ def check_sample_size(members: int, non_members: int, parameters: AuditParameter
 
 def run(train: TableLike, holdout: TableLike, synthetic: TableLike | None, generator: Any,
         metadata: Any, parameters: AuditParameters, progress: bool | str = False,
-        log: Callable[[str], None] | None = None) -> Audit:
-    """The steps in order, on checked ``parameters``; ``synthcheck.audit`` is the public door."""
+        log: Callable[[str], None] | None = None,
+        counted_attacks: Sequence[Attack] | None = None) -> Audit:
+    """The steps in order, on checked ``parameters``; ``synthcheck.audit`` is the public door
+    and ``reproduce`` the other caller. ``counted_attacks``: the attacks the verdict's
+    multiplicity correction counts when they differ from those scored (a reproduction that
+    cannot re-run every certified attack measures at the certified levels)."""
     with Progress(progress) as meter:
         def say(message: str) -> None:
             meter.note(message)
@@ -224,6 +228,8 @@ def run(train: TableLike, holdout: TableLike, synthetic: TableLike | None, gener
         plan = plan_audit(real, release, parameters, meter, say)
         scored = score(plan, say)
         copies = find_copies(real, release, plan, scored)
+        if counted_attacks is not None:
+            plan = dataclasses.replace(plan, attacks=tuple(counted_attacks))
         measured = measure(scored, plan, parameters, copies)
         return assemble(real, release, plan, scored, measured, parameters)
 

@@ -82,7 +82,6 @@ def reproduce(results: AuditResults, files: Mapping[str, str | Path], *,
     from synthcheck.auditing.parameters import AuditParameters
     from synthcheck.auditing.results_json import audit_arguments
     from synthcheck.errors import InputError
-    from synthcheck.support.progress import Progress
 
     missing = [role for role in INPUT_ROLES if role not in files]
     if missing:
@@ -98,18 +97,12 @@ def reproduce(results: AuditResults, files: Mapping[str, str | Path], *,
                          "--generator with the generator the certificate names")
     parameters = AuditParameters(**(arguments | {"attacks": run_attacks}))
     parameters.check_with(generator=generator is not None, synthetic=True)
-    real = pipeline.read_inputs(str(files["train"]), str(files["holdout"]), metadata,
-                                parameters, say)
-    release = pipeline.make_release(str(files["synthetic"]), generator, real, parameters, say)
-    plan = pipeline.plan_audit(real, release, parameters, Progress(False), say)
-    scored = pipeline.score(plan, say)
-    copies = pipeline.find_copies(real, release, plan, scored)
-    # Measure at the levels of the certified audit: the multiplicity correction counts every
+    # Measured at the levels of the certified audit: the multiplicity correction counts every
     # recorded attack, re-run or not.
-    full_plan = dataclasses.replace(plan, attacks=tuple(
-        a if not isinstance(a, str) else _registry()[a]() for a in recorded_attacks))
-    measured = pipeline.measure(scored, full_plan, parameters, copies)
-    again = pipeline.assemble(real, release, full_plan, scored, measured, parameters).results
+    counted = tuple(a if not isinstance(a, str) else _registry()[a]() for a in recorded_attacks)
+    again = pipeline.run(str(files["train"]), str(files["holdout"]), str(files["synthetic"]),
+                         generator, metadata, parameters, log=say,
+                         counted_attacks=counted).results
     outcome = Reproduction(not_reproduced=list(skipped),
                            unknown_parameters=list(unknown_parameters), verdict=again.verdict)
     for path, certified, reproduced in _pairs(results, again, skipped):

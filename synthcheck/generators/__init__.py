@@ -36,7 +36,7 @@ import pandas as pd
 
 from synthcheck.errors import InputError
 from synthcheck.generators.sdv_adapter import instance_spec, is_synthesizer
-from synthcheck.inputs.columns import ColumnTypes, record_names
+from synthcheck.inputs.columns import ColumnTypes
 from synthcheck.inputs.load import Table
 from synthcheck.support.randomness import seed_for
 
