@@ -170,7 +170,7 @@ def test_the_shadow_attack_is_reproduced_only_with_the_generator(releases):
     files = {"train": TRAIN, "holdout": HOLDOUT, "synthetic": releases[0]}
     certified = synthcheck.audit(TRAIN, HOLDOUT, synthetic=releases[0], generator=generator,
                                  shadows=4, jobs=1, id_column="person_id").results
-    assert "shadow" in certified["attacks"]
+    assert "shadow" in certified.attacks
     without = reproduce(certified, files)
     assert without.ok, [d.describe() for d in without.differences]
     assert without.not_reproduced == ["shadow"]
