@@ -13,6 +13,7 @@ from synthcheck.attacks.dcr import DistanceToClosestRecord
 from synthcheck.attacks.dcr_ratio import DistanceRatio
 from synthcheck.attacks.density_ratio import DensityRatio
 from synthcheck.attacks.exact_copy import ExactCopy
+from synthcheck.attacks.query_match import QueryMatch
 from synthcheck.attacks.shadow import ShadowGenerators
 from synthcheck.errors import InputError
 
@@ -22,9 +23,10 @@ REGISTRY: dict[str, type[Attack]] = {
     DensityRatio.name: DensityRatio,
     ShadowGenerators.name: ShadowGenerators,  # needs a generator; added when one is given
     ExactCopy.name: ExactCopy,
+    QueryMatch.name: QueryMatch,
 }
 
-DEFAULT_ATTACKS = ("dcr", "dcr-ratio", "density-ratio", "exact-copy")
+DEFAULT_ATTACKS = ("dcr", "dcr-ratio", "density-ratio", "query-match", "exact-copy")
 
 
 def select(attacks: Sequence[str | Attack] | None, *, with_generator: bool,

@@ -240,6 +240,12 @@ class Attack(ABC):
         and this neighbour search ("exact" or "approx"); the attack itself is unchanged."""
         return copy.copy(self)
 
+    def finding(self, details: Mapping[str, Any]) -> str | None:
+        """A plain sentence on what this attack found (counts and column names only, from its
+        own ``details``), added to the verdict's reason when a limit FAILs on it; None: the
+        limit's figures say it all."""
+        return None
+
     def needs_exact_neighbours(self) -> bool:
         """True when this (resolved) attack needs every candidate-synthetic pair, so an
         approximate neighbour search cannot serve it."""

@@ -15,6 +15,9 @@ releases and the real one; the encoding is fitted on S alone):
 * ``log_local_count``: log(1 + rows of S within one length scale of x, up to 32).
 * ``query_<i>``: log share of rows of S that match x on a fixed random subset of attributes
   (equal categories; numbers and dates <= x's), the TAPAS / "Achilles' heels" query feature.
+* ``query_match``: the query-match attack's score of x against S (``attacks.query_match``:
+  x's rare values and combinations found verbatim in S), with its rates pooled over every
+  candidate (no membership used), so generator mode sees the copied values release mode sees.
 
 Per candidate and feature, Gaussians with a shared variance are fitted to the "in" and "out"
 observations; the variance is shrunk towards the variance pooled over all candidates (so a
@@ -37,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from synthcheck.attacks.base import Attack, AttackInputs, AttackScores, Number, PartialScores
+from synthcheck.attacks.query_match import QueryMatcher
 from synthcheck.distance.encode import MixedEncoder
 from synthcheck.distance.neighbours import nearest
 from synthcheck.errors import InputError
@@ -74,11 +78,12 @@ class FeatureSpace:
     missing_columns: frozenset
     length_scale: float  # kernel bandwidth and local-count radius (the real release's spacing)
     queries: tuple  # ((categorical columns...), ordered column or None) per query
+    matcher: QueryMatcher  # the query-match attack's queries about the candidates
 
     @property
     def names(self) -> list[str]:
         return (["log_dcr", "log_density", "log_local_count"]
-                + [f"query_{i}" for i in range(len(self.queries))])
+                + [f"query_{i}" for i in range(len(self.queries))] + ["query_match"])
 
 
 def draw_queries(types: ColumnTypes, seed: int, count: int = QUERY_COUNT) -> tuple:
@@ -159,6 +164,7 @@ def release_features(space: FeatureSpace, release: pd.DataFrame) -> np.ndarray:
         found.log_kernel_sum - np.log(rows),
         np.log1p(local),
         np.log((counts + 0.5) / (rows + 1.0)),
+        space.matcher.match(release).score,
     ])
     return features.astype(np.float32)
 
@@ -296,7 +302,8 @@ class ShadowGenerators(Attack):
             missing_columns=frozenset(c for c in inputs.types.columns
                                       if inputs.candidates[c].isna().any()),
             length_scale=float(inputs.synthetic_spacing),
-            queries=draw_queries(inputs.types, inputs.seed, self.queries))
+            queries=draw_queries(inputs.types, inputs.seed, self.queries),
+            matcher=QueryMatcher.build(inputs.candidates, inputs.types, inputs.seed))
         target = release_features(space, inputs.synthetic)
         training_sets = shadow_training_sets(len(setup.pool), setup.training_rows,
                                              setup.shadows, inputs.seed)

@@ -7,6 +7,13 @@
   chance.
 * ``LaplaceMarginals`` is ε-differentially private (the textbook Laplace mechanism on one-way
   marginals over a public domain): no sound attack may report an ε lower bound above its ε.
+* ``EmpiricalMarginals`` resamples each column from its training column, independently: no row
+  is copied, yet every value it emits is a member's (what a bootstrap of the marginals does).
+
+Releases that copy attribute values into strangers' rows, with no row near a member (positive
+controls for the query-match attack): ``shuffled_columns`` (each column permuted on its own),
+``stitched_rows`` (some columns from a member, the rest from another real record) and
+``blanked_cells`` (training rows with a share of their cells made missing).
 
 Use them as ``--generator synthcheck.generators.controls:NoisyCopies`` and so on, with their
 parameters in ``--generator-params``.
@@ -149,3 +156,56 @@ class LaplaceMarginals:
                 values[missing] = None
                 out[name] = values
         return pd.DataFrame(out)
+
+
+class EmpiricalMarginals:
+    """Each column drawn with replacement from the training column, independently of the
+    others: every emitted value is some member's, no emitted row is anyone's."""
+
+    def __init__(self, random_state: int | None = None):
+        self.random_state = random_state
+
+    def fit(self, frame: pd.DataFrame) -> EmpiricalMarginals:
+        self.rows_ = frame.reset_index(drop=True)
+        return self
+
+    def sample(self, n: int) -> pd.DataFrame:
+        rng = np.random.default_rng(self.random_state)
+        return pd.DataFrame({name: self.rows_[name].to_numpy()[rng.integers(0, len(self.rows_), n)]
+                             for name in self.rows_.columns})
+
+
+def shuffled_columns(train: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """The training table with every column permuted independently: each value copied once,
+    rows broken apart."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({name: train[name].to_numpy()[rng.permutation(len(train))]
+                         for name in train.columns})
+
+
+def stitched_rows(train: pd.DataFrame, other: pd.DataFrame, columns: list[str], seed: int
+                  ) -> pd.DataFrame:
+    """One row per member: ``columns`` copied from the member, the rest from a row of
+    ``other`` (real records that are not members), rows shuffled."""
+    rng = np.random.default_rng(seed)
+    donors = other.iloc[rng.choice(len(other), len(train), replace=len(other) < len(train))]
+    out = donors.reset_index(drop=True).copy()
+    for name in columns:
+        out[name] = train[name].to_numpy()
+    return out.iloc[rng.permutation(len(out))].reset_index(drop=True)
+
+
+def blanked_cells(train: pd.DataFrame, share: float, seed: int,
+                  keep: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The training rows with ``share`` of each row's cells made missing (a random choice per
+    row; ``keep`` columns, such as an id, are never blanked)."""
+    rng = np.random.default_rng(seed)
+    out = train.reset_index(drop=True).astype(object)
+    blankable = [c for c in out.columns if c not in keep]
+    count = int(round(share * len(blankable)))
+    mask = np.argsort(rng.random((len(out), len(blankable))), axis=1) < count
+    for position, name in enumerate(blankable):
+        column = out[name].to_numpy(copy=True)
+        column[mask[:, position]] = None
+        out[name] = column
+    return out.infer_objects()

@@ -16,6 +16,7 @@ STREAMS: dict[str, int] = {
     "folds": 0xF01D,             # cross-fitting folds of the holdout
     "density-classifier": 0xD0,  # the density-ratio classifier's subsample and fit
     "shadow-queries": 0x9E7,     # the shadow attack's random attribute queries
+    "query-match": 0x0B1D,       # the query-match attack's pairs and triples of columns
     "shadow-pair": 0x5AD0,       # which pool rows each pair of shadows trains on (with the pair)
     "shadow-fit": 0xF17,         # per-shadow generator fit (after "shadow-pair", with k)
     "release": 0x5E1EA5E,        # the release sampled by synthcheck from a generator

@@ -53,7 +53,8 @@ def test_leaky_release_fails_with_exit_1_and_json_for_machines(capsys, tmp_path,
     assert code == 1
     results = json.loads(out)
     assert results["verdict"] == "FAIL"
-    assert set(results["attacks"]) == {"dcr", "dcr-ratio", "density-ratio", "exact-copy"}
+    assert set(results["attacks"]) == {"dcr", "dcr-ratio", "density-ratio", "query-match",
+                                       "exact-copy"}
 
 
 def test_missing_file(capsys, tmp_path):

@@ -143,10 +143,11 @@ def test_bad_generator_options_are_input_errors(small, options, fragment):
 @pytest.mark.slow
 def test_shadow_runs_by_default_only_when_a_generator_is_given(small, adult):
     plain = run(small, synthetic=adult["population"].head(200))
-    assert list(plain.document["attacks"]) == ["dcr", "dcr-ratio", "density-ratio", "exact-copy"]
+    assert list(plain.document["attacks"]) == ["dcr", "dcr-ratio", "density-ratio",
+                                               "query-match", "exact-copy"]
     with_generator = run(small, generator=COPIES, shadows=4)
     assert list(with_generator.document["attacks"]) == ["dcr", "dcr-ratio", "density-ratio",
-                                                       "exact-copy", "shadow"]
+                                                        "query-match", "exact-copy", "shadow"]
     chosen = run(small, generator=COPIES, attacks=["dcr"])
     assert list(chosen.document["attacks"]) == ["dcr"]
     with pytest.raises(InputError, match="needs a generator"):

@@ -1,0 +1,172 @@
+"""The query-match attack: members' rare values and combinations found verbatim in the release.
+
+Hand-made tables check each rule (rarity counted without the candidate, missing never a
+mismatch, the reference rate from the holdout outside the fold, the strongest match deciding);
+real tables (the Adult fixtures, the corpus slices in fixtures/corpus) check that the
+releases that copy values into strangers' rows are caught and that clean releases are not.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthcheck.attacks import DEFAULT_ATTACKS, REGISTRY
+from synthcheck.attacks.query_match import (
+    EXTREME,
+    QueryMatch,
+    QueryMatcher,
+    choose_queries,
+    surprise,
+)
+from synthcheck.distance.crossfit import make_folds
+from synthcheck.errors import InputError
+from synthcheck.generators.controls import (
+    EmpiricalMarginals,
+    blanked_cells,
+    shuffled_columns,
+    stitched_rows,
+)
+from synthcheck.inputs.columns import ColumnTypes, coerce_table, decide_types
+from synthcheck.inputs.load import load_table
+from synthcheck.measure import stats
+
+CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "corpus"
+
+
+def corpus(table: str) -> dict[str, pd.DataFrame]:
+    return {part: pd.read_csv(CORPUS / f"{table}_{part}.csv.gz", low_memory=False)
+            for part in ("train", "holdout", "population")}
+
+
+def query_auc(train: pd.DataFrame, holdout: pd.DataFrame, release: pd.DataFrame,
+              id_column: str | None = None, seed: int = 0) -> tuple[float, np.ndarray]:
+    """The attack's AUC and scores on typed inputs built as the pipeline builds them."""
+    types = decide_types(load_table(train, "train"), None, id_column)
+    typed = [coerce_table(load_table(frame, role), types)
+             for frame, role in ((train, "train"), (holdout, "holdout"), (release, "synthetic"))]
+    candidates = pd.concat(typed[:2], ignore_index=True)
+    is_member = np.r_[np.ones(len(train), bool), np.zeros(len(holdout), bool)]
+    folds = make_folds(is_member, 5, seed)
+    matcher = QueryMatcher.build(candidates, types, seed)
+    found = matcher.match(typed[2], folds.candidate_fold, ~is_member)
+    auc = stats.roc_auc(found.score[is_member], found.score[~is_member]).as_dict()["value"]
+    return auc, found.score
+
+
+def test_registered_and_in_the_default_set():
+    assert REGISTRY["query-match"] is QueryMatch
+    assert "query-match" in DEFAULT_ATTACKS
+    QueryMatch().validate()
+    with pytest.raises(InputError, match="width must be a whole number in"):
+        QueryMatch(width=0).validate()
+    with pytest.raises(InputError, match="combinations"):
+        QueryMatch(combinations=-1).validate()
+    with pytest.raises(InputError, match="combinations"):
+        QueryMatch(combinations=2.5).validate()
+
+
+def test_queries_every_column_then_all_or_a_seeded_bounded_share_of_pairs_and_triples():
+    few = choose_queries(["a", "b", "c", "d"], 3, 100, seed=0)
+    assert few[:4] == (("a",), ("b",), ("c",), ("d",))
+    assert len(few) == 4 + math.comb(4, 2) + math.comb(4, 3)  # all of them: there are few
+    columns = [f"c{i}" for i in range(30)]
+    many = choose_queries(columns, 3, 40, seed=1)
+    multi = many[30:]
+    assert len(multi) == 40 and len(set(multi)) == 40
+    assert sum(len(q) == 2 for q in multi) == 20 and sum(len(q) == 3 for q in multi) == 20
+    assert all(list(q) == sorted(q, key=columns.index) for q in multi)
+    assert choose_queries(columns, 3, 40, seed=1) == many
+    assert choose_queries(columns, 3, 40, seed=2) != many
+    assert choose_queries(columns, 1, 40, seed=1) == tuple((c,) for c in columns)
+    assert choose_queries(columns, 3, 0, seed=1) == tuple((c,) for c in columns)
+
+
+def test_surprise_is_minus_log_of_the_reference_rate_outside_the_fold():
+    # two folds; reference = counted records of the other fold; class 0 and class 1
+    found = np.array([True, True, False, True, False, True])
+    rarity = np.array([0, 0, 0, 1, 0, -1])
+    group = np.array([0, 0, 0, 1, 1, 1])
+    counted = np.array([False, True, True, True, True, True])
+    weights = surprise(found, rarity, group, 2, counted)
+    # candidate 0 (fold 0, class 0): fold 1's counted class-0 records: row 4, not found
+    assert weights[0] == pytest.approx(-np.log(0.5 / 2.0))
+    # candidate 3 (fold 1, class 1): fold 0 has no class-1 reference record
+    assert weights[3] == pytest.approx(-np.log(0.5 / 1.0))
+    assert weights[2] == 0.0 and weights[4] == 0.0  # not found: no evidence
+    assert weights[5] == 0.0  # no value: skipped
+    # pooled (one group): every counted record is the reference; class 0: rows 1, 2, 4
+    pooled = surprise(found, rarity, np.zeros(6, dtype=np.int64), 1, counted)
+    assert pooled[1] == pytest.approx(-np.log(1.5 / 4.0))
+    assert EXTREME > 0
+
+
+def hand_types(columns: dict[str, str]) -> ColumnTypes:
+    return ColumnTypes(dict(columns))
+
+
+def test_rarity_counts_other_real_records_and_a_blank_is_never_a_mismatch():
+    candidates = pd.DataFrame({"job": ["pilot", "clerk", "clerk", "clerk"],
+                               "town": ["x", "y", "y", "z"]})
+    types = hand_types({"job": "categorical", "town": "categorical"})
+    matcher = QueryMatcher(candidates, types, (("job",), ("town",), ("job", "town")))
+    # the pilot's job is copied into a row whose town is blank
+    release = pd.DataFrame({"job": ["pilot", "clerk"], "town": [None, "q"]})
+    found = matcher.match(release)
+    assert found.unique_found.tolist() == [1, 0, 0, 0]  # 'pilot': no other real record
+    assert found.unique_columns[:, 0].tolist() == [True, False, False, False]
+    # the blank town costs the pilot nothing: the same score as a release without that column
+    # value at all (its town 'x' is not in the release either way)
+    other = matcher.match(pd.DataFrame({"job": ["pilot", "clerk"], "town": ["w", "q"]}))
+    assert found.score[0] == pytest.approx(other.score[0])
+    # the clerks share 'clerk' with two others: found, but at the rate of the common class
+    assert found.score[0] > found.score[1] > 0
+
+
+def test_the_rarity_of_a_value_never_counts_the_candidate_itself():
+    # member 0 and non-member 2 each hold a value nobody else holds; only the member's is copied
+    candidates = pd.DataFrame({"v": ["a", "b", "c", "c"]})
+    matcher = QueryMatcher(candidates, hand_types({"v": "categorical"}), (("v",),))
+    found = matcher.match(pd.DataFrame({"v": ["a"]}))
+    assert found.unique_found.tolist() == [1, 0, 0, 0]
+    # with the value copied for the non-member instead, the roles swap exactly
+    swapped = matcher.match(pd.DataFrame({"v": ["b"]}))
+    assert swapped.score[1] == pytest.approx(found.score[0])
+
+
+def test_a_release_extreme_only_one_record_holds_is_its_own_class():
+    candidates = pd.DataFrame({"income": [10.0, 50.0, 50.0, 90.0, 20.0, 60.0]})
+    matcher = QueryMatcher(candidates, hand_types({"income": "numeric"}), (("income",),))
+    release = pd.DataFrame({"income": [10.0, 50.0, 70.0, 70.0]})  # clamped at the low end
+    found = matcher.match(release)
+    assert found.extreme_columns[:, 0].tolist() == [True, False, False, False, False, False]
+    assert found.unique_columns[:, 0].tolist() == [True, False, False, False, False, False]
+
+
+def test_clean_releases_are_not_told_apart(adult):
+    train, holdout, population = adult["train"], adult["holdout"], adult["population"]
+    auc, scores = query_auc(train, holdout, population, "person_id")
+    assert 0.45 < auc < 0.55
+    assert np.isfinite(scores).all()
+
+
+@pytest.mark.parametrize("table", ["randhie", "doctorcontacts"])
+def test_releases_that_copy_values_into_strangers_rows_are_caught(table):
+    data = corpus(table)
+    train, holdout, population = data["train"], data["holdout"], data["population"]
+    columns = list(train.columns)
+    half = columns[::2]
+    aucs = {"shuffled": query_auc(train, holdout, shuffled_columns(train, 1))[0],
+            "half of the columns": query_auc(train, holdout,
+                                             stitched_rows(train, population, half, 2))[0],
+            "half-blanked": query_auc(train, holdout, blanked_cells(train, 0.5, 3))[0],
+            "empirical marginals": query_auc(
+                train, holdout, EmpiricalMarginals(random_state=4).fit(train).sample(len(train)))[0],
+            "clean": query_auc(train, holdout, population)[0]}
+    assert aucs["clean"] < 0.56, aucs
+    for release, auc in aucs.items():
+        if release != "clean":
+            assert auc > 0.85, (release, aucs)
