@@ -37,8 +37,8 @@ from synthcheck.measure import stats
 CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "corpus"
 
 
-def corpus(table: str) -> dict[str, pd.DataFrame]:
-    return {part: pd.read_csv(CORPUS / f"{table}_{part}.csv.gz", low_memory=False)
+def corpus(table: str, rows: int = 800) -> dict[str, pd.DataFrame]:
+    return {part: pd.read_csv(CORPUS / f"{table}_{part}.csv.gz", low_memory=False).head(rows)
             for part in ("train", "holdout", "population")}
 
 
