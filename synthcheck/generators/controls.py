@@ -202,7 +202,7 @@ def blanked_cells(train: pd.DataFrame, share: float, seed: int,
     rng = np.random.default_rng(seed)
     out = train.reset_index(drop=True).astype(object)
     blankable = [c for c in out.columns if c not in keep]
-    count = int(round(share * len(blankable)))
+    count = round(share * len(blankable))
     mask = np.argsort(rng.random((len(out), len(blankable))), axis=1) < count
     for position, name in enumerate(blankable):
         column = out[name].to_numpy(copy=True)
