@@ -437,14 +437,17 @@ def _with_partial_aucs(found: AttackScores, is_member: np.ndarray) -> dict:
 
 def find_copies(real: RealInputs, release: Release, plan: Plan, scored: Scores) -> dict:
     """results.json's "copies" block: members' and non-members' rows found verbatim in the
-    release (from the exact-copy attack), and the values of every column left out of the
+    release (from the exact-copy attack), the worst case among them (rows no other real record
+    shares; counted whatever the attacks), and the values of every column left out of the
     distances found verbatim in the release's column (counts and p-values only)."""
     is_member = plan.inputs.is_member
     rows = None
+    in_holdout = real.train_also_in_holdout
+    counted = None if in_holdout is None else np.r_[~in_holdout[plan.train_rows],
+                                                    np.ones(len(plan.holdout_rows), bool)]
+    unique_rows = _copies.unique_rows_check(plan.inputs.candidates, plan.inputs.synthetic,
+                                            is_member, counted)
     if "exact-copy" in scored.scores:
-        in_holdout = real.train_also_in_holdout
-        counted = None if in_holdout is None else np.r_[~in_holdout[plan.train_rows],
-                                                        np.ones(len(plan.holdout_rows), bool)]
         rows = _copies.rows_check(scored.scores["exact-copy"] > 0, is_member, counted,
                                   len(real.types.columns))
     raw = pd.concat([real.train_table.frame.iloc[plan.train_rows],
@@ -452,7 +455,8 @@ def find_copies(real: RealInputs, release: Release, plan: Plan, scored: Scores) 
     columns = _copies.value_checks(
         raw, release.table.frame, _copies.checked_columns(real.types.excluded,
                                                           real.types.id_column), is_member)
-    return {"test": _copies.TEST_DESCRIPTION, "rows": rows, "columns": columns}
+    return {"test": _copies.TEST_DESCRIPTION, "rows": rows, "columns": columns,
+            "unique_rows": unique_rows}
 
 
 @dataclass
@@ -476,8 +480,11 @@ def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
     # verdict is the copy test); the copy checks come from the "copies" block
     limited = {a.name for a in plan.attacks if a.checked_by_limits}
     checks = copy_checks(copies)
+    # each attack's plain sentence on what it found, for the reason of a limit that FAILs on it
+    findings = {a.name: a.finding(scored.details[a.name]) for a in plan.resolved
+                if a.name in scored.details}
     verdict = evaluate(parameters.policy, {n: r for n, r in results.items() if n in limited},
-                       checks)
+                       checks, findings, (copies or {}).get("unique_rows"))
     verdict_level = verdict.level
     if not limited:  # only exact-copy: its bounds are shown at the level one attack would get
         families = {c.check: sum(1 for d in checks if d.check == c.check) for c in checks}

@@ -160,6 +160,9 @@ class Copies:
     test: str
     rows: RowCopies | None
     columns: dict[str, ValueCopies]
+    # the worst case (members' whole records no other real record shares, found verbatim),
+    # reported whatever the verdict; judged only by a policy's [worst_case]
+    unique_rows: RowCopies | None = section()
 
 
 # -- inputs, parameters, policy ---------------------------------------------------------------
@@ -246,6 +249,7 @@ class PolicyRecord:
     multiplicity: str
     source: str | None = None
     text: str = ""
+    worst_case: dict[str, int] | None = section()  # zero-tolerance counts, when set
 
 
 # -- counts and overall -----------------------------------------------------------------------

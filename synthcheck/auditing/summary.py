@@ -87,6 +87,12 @@ def _column_and_copy_lines(results: AuditResults) -> list[str]:
     rows = results.copies.rows if results.copies else None
     if rows is not None:
         lines.append(f"exact copies of rows ({rows.columns} audited columns): {_found(rows)}")
+    unique = results.copies.unique_rows if results.copies else None
+    if unique is not None:  # the worst case, shown whatever the verdict
+        lines.append(f"worst case: {unique.members_found} member record"
+                     f"{'' if unique.members_found == 1 else 's'} that no other real record "
+                     f"shares copied verbatim into the release (non-members: "
+                     f"{unique.non_members_found})")
     return lines
 
 

@@ -189,6 +189,23 @@ def value_checks(candidates: pd.DataFrame, release: pd.DataFrame, columns: dict[
     return checks
 
 
+def unique_rows_check(candidates: pd.DataFrame, release: pd.DataFrame, is_member: np.ndarray,
+                      counted: np.ndarray | None = None) -> dict:
+    """The worst case, counted whatever the verdict: members (and non-members) whose whole row
+    (audited columns, coerced) no other real record in the audit shares, found verbatim in the
+    release. A copied row that others share could be any of them; one nobody shares names its
+    person. ``counted`` as in ``rows_check`` (both groups filtered alike)."""
+    hashes = row_hashes(candidates)
+    _, inverse, counts = np.unique(hashes, return_inverse=True, return_counts=True)
+    unique = counts[inverse.ravel()] == 1
+    if counted is not None:
+        unique &= np.asarray(counted, bool)
+    found = np.isin(hashes, row_hashes(release[list(candidates.columns)]))
+    return {"columns": len(candidates.columns),
+            "counted": "records whose whole row no other real record in the audit shares"
+            } | CopyCount.of(found, is_member, unique).as_dict()
+
+
 def rows_check(found: np.ndarray, is_member: np.ndarray, counted: np.ndarray | None,
                columns: int) -> dict:
     """Members' and non-members' rows found verbatim in the release. ``counted``: the

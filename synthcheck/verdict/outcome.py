@@ -31,11 +31,13 @@ class Outcome(str, enum.Enum):
 
 class Side(str, enum.Enum):
     """Which way a one-sided bound holds: the figure is at least (LOWER) or at most (UPPER)
-    the bound; P_VALUE: the bound is a p-value compared with the check's share of alpha."""
+    the bound; P_VALUE: the bound is a p-value compared with the check's share of alpha; COUNT:
+    the bound is a count of records compared with the count the policy tolerates."""
 
     LOWER = "lower"
     UPPER = "upper"
     P_VALUE = "p-value"
+    COUNT = "count"  # the bound is an exact count against a tolerated count (no alpha)
 
     def __str__(self) -> str:
         return self.value

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -79,6 +79,7 @@ class Policy:
     text: str = ""
     source: str | None = None
     extra: dict = field(default_factory=dict)
+    worst_case: dict[str, int] = field(default_factory=dict)  # WORST_CASE_KEYS: tolerated counts
 
     def checks_per_attack(self) -> int:
         return len(self.limits)
@@ -107,13 +108,22 @@ class Policy:
         return 1.0 - self.family_alpha("attacks", families)
 
     def describe(self) -> dict:
-        return {"name": self.name, "source": self.source, "limits": dict(self.limits),
-                "alpha": self.alpha, "multiplicity": self.multiplicity, "text": self.text}
+        described = {"name": self.name, "source": self.source, "limits": dict(self.limits),
+                     "alpha": self.alpha, "multiplicity": self.multiplicity, "text": self.text}
+        if self.worst_case:
+            described["worst_case"] = dict(self.worst_case)
+        return described
 
 
 # What a policy may say: every other key, at any level, is refused (a typo must not leave a
 # limit at its default). A new family of checks adds its keys here and its limits to CHECKS.
-POLICY_KEYS = ("name", "alpha", "multiplicity", "limits")
+POLICY_KEYS = ("name", "alpha", "multiplicity", "limits", "worst_case")
+# [worst_case]: zero-tolerance counts, not statistics (no share of alpha). A board that will not
+# release a table holding even one member's whole record that no other real record in the
+# audit shares sets max_unique_rows_copied = 0. Off by default: a release of other real records
+# can hold such a row when the population has its twin outside the audit (narrow tables).
+WORST_CASE_KEYS = {"max_unique_rows_copied": "member records that no other real record "
+                                             "shares, copied verbatim into the release"}
 ALPHA_RANGE = (0.0, 0.5)  # (exclusive, inclusive): the family-wise false-FAIL rate
 LIMIT_RANGES = {"auc": (0.0, 1.0), "tpr": (0.0, 1.0), "epsilon": (0.0, math.inf)}  # inclusive
 
@@ -141,6 +151,7 @@ def parse_policy(text: str | dict, source: str | None = None) -> Policy:
                          source=source)
     for key, value in limits.items():
         _check_limit(key, value, source)
+    worst_case = _worst_case(document.get("worst_case", {}), source)
     alpha = document.get("alpha", 0.05)
     low, high = ALPHA_RANGE
     if not _is_number(alpha) or not low < alpha <= high:
@@ -154,7 +165,20 @@ def parse_policy(text: str | dict, source: str | None = None) -> Policy:
     if not isinstance(name, str):
         raise InputError(f"name must be a string, got {name!r}", source=source)
     return Policy(name=name, limits={k: float(v) for k, v in limits.items()}, alpha=float(alpha),
-                  multiplicity=multiplicity, text=text, source=source)
+                  multiplicity=multiplicity, text=text, source=source, worst_case=worst_case)
+
+
+def _worst_case(table, source: str | None) -> dict[str, int]:
+    if not isinstance(table, dict):
+        raise InputError("worst_case must be a table ([worst_case])", source=source)
+    for key, value in table.items():
+        if key not in WORST_CASE_KEYS:
+            raise InputError(f"unknown key '{key}' in [worst_case]; known: "
+                             f"{', '.join(WORST_CASE_KEYS)}", source=source)
+        if not _is_number(value) or value < 0 or not float(value).is_integer():
+            raise InputError(f"worst_case '{key}' must be a whole number >= 0 (a count of "
+                             f"records), got {value!r}", source=source)
+    return {key: int(value) for key, value in table.items()}
 
 
 def _is_number(value) -> bool:
@@ -301,6 +325,27 @@ def _attack_check(limit_key: str, limit: float, attack: str, result, level: floa
                         f"{limit:g}{hint}")
 
 
+def _with_finding(check: PolicyCheck, finding: str | None) -> PolicyCheck:
+    """A FAILed limit's reason, with the attack's plain sentence on what it found."""
+    if finding and check.outcome is Outcome.FAIL:
+        return replace(check, reason=f"{check.reason}: {finding}")
+    return check
+
+
+def _worst_case_check(key: str, tolerated: int, unique_rows: dict) -> PolicyCheck:
+    """A zero-tolerance count (``WORST_CASE_KEYS``): FAIL when more members' records that no
+    other real record shares are in the release verbatim than the policy tolerates."""
+    copied = int(unique_rows["members_found"])
+    one = copied == 1
+    return PolicyCheck(check=key, subject="exact copies", limit=float(tolerated),
+                       bound=float(copied), level=1.0, side=Side.COUNT,
+                       figure="member records no other real record shares, copied",
+                       outcome=Outcome.FAIL if copied > tolerated else Outcome.PASS,
+                       reason=f"exact copies: {copied:,} member record{'' if one else 's'} that "
+                              f"no other real record shares {'is' if one else 'are'} in the "
+                              f"release verbatim; the policy tolerates {tolerated:,}")
+
+
 def _copy_check(check: CopyCheck, alpha: float) -> PolicyCheck:
     fails = check.p_value <= alpha
     relation = "<=" if fails else ">"
@@ -312,9 +357,15 @@ def _copy_check(check: CopyCheck, alpha: float) -> PolicyCheck:
                               f"{relation} {alpha:.3g}")
 
 
-def evaluate(policy: Policy, attacks: dict, copy_checks: tuple[CopyCheck, ...] = ()) -> Verdict:
+def evaluate(policy: Policy, attacks: dict, copy_checks: tuple[CopyCheck, ...] = (),
+             findings: dict[str, str | None] | None = None,
+             unique_rows: dict | None = None) -> Verdict:
     """The verdict: every limit on every attack (``AttackResult``s) and every copy check, each
-    at its share of alpha (``ALPHA_SHARES``)."""
+    at its share of alpha (``ALPHA_SHARES``), and the policy's zero-tolerance counts
+    (``worst_case``) on ``unique_rows`` (members' whole records that no other real record
+    shares, found verbatim: the copies block's "unique_rows"). ``findings``: per attack, a
+    plain sentence on what it found, added to the reason of each limit that FAILs on it."""
+    findings = findings or {}
     families = {"attacks": len(attacks) * len(policy.limits)}
     for check in copy_checks:
         families[check.check] = families.get(check.check, 0) + 1
@@ -322,9 +373,13 @@ def evaluate(policy: Policy, attacks: dict, copy_checks: tuple[CopyCheck, ...] =
     level, pass_level = 1.0, policy.pass_level()
     if families["attacks"]:
         level = 1.0 - policy.family_alpha("attacks", families)
-        reasons += [_attack_check(key, limit, name, result, level, pass_level)
+        reasons += [_with_finding(_attack_check(key, limit, name, result, level, pass_level),
+                                  findings.get(name))
                     for name, result in attacks.items() for key, limit in policy.limits.items()]
     reasons += [_copy_check(check, policy.family_alpha(check.check, families))
                 for check in copy_checks]
+    if unique_rows is not None:
+        reasons += [_worst_case_check(key, tolerated, unique_rows)
+                    for key, tolerated in policy.worst_case.items()]
     verdict = Outcome.combine(r.outcome for r in reasons)
     return Verdict(verdict, tuple(reasons), level, pass_level)

@@ -140,3 +140,37 @@ def test_alpha_shares_add_up_to_alpha():
 def test_bad_policies(text, fragment):
     with pytest.raises(InputError, match=fragment.replace("[", r"\[")):
         parse_policy(text, source="p.toml")
+
+
+def test_a_failed_limit_carries_the_attacks_own_sentence_and_a_passed_one_does_not():
+    policy = parse_policy("[limits]\nmax_auc = 0.6\n")
+    finding = "values or combinations held by one person copied verbatim: 3 columns"
+    verdict = evaluate(policy, {"leaky": scores(1.0, 3000), "clean": scores(0.0, 3000, seed=1)},
+                       findings={"leaky": finding, "clean": finding})
+    leaky, clean = verdict.reasons
+    assert leaky.outcome == "FAIL" and leaky.reason.endswith(": " + finding)
+    assert clean.outcome == "PASS" and finding not in clean.reason
+
+
+def test_worst_case_is_a_count_the_policy_may_tolerate_with_no_share_of_alpha():
+    unique = {"members": 1500, "members_found": 1, "non_members": 1500, "non_members_found": 0}
+    attacks = {"a": scores(0.0, 1500)}
+    default = evaluate(default_policy(), attacks, unique_rows=unique)
+    assert default.outcome == "PASS"  # the default policy reports it, does not judge it
+    assert all(r.check != "max_unique_rows_copied" for r in default.reasons)
+    strict = parse_policy("[limits]\nmax_auc = 0.6\n[worst_case]\nmax_unique_rows_copied = 0\n")
+    verdict = evaluate(strict, attacks, unique_rows=unique)
+    check = next(r for r in verdict.reasons if r.check == "max_unique_rows_copied")
+    assert verdict.outcome == "FAIL" and check.outcome == "FAIL" and check.bound == 1
+    assert "1 member record that no other real record shares is in the release" in check.reason
+    assert verdict.level == evaluate(strict, attacks).level  # alpha untouched
+    assert evaluate(strict, attacks, unique_rows=unique | {"members_found": 0}).outcome == "PASS"
+    lenient = parse_policy("[limits]\nmax_auc = 0.6\n[worst_case]\nmax_unique_rows_copied = 1\n")
+    assert evaluate(lenient, attacks, unique_rows=unique).outcome == "PASS"
+    for bad, message in (("max_unique_rows_copied = -1", "whole number >= 0"),
+                         ("max_unique_rows_copied = 0.5", "whole number >= 0"),
+                         ("max_unique_rows = 0", "unknown key 'max_unique_rows'")):
+        with pytest.raises(InputError, match=message):
+            parse_policy(f"[limits]\nmax_auc = 0.6\n[worst_case]\n{bad}\n")
+    assert strict.describe()["worst_case"] == {"max_unique_rows_copied": 0}
+    assert "worst_case" not in default_policy().describe()
