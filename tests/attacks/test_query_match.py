@@ -37,7 +37,7 @@ from synthcheck.measure import stats
 CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "corpus"
 
 
-def corpus(table: str, rows: int = 800) -> dict[str, pd.DataFrame]:
+def corpus(table: str, rows: int = 500) -> dict[str, pd.DataFrame]:
     return {part: pd.read_csv(CORPUS / f"{table}_{part}.csv.gz", low_memory=False).head(rows)
             for part in ("train", "holdout", "population")}
 
