@@ -2,6 +2,7 @@
 # Install the system packages synthcheck's tests and certificates use, if any is missing:
 #   poppler-utils          pdfsig / pdftoppm / pdftotext / pdfdetach (independent PDF checks)
 #   libpango-1.0-0 etc.    the text layout library weasyprint loads to render certificates
+#   chromium               a real headless browser for the owner's HTML report test
 # As root: apt-get. Otherwise: sudo apt-get where sudo exists. Otherwise (or without apt-get):
 # one line naming the packages, and a non-zero exit.
 set -u
@@ -13,6 +14,7 @@ done
 libraries=$(ldconfig -p 2>/dev/null)
 case "$libraries" in *libpango-1.0.so*) ;; *) missing="$missing libpango-1.0-0" ;; esac
 case "$libraries" in *libpangoft2-1.0.so*) ;; *) missing="$missing libpangoft2-1.0-0" ;; esac
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 [ -z "$missing" ] && exit 0
 missing=$(echo $missing)
 

@@ -6,6 +6,9 @@ Public API::
     result = synthcheck.audit(train_df, holdout_df, synthetic=synth_df, seed=0)
     result.verdict, result.summary, result.records, result.to_json()
     result.certificate("cert.pdf", signer=synthcheck.Signer.from_pem("key.pem", "cert.pem"))
+    result.metrics                   # DataFrame: attack x figure, value, low, high, outcome
+    result.report("report.html")     # the data owner's HTML report (names real records)
+    result.plot_roc(), result.plot_scores(), result.plot_attribution()  # matplotlib figures
 
 Heavy dependencies are imported lazily so ``import synthcheck`` stays fast.
 """
@@ -64,3 +67,8 @@ def __getattr__(name: str) -> Any:
 
         return Signer
     raise AttributeError(name)
+
+
+def __dir__() -> list[str]:
+    """The public API (resolved lazily by ``__getattr__``) beside the module's own names."""
+    return sorted(set(__all__) | {name for name in globals() if name.startswith("__")})

@@ -22,7 +22,43 @@ P = AuditParameters  # the one table: audit()'s defaults are read from it
 
 
 class Audit(pipeline.Audit):
-    """What an audit found (``results``, ``records``, ``types``), and its certificate."""
+    """What an audit found (``results``, ``records``, ``types``), its certificate and the data
+    owner's report."""
+
+    def report(self, path: str | os.PathLike, top: int = 20) -> Path:
+        """Write the data owner's HTML report (one self-contained file; it names real records,
+        so it is not for sharing): see synthcheck.certificate.owner_report."""
+        from synthcheck.certificate.owner_report import write_report
+
+        return write_report(self.results, self.records, path, top)
+
+    def plot_roc(self):
+        """Every attack's ROC curve, linear and log-log axes (a matplotlib ``Figure``)."""
+        from synthcheck.certificate import plots
+
+        counts = self.results.counts
+        return plots.roc_figure(self.results.attacks, counts.non_members, counts.members)
+
+    def plot_scores(self):
+        """Each attack's members placed among its non-members (a matplotlib ``Figure``)."""
+        from synthcheck.certificate import plots
+
+        return plots.score_figure(self.results.attacks)
+
+    def plot_attribution(self, attack: str | None = None):
+        """One attack's column attribution (the first attributed attack by default) as a
+        matplotlib ``Figure``."""
+        from synthcheck.certificate import plots
+
+        found = self.results.column_attribution
+        if found is None or not found.attacks:
+            raise ValueError("this audit attributed no attack to columns")
+        if attack is None:
+            attack = next(iter(found.attacks))
+        if attack not in found.attacks:
+            raise ValueError(f"attack {attack!r} is not attributed; attributed: "
+                             f"{', '.join(found.attacks)}")
+        return plots.attribution_figure(found, attack)
 
     def certificate(self, path: str | os.PathLike, signer: Any,
                     template: str | os.PathLike | None = None) -> Path:
@@ -42,7 +78,8 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
           neighbours: str = P.neighbours, max_candidates: int | None = P.max_candidates,
           drop_overlap: bool = P.drop_overlap, generator_params: dict | str | None = P.generator_params,
           synthetic_rows: int | None = P.synthetic_rows, shadows: int | None = P.shadows,
-          jobs: int | None = P.jobs, scheduler: Any = P.scheduler, progress: bool | str = False,
+          jobs: int | None = P.jobs, scheduler: Any = P.scheduler,
+          progress: bool | str = "auto", quiet: bool = False,
           log: Callable[[str], None] | None = None) -> Audit:
     """Run a membership inference audit of ``synthetic`` (or of ``generator``'s release).
 
@@ -54,6 +91,10 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
     is described, with its range and default, in ``synthcheck.auditing.parameters.AuditParameters``;
     all are checked before any work. Raises ``InputError`` (naming the file, column or
     parameter) for anything the user must fix.
+
+    ``progress``: ``"auto"`` (default) draws a bar on a terminal or in a notebook and prints a
+    plain line at least every 30 s otherwise (a log); ``"bar"``, ``"lines"``, or False.
+    ``quiet=True`` silences it. ``log`` receives every message the audit says.
     """
     parameters = AuditParameters(
         id_column=id_column, drop_overlap=drop_overlap, attacks=attacks, policy=policy,
@@ -64,6 +105,8 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
     if not any(progress is mode or progress == mode for mode in (True, False, *PROGRESS_MODES)):
         raise InputError(f"must be True, False or one of {', '.join(PROGRESS_MODES)}, got "
                          f"{progress!r}", parameter="progress")
+    if quiet:
+        progress = False
     found = pipeline.run(train, holdout, synthetic, generator, metadata, parameters,
                          progress, log)
     return Audit(results=found.results, records=found.records, types=found.types,

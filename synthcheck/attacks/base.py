@@ -165,6 +165,23 @@ class AttackScores:
 
 
 @dataclass(frozen=True)
+class NeighbourView:
+    """What a distance-based attack reads of the geometry, for some set of records and some
+    set of columns (all of them, or all but one, for column attribution).
+
+    ``to_synthetic``: distance to the closest synthetic row; ``to_reference``: to the closest
+    reference row (cross-fitted); ``log_density_synthetic`` / ``log_density_reference``: log
+    Gaussian kernel densities at ``bandwidth`` (None when not computed).
+    """
+
+    to_synthetic: np.ndarray
+    to_reference: np.ndarray | None = None
+    log_density_synthetic: np.ndarray | None = None
+    log_density_reference: np.ndarray | None = None
+    bandwidth: float | None = None
+
+
+@dataclass(frozen=True)
 class OneOf:
     """A parameter constraint: one of these values."""
 
@@ -255,6 +272,17 @@ class Attack(ABC):
         """The bandwidth of the kernel sums this (resolved) attack reads from the shared
         neighbour pass, or None. Asked before any attack scores, so one pass serves all."""
         return None
+
+    def score_from_view(self, view: NeighbourView, inputs: AttackInputs) -> np.ndarray | None:
+        """This attack's scores from distances alone (``view``), for column attribution; None
+        when the attack reads more than distances (a classifier, shadow fits) and would have
+        to be re-run. An attack that answers must give, on the full geometry, the scores
+        ``score`` gives."""
+        return None
+
+    def why_not_attributed(self) -> str:
+        """Why ``score_from_view`` gives None, for results.json."""
+        return "it reads more than distances; attributing it would re-run it once per column"
 
     @abstractmethod
     def score(self, inputs: AttackInputs) -> AttackScores:

@@ -2,7 +2,9 @@
 unusually close to some synthetic row."""
 from __future__ import annotations
 
-from synthcheck.attacks.base import Attack, AttackInputs, AttackScores
+import numpy as np
+
+from synthcheck.attacks.base import Attack, AttackInputs, AttackScores, NeighbourView
 
 
 class DistanceToClosestRecord(Attack):
@@ -11,3 +13,6 @@ class DistanceToClosestRecord(Attack):
 
     def score(self, inputs: AttackInputs) -> AttackScores:
         return AttackScores(-inputs.synthetic_neighbours().distances[:, 0])
+
+    def score_from_view(self, view: NeighbourView, inputs: AttackInputs) -> np.ndarray:
+        return -view.to_synthetic

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from synthcheck.attacks.base import Attack, AttackInputs, AttackScores, Number
+import numpy as np
+
+from synthcheck.attacks.base import Attack, AttackInputs, AttackScores, NeighbourView, Number
 
 
 class DistanceRatio(Attack):
@@ -22,7 +24,10 @@ class DistanceRatio(Attack):
         self.floor_fraction = floor_fraction
 
     def score(self, inputs: AttackInputs) -> AttackScores:
+        view = NeighbourView(inputs.synthetic_neighbours().distances[:, 0],
+                             inputs.reference_neighbours().distances[:, 0])
+        return AttackScores(self.score_from_view(view, inputs))
+
+    def score_from_view(self, view: NeighbourView, inputs: AttackInputs) -> np.ndarray:
         floor = self.floor_fraction * inputs.synthetic_spacing
-        to_synthetic = inputs.synthetic_neighbours().distances[:, 0]
-        to_reference = inputs.reference_neighbours().distances[:, 0]
-        return AttackScores(-(to_synthetic + floor) / (to_reference + floor))
+        return -(view.to_synthetic + floor) / (view.to_reference + floor)

@@ -22,7 +22,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from synthcheck.attacks.base import Attack, AttackInputs, AttackScores, Number, OneOf
+from synthcheck.attacks.base import Attack, AttackInputs, AttackScores, NeighbourView, Number, OneOf
 from synthcheck.support.parallel import map_blocks
 from synthcheck.support.randomness import rng as rng_for
 
@@ -76,6 +76,16 @@ class DensityRatio(Attack):
             scores = log_p_synthetic - log_p_reference
             return AttackScores(scores, {"estimator": "kde", "bandwidth": inputs.kde_bandwidth})
         return AttackScores(self._classifier_scores(inputs), {"estimator": "classifier"})
+
+    def score_from_view(self, view: NeighbourView, inputs: AttackInputs) -> np.ndarray | None:
+        """Kernel densities only (the classifier would be refitted per column)."""
+        if self.estimator != "kde" or view.log_density_synthetic is None \
+                or view.log_density_reference is None:
+            return None
+        return view.log_density_synthetic - view.log_density_reference
+
+    def why_not_attributed(self) -> str:
+        return "its classifier would be refitted once per column"
 
     def _classifier_scores(self, inputs: AttackInputs) -> np.ndarray:
         candidates, categorical = inputs.encoder.ordinal(inputs.candidates)

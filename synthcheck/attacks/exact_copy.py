@@ -26,3 +26,7 @@ class ExactCopy(Attack):
         found = found_rows(inputs.candidates, inputs.synthetic, scheduler=inputs.scheduler)
         return AttackScores(found.astype("float64"),
                             {"columns_compared": len(inputs.candidates.columns)})
+
+    def why_not_attributed(self) -> str:
+        return ("its verdict is the copy test on whole rows (results.json 'copies'); a row "
+                "copied on every column has no single column to blame")

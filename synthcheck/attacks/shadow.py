@@ -370,6 +370,10 @@ class ShadowGenerators(Attack):
                              "vulnerability_rank": vulnerability["rank"]},
                             partial_scores=tuple(partials))
 
+    def why_not_attributed(self) -> str:
+        return ("its scores come from shadow generator fits; attributing it would recompute "
+                "every shadow release's features once per column")
+
     @staticmethod
     def _vulnerability(inputs: AttackInputs) -> dict:
         """Rank candidates by isolation among the real records, before any shadow is fitted."""

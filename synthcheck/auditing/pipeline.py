@@ -69,6 +69,7 @@ from synthcheck.inputs.validate import (
     overlapping_rows,
 )
 from synthcheck.measure import attack_results as _results
+from synthcheck.measure.attribution import ColumnAttribution
 from synthcheck.measure import copies as _copies
 from synthcheck.measure import stats
 from synthcheck.support.codec import decode, encode, plain
@@ -155,6 +156,32 @@ class Audit:
             write_atomically(paths["synthetic"], lambda p: self.release.to_parquet(p, index=False))
         return paths
 
+    @property
+    def metrics(self) -> pd.DataFrame:
+        """One row per attack and figure (auc, tpr_at_fpr_0.1%, tpr_at_fpr_1%, tpr_at_fpr_10%,
+        advantage, epsilon_lower_bound): value, low, high, level, and the outcome of the
+        policy check that reads it (None when no limit does)."""
+        from synthcheck.auditing.summary import metrics_rows
+
+        return pd.DataFrame(metrics_rows(self.results),
+                            columns=["attack", "figure", "value", "low", "high", "level",
+                                     "outcome"])
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the verdict, the metrics table and the driving columns (no
+        record is named)."""
+        import html
+
+        from synthcheck.auditing.summary import attribution_lines
+
+        colour = {"PASS": "#15803d", "FAIL": "#b91c1c"}.get(self.verdict, "#b45309")
+        lines = "".join(f"<li>{html.escape(line)}</li>" for line in attribution_lines(self.results))
+        table = self.metrics.pivot(index="attack", columns="figure", values="value")
+        return (f"<div><b style='color:{colour};font-size:1.4em'>{html.escape(self.verdict)}"
+                f"</b> {html.escape(repr(self))}"
+                + (f"<ul>{lines}</ul>" if lines else "")
+                + table.to_html(float_format=lambda v: f"{v:.3g}", na_rep="–") + "</div>")
+
 
 APPROX_ABOVE_PAIRS = 2e11  # candidates x synthetic rows above which "auto" goes approximate
 
@@ -223,14 +250,22 @@ def run(train: TableLike, holdout: TableLike, synthetic: TableLike | None, gener
             if log is not None:
                 log(message)
 
+        # each step names itself on the progress line (not in the log), so a long step never
+        # reads as the one before it
+        meter.note("reading and checking train and holdout")
         real = read_inputs(train, holdout, metadata, parameters, say)
+        meter.note("reading the release" if generator is None else "making the release")
         release = make_release(synthetic, generator, real, parameters, say)
+        meter.note("encoding the tables")
         plan = plan_audit(real, release, parameters, meter, say)
         scored = score(plan, say)
+        meter.note("looking for exact copies")
         copies = find_copies(real, release, plan, scored)
         if counted_attacks is not None:
             plan = dataclasses.replace(plan, attacks=tuple(counted_attacks))
+        meter.note("statistics and verdict")
         measured = measure(scored, plan, parameters, copies)
+        meter.note("writing the per-record table and the results")
         return assemble(real, release, plan, scored, measured, parameters)
 
 
@@ -466,6 +501,7 @@ class Measured:
     attacks: dict[str, AttackFigures]
     verdict: Verdict
     copies: Copies | None = None
+    attribution: ColumnAttribution | None = None
 
 
 def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
@@ -499,7 +535,22 @@ def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
             confidence=parameters.confidence, epsilon_level=epsilon_level,
             verdict_level=verdict_level, pass_level=verdict.pass_level)
     return Measured(figures, verdict,
-                    None if copies is None else decode(Copies, encode(copies)))
+                    None if copies is None else decode(Copies, encode(copies)),
+                    attribute(plan, parameters))
+
+
+def attribute(plan: Plan, parameters: AuditParameters) -> Any:
+    """Each audited column's share of each distance-based attack's success
+    (synthcheck.measure.attribution), on a sample of the candidates."""
+    from synthcheck.measure.attribution import RECORDS_PER_GROUP, attribute_columns
+
+    inputs = plan.inputs
+    sampled = min(int(inputs.is_member.sum()), RECORDS_PER_GROUP) + \
+        min(int((~inputs.is_member).sum()), RECORDS_PER_GROUP)
+    with inputs.progress.stage("column attribution", sampled) as tick:
+        found = attribute_columns(plan.resolved, inputs, parameters.confidence)
+        tick(sampled)
+    return found
 
 
 def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
@@ -513,8 +564,13 @@ def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
     names = pd.concat([record_names(real.train_table, types).iloc[plan.train_rows],
                        record_names(real.holdout_table, types).iloc[plan.holdout_rows]],
                       ignore_index=True)
-    records = _results.records_table(names, roles, rows, is_member, scored.scores)
+    records = _results.records_table(names, roles, rows, is_member, scored.scores,
+                                     seed=parameters.seed)
     for column, values in scored.record_columns.items():
+        records[column] = values
+    from synthcheck.measure.attribution import record_reasons
+
+    for column, values in record_reasons(inputs).items():
         records[column] = values
     train, holdout, synthetic = (_input_file(t) for t in (real.train_table, real.holdout_table,
                                                            release.table))
@@ -552,6 +608,7 @@ def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
                       flagged=FlaggedUnion(**union)),
         attacks=measured.attacks, overall=_figures.overall(measured.attacks),
         copies=measured.copies,
+        column_attribution=measured.attribution,
         summaries=plain(_results.summaries(inputs.synthetic_neighbours().distances[:, 0],
                                             is_member, records["risk_percentile"].to_numpy())),
         notes=tuple(NOTES))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from synthcheck.measure.attack_results import FLAG_FPR, FPR_TARGETS, HEADLINE_FPR, fpr_label
+from synthcheck.measure.attribution import ColumnAttribution
 from synthcheck.support.codec import section
 from synthcheck.verdict.outcome import Outcome, PolicyCheck, Side
 
@@ -341,6 +342,7 @@ class AuditResults:
     #: how the inputs' fingerprints were computed (``inputs.fingerprint.RECIPE``); None in
     #: documents older than 0.3.0, which did not record it
     fingerprint_recipe: str | None = section()
+    column_attribution: ColumnAttribution | None = section()
 
     @property
     def checks(self) -> tuple[PolicyCheck, ...]:

@@ -123,6 +123,8 @@ def summary_text(results: AuditResults) -> str:
         lines += _wrapped(line)
     for line in _column_and_copy_lines(results):
         lines += _wrapped(line.lstrip(), " " * (len(line) - len(line.lstrip())))
+    for line in attribution_lines(results):
+        lines += _wrapped(line)
     overall = results.overall
     source = overall.from_attack.get("epsilon_lower_bound")
     lines += _wrapped(f"strongest attack: {overall.strongest_attack or 'no attack stands out'}"
@@ -159,7 +161,95 @@ def records_text(records, attacks: list[str], top: int, show_ids: bool, role: st
     lines = [f"the {len(ranked)} of {len(chosen)} {group}records most at risk (percentile among "
              "non-members; 100 = above all)"]
     lines += _table(rows, ">" + "<" + ">" * (len(attacks) + 1) + "<")
+    if "matches_exactly" in ranked.columns and len(ranked):
+        lines.append("")
+        lines += _wrapped("why: the columns each record's closest synthetic row reproduces "
+                          "(exactly; nearly = numbers within 0.1 sd), and its distance to that "
+                          "row vs to the closest other real record")
+        for rank, (_, record) in enumerate(ranked.iterrows(), start=1):
+            exactly = record["matches_exactly"] or "none"
+            nearly = record.get("matches_nearly") or "none"
+            lines += (textwrap.wrap(f"{rank:>4} exactly: {exactly}; nearly: {nearly}; distance to "
+                              f"synthetic {record['distance_to_synthetic']:.3g} vs real "
+                              f"{record['distance_to_reference']:.3g}", WIDTH,
+                              subsequent_indent=" " * 5, break_on_hyphens=False,
+                              break_long_words=False))
     if not show_ids:
         lines.append("records are named by their data row in the input file; --show-ids names "
                      "them by id (not for shared logs)")
     return "\n".join(lines)
+
+
+def attribution_lines(results: AuditResults, most: int = 3) -> list[str]:
+    """Which columns drive each attack: for a failing attack always (naming the columns, or
+    saying that no single one does, or why it was not attributed), for the others only when a
+    column stands out. Attacks with the same finding share a line. Column names and AUCs only,
+    never a value."""
+    found = results.column_attribution
+    if found is None:
+        return []
+    failing = {check.subject for check in results.failing()}
+    findings: dict[tuple[str, str], list[str]] = {}  # (verb, what) -> attacks
+    for name in results.attacks:
+        attack = found.attacks.get(name)
+        fails = name in failing
+        if attack is None:
+            if fails and name in found.not_attributed:
+                findings.setdefault(("FAIL", "columns not attributed: "
+                                     + found.not_attributed[name]), []).append(name)
+            continue
+        driving = attack.driving
+        if not driving:
+            if fails:
+                why = ("driven by no single column: leaving any one out of the distances changes "
+                       "the AUC by no more than chance would (as when a leak spans several "
+                       "columns or whole rows)")
+                findings.setdefault(("FAIL", why), []).append(name)
+            continue
+        shown = ", ".join(f"{c.column} (AUC {attack.auc:.2f}, {c.auc_without:.2f} without it)"
+                          for c in driving[:most])
+        more = f" and {len(driving) - most} more" if len(driving) > most else ""
+        verb = "FAIL" if fails else "draws"
+        findings.setdefault((verb, ("driven by " if fails else "most on ") + shown + more),
+                            []).append(name)
+    lines = []
+    for (verb, what), names in findings.items():
+        subject = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+        if verb == "FAIL":
+            lines.append(f"{subject} {'FAILs' if len(names) == 1 else 'FAIL'}, {what}")
+        else:
+            lines.append(f"{subject} {'draws' if len(names) == 1 else 'draw'} {what}")
+    return lines
+
+
+#: The metrics table's figures: name, how to read it from an attack's figures, and the policy
+#: check that reads it (None: no limit reads it).
+METRIC_FIGURES = (
+    ("auc", lambda a: a.auc, "max_auc"),
+    ("tpr_at_fpr_0.1%", lambda a: a.tpr(0.001), "max_tpr_at_fpr_0_1pct"),
+    ("tpr_at_fpr_1%", lambda a: a.tpr(0.01), "max_tpr_at_fpr_1pct"),
+    ("tpr_at_fpr_10%", lambda a: a.tpr(0.1), "max_tpr_at_fpr_10pct"),
+    ("advantage", lambda a: a.advantage, None),
+    ("epsilon_lower_bound", lambda a: a.epsilon_lower_bound, "max_epsilon"),
+)
+
+
+def metrics_rows(results: AuditResults) -> list[dict]:
+    """One row per attack and figure: value, low, high (the two-sided interval at its level;
+    None where a figure has none, value None where it is not measurable), the level, and the
+    outcome of the policy check that reads it (None when no limit does). The ε lower bound is
+    itself a one-sided bound at its Bonferroni level over attacks, so it has no interval."""
+    outcomes = {(c.subject, c.check): c.outcome.value for c in results.checks}
+    rows = []
+    for attack, figures in results.attacks.items():
+        for figure, read, check in METRIC_FIGURES:
+            entry = read(figures)
+            if entry is None or isinstance(entry, (int, float)):
+                value, low, high = entry, None, None
+                level = figures.epsilon_level if figure == "epsilon_lower_bound" else None
+            else:
+                value, low, high, level = entry.value, entry.low, entry.high, entry.level
+            rows.append({"attack": attack, "figure": figure, "value": value, "low": low,
+                         "high": high, "level": level,
+                         "outcome": outcomes.get((attack, check)) if check else None})
+    return rows

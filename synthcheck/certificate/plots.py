@@ -64,46 +64,104 @@ def _style():
 # -- figures ------------------------------------------------------------------------------------
 
 
+def _part(attack, name: str):
+    """A part of an attack's figures (``AttackFigures``, or the same as plain JSON values)."""
+    return attack.get(name) if isinstance(attack, Mapping) else getattr(attack, name, None)
+
+
+def _auc_value(attack) -> float | None:
+    auc = _part(attack, "auc")
+    if auc is None:
+        return None
+    return float(auc["value"] if isinstance(auc, Mapping) else auc.value)
+
+
+def _legend_name(name: str, attack: Mapping) -> str:
+    auc = _auc_value(attack)
+    return name if auc is None else f"{name} (AUC {auc:.2f})"
+
+
+def _roc_points(name: str, attack: Mapping) -> tuple[list[float], list[float]]:
+    curves = _part(attack, "curves")
+    roc = curves["roc"] if isinstance(curves, Mapping) else curves.roc
+    fpr, tpr = _series(roc["fpr"], f"{name} ROC fpr"), _series(roc["tpr"], f"{name} ROC tpr")
+    if len(fpr) != len(tpr):
+        raise ValueError(f"attack {name}: ROC fpr and tpr differ in length")
+    return fpr, tpr
+
+
+def roc_figure(attacks: Mapping[str, Mapping], non_members: int, members: int | None = None):
+    """Two panels of every attack's ROC curve, in percent: linear axes (left), where an AUC of
+    0.65 is plainly off the diagonal, and log-log axes (right) for the low-FPR corner.
+
+    The log axes start at the smallest rate that can be measured: one non-member
+    (1/non-members) on the FPR axis, one member on the TPR axis. Below that a curve would show
+    steps no data supports, which reads like leakage. Both panels leave a margin above 100 %
+    and draw curves over the frame, so a perfect attack (TPR 100 % everywhere) is a visible
+    line, not hidden under the top edge. Returns a matplotlib ``Figure``.
+    """
+    with _style():
+        fig, axes = _figure(6.4, 2.9, rows=1, columns=2)
+        linear, log = axes[0]
+        x_floor = 1 / max(non_members, 1)
+        y_floor = 1 / max(members or non_members, 1)
+        floor = min(x_floor, y_floor)
+        linear.plot([0, 1], [0, 1], color="#6b7280", linestyle="--", linewidth=1,
+                    label="random guess")
+        log.plot([floor, 1], [floor, 1], color="#6b7280", linestyle="--", linewidth=1)
+        for index, (name, attack) in enumerate(attacks.items()):
+            fpr, tpr = _roc_points(name, attack)
+            colour = ATTACK_COLOURS[index % len(ATTACK_COLOURS)]
+            # thicker lines first, so curves lying on each other (several perfect attacks)
+            # stay visible as layered colours
+            width = max(0.9, 3.4 - 0.8 * index)
+            linear.plot(fpr, tpr, color=colour, linewidth=width, label=_legend_name(name, attack),
+                        clip_on=False, zorder=3 + index)
+            points = [(max(f, x_floor), max(t, y_floor)) for f, t in zip(fpr, tpr)
+                      if f > 0 or t > 0]
+            if points:
+                xs, ys = zip(*points)
+                log.step(xs, ys, where="post", color=colour, linewidth=width, clip_on=False,
+                         zorder=3 + index)
+        for target in (0.001, 0.01, 0.1):
+            if target >= x_floor:
+                log.axvline(target, color="#d1d5db", linewidth=0.8, zorder=0)
+        linear.set_xlim(0, 1)
+        linear.set_ylim(0, 1.06)
+        linear.set_aspect("auto")
+        linear.xaxis.set_major_formatter(_percent_formatter())
+        linear.yaxis.set_major_formatter(_percent_formatter())
+        linear.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
+        linear.set_xlabel("false positive rate (%)\nnon-members flagged", fontsize=7)
+        linear.set_ylabel("true positive rate (%)\nmembers flagged", fontsize=7)
+        linear.set_title("linear axes", fontsize=8)
+        log.set_xscale("log")
+        log.set_yscale("log")
+        log.set_xlim(x_floor, 1)
+        log.set_ylim(y_floor, 1.25)
+        _percent_ticks(log.xaxis)
+        _percent_ticks(log.yaxis)
+        log.set_xlabel("false positive rate (%, log scale)\ngrey lines: 0.1 %, 1 %, 10 %",
+                       fontsize=7)
+        log.set_title(f"log-log axes, from 1 non-member in {non_members:,}", fontsize=8)
+        for ax in (linear, log):
+            ax.tick_params(labelsize=7)
+        handles, labels = linear.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="center right", fontsize=7, frameon=False)
+        fig.tight_layout(rect=(0, 0, 0.74, 1))
+    return fig
+
+
 @_styled
 def roc_curves(attacks: Mapping[str, Mapping], non_members: int, members: int | None = None) -> str:
-    """ROC curves of every attack on log-log axes in percent, with the random-guess diagonal.
+    """``roc_figure`` as an SVG data URI."""
+    return _finish(roc_figure(attacks, non_members, members), layout=False)
 
-    The axes start at the smallest rate that can be measured: one non-member (1/non-members)
-    on the FPR axis, one member on the TPR axis. Below that a curve would show steps no data
-    supports, which reads like leakage.
-    """
-    fig, ax = _figure(6.4, 3.0)
-    x_floor = 1 / max(non_members, 1)
-    y_floor = 1 / max(members or non_members, 1)
-    floor = min(x_floor, y_floor)
-    ax.plot([floor, 1], [floor, 1], color="#6b7280", linestyle="--", linewidth=1,
-            label="random guess")
-    for index, (name, attack) in enumerate(attacks.items()):
-        roc = attack.curves.roc
-        fpr, tpr = _series(roc["fpr"], f"{name} ROC fpr"), _series(roc["tpr"], f"{name} ROC tpr")
-        if len(fpr) != len(tpr):
-            raise ValueError(f"attack {name}: ROC fpr and tpr differ in length")
-        points = [(max(f, x_floor), max(t, y_floor)) for f, t in zip(fpr, tpr) if f > 0 or t > 0]
-        if not points:
-            continue
-        xs, ys = zip(*points)
-        ax.step(xs, ys, where="post", color=ATTACK_COLOURS[index % len(ATTACK_COLOURS)],
-                linewidth=1.6, label=name)
-    for target in (0.001, 0.01, 0.1):
-        if target >= x_floor:
-            ax.axvline(target, color="#d1d5db", linewidth=0.8, zorder=0)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlim(x_floor, 1)
-    ax.set_ylim(y_floor, 1)
-    _percent_ticks(ax.xaxis)
-    _percent_ticks(ax.yaxis)
-    ax.set_xlabel("false positive rate: non-members flagged (%, log scale)")
-    ax.set_ylabel("true positive rate:\nmembers flagged (%, log scale)")
-    ax.set_title(f"ROC curves from 1 non-member in {non_members:,} "
-                 "(grey lines: FPR 0.1 %, 1 %, 10 %)", fontsize=9)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
-    return _finish(fig)
+
+def _percent_formatter():
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _: f"{100 * v:g}")
 
 
 def _percent_ticks(axis) -> None:
@@ -114,28 +172,79 @@ def _percent_ticks(axis) -> None:
     axis.set_minor_formatter(NullFormatter())
 
 
+PERCENTILE_BINS = 20
+
+
+def percentile_shares(fpr: Sequence[float], tpr: Sequence[float],
+                      bins: int = PERCENTILE_BINS) -> tuple[list[float], list[float]]:
+    """Members' scores placed among the non-members' scores, from the ROC curve alone.
+
+    A member whose score beats a share q of the non-members sits at percentile 100 q; the
+    share of members above the threshold that flags a share f of non-members is TPR(f), so the
+    members in percentile bin [a, b] are TPR(1 - a) - TPR(1 - b). Between the curve's points
+    TPR is interpolated linearly, which is exactly a tie spread evenly over the ranks it covers
+    (the ROC of tied scores is a straight segment). Non-members are flat by construction.
+    Returns (percentile edges 0-100, members' percentage per bin).
+    """
+    import numpy as np
+
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    # TPR at FPR = 1 - edge: members above that edge's percentile
+    above = np.interp(1.0 - edges, np.asarray(fpr, float), np.asarray(tpr, float))
+    # the outer bins hold everything: members beyond every non-member sit at percentile 100
+    above[0], above[-1] = 1.0, 0.0
+    shares = np.maximum(above[:-1] - above[1:], 0.0)
+    return [100.0 * e for e in edges], [100.0 * s for s in shares]
+
+
+def score_figure(attacks: Mapping[str, Mapping]):
+    """Each attack's members placed among its non-members (percentile of the non-members'
+    scores, ties spread evenly): one panel per attack, members as bars, non-members' flat
+    line for comparison. Whatever an attack's scale (distances, log-odds, 0/1 copies), the
+    separation it found is the members' excess at the right. Returns a matplotlib ``Figure``."""
+    with _style():
+        count = max(len(attacks), 1)
+        columns = min(count, 6)  # one row up to six attacks: the page budget holds
+        rows = -(-count // columns)
+        fig, axes = _figure(6.4, 1.9 * rows, rows=rows, columns=columns)
+        tallest = 100.0 / PERCENTILE_BINS
+        panels = []
+        for ax, (name, attack) in zip(axes.flat, attacks.items()):
+            edges, members = percentile_shares(*_roc_points(name, attack))
+            panels.append((ax, name, attack, edges, members))
+            tallest = max(tallest, max(members))
+        for ax, name, attack, edges, members in panels:
+            ax.stairs(members, edges, color=MEMBER_COLOUR, fill=True, alpha=0.35,
+                      label="members")
+            ax.stairs(members, edges, color=MEMBER_COLOUR, linewidth=1.2)
+            ax.stairs([100.0 / PERCENTILE_BINS] * PERCENTILE_BINS, edges,
+                      color=NON_MEMBER_COLOUR, linewidth=1.2, linestyle="--",
+                      label="non-members (flat by construction)")
+            ax.set_xlim(0, 100)
+            ax.set_ylim(0, tallest * 1.08)
+            ax.set_xticks([0, 50, 100])
+            ax.tick_params(labelsize=7)
+            auc = _auc_value(attack)
+            top = members[-1]
+            ax.set_title(name if auc is None else f"{name}\nAUC {auc:.2f}, top bin {top:.0f} %",
+                         fontsize=7.5)
+        for ax in list(axes.flat)[len(attacks):]:
+            ax.axis("off")
+        for row in axes:
+            row[0].set_ylabel("share of records (%)", fontsize=7)
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles[:2], labels[:2], loc="upper center", ncol=2, fontsize=7,
+                   frameon=False)
+        fig.supxlabel("score as a percentile of the non-members' scores (ties spread evenly); "
+                      "5 % bins", fontsize=7)
+        fig.tight_layout(rect=(0, 0, 1, 0.9))
+    return fig
+
+
 @_styled
 def score_histograms(attacks: Mapping[str, Mapping]) -> str:
-    """Member vs non-member score distributions, one panel per attack."""
-    count = max(len(attacks), 1)
-    columns = min(count, 6)  # one row up to six attacks: the page budget holds
-    rows = -(-count // columns)
-    fig, axes = _figure(6.4, 2.0 * rows, rows=rows, columns=columns)
-    for ax, (name, attack) in zip(axes.flat, attacks.items()):
-        hist = attack.curves.score_histogram
-        _histogram(ax, hist, [("members", "members", MEMBER_COLOUR),
-                              ("non_members", "non-members", NON_MEMBER_COLOUR)], name)
-        ax.set_title(name, fontsize=9)
-    for ax in list(axes.flat)[len(attacks):]:
-        ax.axis("off")
-    for row in axes:
-        row[0].set_ylabel("share of records (%)", fontsize=7)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles[:2], labels[:2], loc="upper center", ncol=2, fontsize=7, frameon=False)
-    fig.supxlabel("attack score (higher = more member-like; each attack has its own scale)",
-                  fontsize=7)
-    fig.tight_layout(rect=(0, 0, 1, 0.93))
-    return _finish(fig, layout=False)
+    """``score_figure`` as an SVG data URI."""
+    return _finish(score_figure(attacks), layout=False)
 
 
 @_styled
@@ -178,6 +287,41 @@ def risk_histogram(summary: Mapping) -> str:
     ax.set_ylabel("share of records (%)", fontsize=7)
     ax.legend(fontsize=6.5, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
     return _finish(fig)
+
+
+def attribution_figure(attribution, attack: str, most: int = 12):
+    """One attack's column attribution (a ``ColumnAttribution``): each column's AUC drop when
+    it is left out, with its paired interval, largest first (at most ``most`` columns);
+    columns that stand out are filled. Column names only. Returns a matplotlib ``Figure``."""
+    with _style():
+        columns = list(attribution.attacks[attack].columns)[:most][::-1]
+        fig, ax = _figure(6.4, 0.5 + 0.24 * max(len(columns), 1))
+        drops = [c.auc_drop.value for c in columns]
+        positions = list(range(len(columns)))
+        ax.barh(positions, drops, height=0.6,
+                color=[MEMBER_COLOUR if c.stands_out else "#d1d5db" for c in columns])
+        ax.errorbar(drops, positions, fmt="none", ecolor="#374151", elinewidth=0.8, capsize=2,
+                    xerr=[[c.auc_drop.value - c.auc_drop.low for c in columns],
+                          [c.auc_drop.high - c.auc_drop.value for c in columns]])
+        ax.axvline(0, color="#6b7280", linewidth=0.8)
+        ax.set_yticks(positions)
+        ax.set_yticklabels([c.column for c in columns], fontsize=7)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.set_xlabel(f"{attack}: AUC drop when the column is left out (bars: paired interval; "
+                      "filled: stands out)", fontsize=7)
+    return _finish_layout(fig)
+
+
+def _finish_layout(fig):
+    with _style():
+        fig.tight_layout()
+    return fig
+
+
+@_styled
+def attribution_chart(attribution: Mapping, attack: str) -> str:
+    """``attribution_figure`` as an SVG data URI."""
+    return _finish(attribution_figure(attribution, attack), layout=False)
 
 
 # -- helpers -------------------------------------------------------------------------------------

@@ -230,6 +230,7 @@ def build_context(results: AuditResults | Mapping, issuance: Issuance) -> dict:
         "outcome_counts": {o.value: n for o, n in results.tally().items() if n},
         "column_type_counts": column_types,
         "method_rows": method_rows(results),
+        "attribution": attribution_lines(results),
         "figures": {
             "roc": plots.roc_curves(attacks, results.counts.non_members,
                                     results.counts.members),
@@ -245,6 +246,12 @@ def build_context(results: AuditResults | Mapping, issuance: Issuance) -> dict:
             META_CERTIFICATE_ID: issuance.certificate_id,
         },
     }
+
+
+def attribution_lines(results: AuditResults) -> list[str]:
+    from synthcheck.auditing.summary import attribution_lines as lines
+
+    return lines(results)
 
 
 def headline(results: AuditResults) -> dict:

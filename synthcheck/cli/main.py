@@ -109,6 +109,9 @@ def _add_audit_parser(subparsers) -> None:
     _option(generator, "jobs", metavar="N")
     output = parser.add_argument_group("output")
     output.add_argument("--out", metavar="DIR", help="write results.json and records.parquet here")
+    output.add_argument("--report", metavar="FILE",
+                        help="write the data owner's HTML report here (names real records: "
+                             "not for sharing)")
     output.add_argument("--json", action="store_true",
                         help="print results.json to stdout (messages go to stderr)")
     output.add_argument("--quiet", action="store_true",
@@ -141,6 +144,9 @@ def _run_audit(args: argparse.Namespace) -> int:
     if args.certificate:
         path = result.certificate(args.certificate, signer, args.template)
         say(f"wrote signed certificate {path}")
+    if args.report:
+        path = result.report(args.report)
+        say(f"wrote the owner's report {path} (names real records: do not share it)")
     emit(result.to_json() if args.json else result.summary)
     return for_verdict(result.verdict)
 
@@ -185,6 +191,8 @@ def _check_outputs(args: argparse.Namespace) -> None:
 
     if args.out:
         check_output_dir(args.out, "out")
+    if getattr(args, "report", None):
+        check_output_file(args.report, "report")
     if args.certificate:
         check_output_file(args.certificate, "certificate")
     else:
@@ -229,6 +237,33 @@ def _run_records(args: argparse.Namespace) -> int:
     except (OSError, ValueError, UnreadableResults) as error:
         raise InputError(f"cannot read the audit's output: {error}", source=str(folder)) from None
     emit(records_text(records, attacks, args.top, args.show_ids, args.role))
+    return ExitCode.PASS
+
+
+def _add_report_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "report", help="write the data owner's HTML report of an audit (names real records)",
+        description="Read AUDIT_DIR (results.json and records.parquet, written by `synthcheck "
+                    "audit --out AUDIT_DIR`) and write one self-contained HTML file: verdict "
+                    "and checks, metrics, figures, which columns carry the leak, and the "
+                    "records most at risk with why. It names real records: for the data owner, "
+                    "not for sharing (the certificate is for sharing).")
+    parser.add_argument("audit_dir", metavar="AUDIT_DIR", help="an audit's --out directory")
+    parser.add_argument("--out", required=True, metavar="FILE", help="the HTML file to write")
+    parser.add_argument("--top", type=_positive_int, default=20, metavar="N",
+                        help="how many records most at risk to list (default 20)")
+    parser.set_defaults(handler=_run_report)
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from synthcheck.certificate.owner_report import read_audit_dir, write_report
+    from synthcheck.support.paths import check_output_file
+
+    check_output_file(args.out, "out")
+    results, records = read_audit_dir(args.audit_dir)
+    path = write_report(results, records, args.out, args.top)
+    print(f"wrote the owner's report {path} (names real records: do not share it)",
+          file=sys.stderr)
     return ExitCode.PASS
 
 
@@ -316,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_demo_parser(subparsers)
     _add_policy_parser(subparsers)
     _add_records_parser(subparsers)
+    _add_report_parser(subparsers)
     return parser
 
 

@@ -177,6 +177,16 @@ class MixedEncoder:
     def width(self) -> int:
         return sum(code.width for code in self._codes)
 
+    def column_blocks(self) -> list[tuple[str, slice]]:
+        """Each audited column and the slice of the encoding it fills, in encoding order: the
+        squared distance is the sum of its columns' blocks, so leaving a column out of a
+        distance is subtracting its block (column attribution, record reasons)."""
+        blocks, start = [], 0
+        for code in self._codes:
+            blocks.append((code.name, slice(start, start + code.width)))
+            start += code.width
+        return blocks
+
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
         """Dense float32 encoding for distances (rows x width)."""
         out = np.empty((len(frame), self.width), dtype=np.float32)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from synthcheck.measure import stats
+from synthcheck.support.randomness import rng as rng_for
 
 # The FPR operating points every attack is read at: named here once. Keys in results.json are
 # their repr ("0.001", "0.01", "0.1"); labels for people are fpr_label's.
@@ -152,14 +153,15 @@ def flagged_union(records: pd.DataFrame) -> dict:
 
 
 def records_table(names: pd.Series, roles: np.ndarray, rows: np.ndarray, is_member: np.ndarray,
-                  scores: dict[str, np.ndarray]) -> pd.DataFrame:
+                  scores: dict[str, np.ndarray], seed: int = 0) -> pd.DataFrame:
     """One row per candidate: id, role, row in its file, member flag, each attack's score,
     percentile among non-members and flag at the FPR 0.1 % threshold, and the record's risk.
     For the data owner.
 
     ``risk_percentile`` is calibrated: a record's highest percentile over attacks, placed among
-    the non-members' highest percentiles (midrank), so non-members are uniform on it whatever the
-    number of attacks (a plain maximum over attacks would push them towards 100).
+    the non-members' highest percentiles with ties broken at random (``seed``), so non-members
+    are uniform on it whatever the number of attacks (a plain maximum over attacks would push
+    them towards 100) and however many records tie (a midrank would stack a tie in one bin).
     """
     table = pd.DataFrame({"id": names.to_numpy(), "role": roles, "row": rows,
                           "member": is_member})
@@ -174,7 +176,8 @@ def records_table(names: pd.Series, roles: np.ndarray, rows: np.ndarray, is_memb
         percentiles.append(percentile)
         flags.append(flagged)
     highest = np.max(percentiles, axis=0)
-    table["risk_percentile"] = stats.percentile_among(highest[~is_member], highest)
+    table["risk_percentile"] = stats.randomised_percentile_among(
+        highest[~is_member], highest, rng_for(seed, "risk-ties"))
     table["flagged"] = np.any(flags, axis=0)
     return table
 

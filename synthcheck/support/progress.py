@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TextIO
 
-MODES = ("off", "bar", "lines")
+MODES = ("off", "bar", "lines", "auto")
 INTERVAL = 30.0
 
 
@@ -27,12 +27,34 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
+def in_notebook() -> bool:
+    """Running inside a Jupyter kernel (where a bar is a widget, not stderr text)."""
+    return "ipykernel" in sys.modules
+
+
+def resolve_mode(mode: bool | str, stream: TextIO | None = None) -> str:
+    """``"auto"``: bars on a terminal or in a notebook, otherwise plain lines (a CI log)."""
+    if isinstance(mode, bool):
+        return "bar" if mode else "off"
+    if mode != "auto":
+        return mode
+    target = stream or sys.stderr
+    try:
+        terminal = bool(target.isatty())
+    except (AttributeError, ValueError):
+        terminal = False
+    return "bar" if terminal or in_notebook() else "lines"
+
+
 class Progress:
-    """``Progress(False)`` is silent; ``True`` or ``"bar"`` draws bars; ``"lines"`` prints."""
+    """``Progress(False)`` is silent; ``True`` or ``"bar"`` draws bars; ``"lines"`` prints;
+    ``"auto"`` picks bars on a terminal or in a notebook and lines otherwise."""
 
     def __init__(self, mode: bool | str = False, *, interval: float = INTERVAL,
                  stream: TextIO | None = None):
-        self.mode = {True: "bar", False: "off"}.get(mode, mode) if isinstance(mode, bool) else mode
+        if not isinstance(mode, bool) and mode not in MODES:
+            raise ValueError(f"progress must be True, False or one of {', '.join(MODES)}")
+        self.mode = resolve_mode(mode, stream)
         if self.mode not in MODES:
             raise ValueError(f"progress must be True, False or one of {', '.join(MODES)}")
         self.enabled = self.mode == "bar"
@@ -69,6 +91,9 @@ class Progress:
             if self._done:
                 left = (now - self._stage_start) / self._done * (self._total - self._done)
                 text += f", about {_duration(left)} left"
+            else:  # work is counted when a block finishes: say the step is alive
+                text += (f", step running for {_duration(now - self._stage_start)} "
+                         "(counted as blocks finish)")
         return text
 
     def _beat(self) -> None:
@@ -96,7 +121,10 @@ class Progress:
         if not self.enabled:
             yield lambda n=1: None
             return
-        from tqdm import tqdm
+        if in_notebook():
+            from tqdm.auto import tqdm
+        else:
+            from tqdm import tqdm
 
         with tqdm(total=total, desc=label, file=self.stream or sys.stderr, leave=False,
                   unit="rec", dynamic_ncols=True) as bar:

@@ -27,6 +27,8 @@ STREAMS: dict[str, int] = {
     "epsilon": 0xE95,            # balancing and tie-breaking of the one-run epsilon audit
     "tpr-ties": 0x7135,          # random tie-break of the TPR upper bound (seed-independent)
     "benchmark-leak": 0x1EA4,    # benchmarks: leaky releases
+    "attribution": 0xA77,        # records re-scored for column attribution
+    "risk-ties": 0x71E5,         # random tie-break of the risk percentile (seed-dependent)
 }
 
 

@@ -42,3 +42,23 @@ def test_audit_refuses_an_unknown_progress_mode(adult):
     with pytest.raises(InputError, match="^progress: must be True, False or one of"):
         synthcheck.audit(adult["train"], adult["holdout"], synthetic=adult["population"],
                          progress="loud")
+
+
+def test_a_step_with_nothing_counted_yet_says_it_is_running():
+    # "distances to reference folds: 0 of 100000 done" read as stuck on a 50k CLI run
+    stream = io.StringIO()
+    with Progress("lines", interval=0.05, stream=stream) as meter:
+        with meter.stage("distances to reference folds", 100_000):
+            time.sleep(0.12)
+    lines = stream.getvalue().splitlines()
+    assert lines and all("0 of 100000 done, step running for" in line for line in lines), lines
+
+
+def test_auto_is_lines_in_a_log_and_bars_on_a_terminal():
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert Progress("auto", stream=io.StringIO()).mode == "lines"
+    assert Progress("auto", stream=Terminal()).mode == "bar"
+    assert Progress(False).mode == "off"
