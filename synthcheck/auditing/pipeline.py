@@ -69,9 +69,9 @@ from synthcheck.inputs.validate import (
     overlapping_rows,
 )
 from synthcheck.measure import attack_results as _results
-from synthcheck.measure.attribution import ColumnAttribution
 from synthcheck.measure import copies as _copies
 from synthcheck.measure import stats
+from synthcheck.measure.attribution import ColumnAttribution
 from synthcheck.support.codec import decode, encode, plain
 from synthcheck.support.files import write_atomically
 from synthcheck.support.progress import Progress
