@@ -14,7 +14,6 @@ from synthcheck.support.progress import Progress
 from tests.conftest import FIXTURES
 
 
-
 def plan_for(train, holdout, synthetic, id_column=None) -> pipeline.Plan:
     parameters = AuditParameters(id_column=id_column)
     parameters.check_with(generator=False, synthetic=True)
