@@ -4,6 +4,7 @@
     python benchmarks/scale.py profile --size 100k      # seconds per audit step (+ cProfile)
     python benchmarks/scale.py audit --size 1m          # one default audit from files: time, peak
     python benchmarks/scale.py dask --size 2m --workers 2   # the same on a Dask LocalCluster
+    python benchmarks/scale.py blockcost --sizes 100k,1m   # CPU seconds per block (cost model)
 
 Inputs are Adult upsampled with noise (benchmarks/data.py), ``size`` rows per table (train,
 holdout, synthetic), written once to CSV (ratio) or Parquet (audit, dask) under --cache.
@@ -149,7 +150,56 @@ def child_profile(paths: dict, options: dict) -> dict:
     return {"seconds": sum(times.values()), "steps": times, "profiles": profiles}
 
 
-CHILDREN = {"sklearn": child_sklearn, "audit": child_audit, "profile": child_profile}
+def child_blockcost(paths: dict, options: dict) -> dict:
+    """CPU seconds (``time.process_time``, robust to other load) of one block of each heavy
+    pass on encoded inputs, one thread: the unit costs of the cost model."""
+    import numpy as np
+
+    from synthcheck.auditing import pipeline as steps_module
+    from synthcheck.auditing.parameters import AuditParameters
+    from synthcheck.distance import approximate, neighbours
+    from synthcheck.support.parallel import run_block
+    from synthcheck.support.progress import Progress
+
+    parameters = AuditParameters(seed=0, neighbours="exact")
+    parameters.check_with(generator=False, synthetic=True)
+    quiet = lambda message: None  # noqa: E731
+    real = steps_module.read_inputs(str(paths["train"]), str(paths["holdout"]), None, parameters,
+                                    quiet)
+    release = steps_module.make_release(str(paths["synthetic"]), None, real, parameters, quiet)
+    with Progress(False) as meter:
+        inputs = steps_module.plan_audit(real, release, parameters, meter, quiet).inputs
+    query, base = inputs.encoded_candidates, inputs.encoded_synthetic
+    rng = np.random.default_rng(0)
+    out = {"candidates": len(query), "base": len(base), "width": int(base.shape[1])}
+
+    def cpu(function):
+        started = time.process_time()
+        value = function()
+        return time.process_time() - started, value
+
+    centre = base.mean(axis=0, dtype=np.float64).astype(np.float32)
+    out["pruned_cells_cpu"], cells = cpu(lambda: neighbours._cells(
+        np.ascontiguousarray(base - centre, dtype=np.float32)))
+    shared = neighbours._PrunedBase(centre, cells, None, 1)
+    block = neighbours._QueryBlock(0, query[rng.choice(len(query), 16384, replace=False)], None)
+    out["pruned_block_rows"] = 16384
+    out["pruned_block_cpu"], _ = cpu(lambda: run_block(neighbours._pruned_block, block, shared))
+    out["approx_build_cpu"], index = cpu(lambda: approximate.build_index(base, 0))
+    sample = query[rng.choice(len(query), 65536, replace=False)]
+    for nprobe in (8, 16, 32):
+        params = approximate._faiss().SearchParametersIVF(nprobe=nprobe)
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1):
+            seconds, _ = cpu(lambda: index.search(sample, 8, params=params))
+        out[f"approx_65536_queries_nprobe{nprobe}_cpu"] = seconds
+    out["approx_cells"] = int(index.nlist)
+    return out
+
+
+CHILDREN = {"sklearn": child_sklearn, "audit": child_audit, "profile": child_profile,
+            "blockcost": child_blockcost}
 
 
 def run_child(kind: str, paths: dict, options: dict | None = None, cap: float = 3600) -> dict:
@@ -249,7 +299,8 @@ def dask_run(rows: int, cache: Path, workers: int, neighbours: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("ratio", "profile", "audit", "dask", "child"))
+    parser.add_argument("command", choices=("ratio", "profile", "audit", "dask", "blockcost",
+                                            "child"))
     parser.add_argument("--sizes", default="50k,100k")
     parser.add_argument("--size", default="100k")
     parser.add_argument("--cache", default=os.environ.get("SCALE_CACHE", "/tmp/synthcheck-scale"))
@@ -273,6 +324,10 @@ def main() -> None:
         profile(parse_size(args.size), cache, args.cprofile, args.format)
     elif args.command == "audit":
         single(parse_size(args.size), cache, args.neighbours)
+    elif args.command == "blockcost":
+        for size in args.sizes.split(","):
+            print(json.dumps(run_child("blockcost", inputs(parse_size(size), cache, "parquet")),
+                             indent=1), flush=True)
     else:
         dask_run(parse_size(args.size), cache, args.workers, args.neighbours)
 
