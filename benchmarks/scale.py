@@ -182,18 +182,20 @@ def child_blockcost(paths: dict, options: dict) -> dict:
     out["pruned_cells_cpu"], cells = cpu(lambda: neighbours._cells(
         np.ascontiguousarray(base - centre, dtype=np.float32)))
     shared = neighbours._PrunedBase(centre, cells, None, 1)
-    block = neighbours._QueryBlock(0, query[rng.choice(len(query), 16384, replace=False)], None)
-    out["pruned_block_rows"] = 16384
+    rows = min(16384, len(query))
+    block = neighbours._QueryBlock(0, query[rng.choice(len(query), rows, replace=False)], None)
+    out["pruned_block_rows"] = rows
     out["pruned_block_cpu"], _ = cpu(lambda: run_block(neighbours._pruned_block, block, shared))
     out["approx_build_cpu"], index = cpu(lambda: approximate.build_index(base, 0))
-    sample = query[rng.choice(len(query), 65536, replace=False)]
+    sample = query[rng.choice(len(query), min(65536, len(query)), replace=False)]
+    out["approx_queries"] = len(sample)
     for nprobe in (8, 16, 32):
         params = approximate._faiss().SearchParametersIVF(nprobe=nprobe)
         from threadpoolctl import threadpool_limits
 
         with threadpool_limits(limits=1):
             seconds, _ = cpu(lambda: index.search(sample, 8, params=params))
-        out[f"approx_65536_queries_nprobe{nprobe}_cpu"] = seconds
+        out[f"approx_nprobe{nprobe}_cpu"] = seconds
     out["approx_cells"] = int(index.nlist)
     return out
 
