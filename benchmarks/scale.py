@@ -206,6 +206,7 @@ CHILDREN = {"sklearn": child_sklearn, "audit": child_audit, "profile": child_pro
 
 def run_child(kind: str, paths: dict, options: dict | None = None, cap: float = 3600) -> dict:
     before = load()
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     command = [sys.executable, str(Path(__file__).resolve()), "child", "--kind", kind,
                "--paths", json.dumps({k: str(v) for k, v in paths.items()}),
                "--options", json.dumps(options or {})]
@@ -217,7 +218,10 @@ def run_child(kind: str, paths: dict, options: dict | None = None, cap: float = 
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["?"])[-1]
         return {"status": f"failed: {tail[:200]}", "load": [before, load()]}
-    return json.loads(done.stdout.strip().splitlines()[-1]) | {"status": "ok",
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (used.ru_utime + used.ru_stime)
+    # CPU seconds of the child (all its threads): much less sensitive to other load than wall time
+    return json.loads(done.stdout.strip().splitlines()[-1]) | {"status": "ok", "cpu_seconds": cpu,
                                                                "load": [before, load()]}
 
 
