@@ -96,6 +96,11 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
     plain line at least every 30 s otherwise (a log); ``"bar"``, ``"lines"``, or False.
     ``quiet=True`` silences it. ``log`` receives every message the audit says.
     """
+    for role, table in (("train", train), ("holdout", holdout)):
+        if table is None:
+            raise InputError(f"{role} is required: a CSV or Parquet path or a DataFrame of "
+                             + ("the records the generator was fitted on" if role == "train"
+                                else "real records the generator never saw"), parameter=role)
     parameters = AuditParameters(
         id_column=id_column, drop_overlap=drop_overlap, attacks=attacks, policy=policy,
         seed=seed, confidence=confidence, folds=folds, delta=delta, density=density,

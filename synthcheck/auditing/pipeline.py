@@ -67,6 +67,7 @@ from synthcheck.inputs.validate import (
     duplicated_records,
     holdout_needed,
     overlapping_rows,
+    same_records,
 )
 from synthcheck.measure import attack_results as _results
 from synthcheck.measure import copies as _copies
@@ -283,6 +284,9 @@ class RealInputs:
     # train rows equal to a dropped holdout row: left out of the copy test, as those holdout
     # rows are (else the kept holdout holds only rarer rows and members look copied)
     train_also_in_holdout: np.ndarray | None = None
+    # holdout rows equal to a train row on the audited columns only (another id or excluded
+    # value): different records, audited, but left out of the copy test like their train twins
+    holdout_natural_duplicates: np.ndarray | None = None
 
 
 def read_inputs(train: TableLike, holdout: TableLike, metadata: Any,
@@ -306,14 +310,23 @@ def read_inputs(train: TableLike, holdout: TableLike, metadata: Any,
         say(f"warning: {duplicated} train record(s) repeat an earlier train record in every "
             "audited column (counted in results.json)")
     overlap = overlapping_rows(train_typed, holdout_typed)
+    same = same_records(train_table, holdout_table, overlap)
     dropped = 0
     train_also_in_holdout = np.zeros(len(train_typed), bool)  # left out of the copy test alike
+    natural = (overlap & ~same).to_numpy()
     if overlap.any():
-        if not parameters.drop_overlap:
-            check_overlap(holdout_table, overlap)
-        dropped = int(overlap.sum())
         train_also_in_holdout = found_rows(train_typed, holdout_typed)
-        keep = ~overlap.to_numpy()
+    if natural.any():
+        say(f"{int(natural.sum())} holdout record(s) equal a train record on every audited "
+            "column but differ in an id or excluded column: different records (natural "
+            "duplicates), audited, left out of the copy test on both sides (counted in "
+            "results.json)")
+    if same.any():
+        if not parameters.drop_overlap:
+            check_overlap(holdout_table, same)
+        dropped = int(same.sum())
+        keep = ~same.to_numpy()
+        natural = natural[keep]
         holdout_table = Table(holdout_table.role, holdout_table.source,
                               holdout_table.frame[keep].reset_index(drop=True), holdout_table.sha256)
         holdout_typed = holdout_typed[keep].reset_index(drop=True)
@@ -321,7 +334,7 @@ def read_inputs(train: TableLike, holdout: TableLike, metadata: Any,
     check_holdout_size(len(holdout_typed), parameters.folds, holdout_table.source)
     check_sample_size(len(train_typed), len(holdout_typed), parameters)
     return RealInputs(train_table, holdout_table, train_typed, holdout_typed, types, dropped,
-                      duplicated, train_also_in_holdout)
+                      duplicated, train_also_in_holdout, natural)
 
 
 def _say_what_was_read_as_missing(table: Table, say: Callable[[str], None]) -> None:
@@ -478,8 +491,11 @@ def find_copies(real: RealInputs, release: Release, plan: Plan, scored: Scores) 
     is_member = plan.inputs.is_member
     rows = None
     in_holdout = real.train_also_in_holdout
-    counted = None if in_holdout is None else np.r_[~in_holdout[plan.train_rows],
-                                                    np.ones(len(plan.holdout_rows), bool)]
+    natural = real.holdout_natural_duplicates
+    counted = None if in_holdout is None else np.r_[
+        ~in_holdout[plan.train_rows],
+        np.ones(len(plan.holdout_rows), bool) if natural is None
+        else ~natural[plan.holdout_rows]]
     unique_rows = _copies.unique_rows_check(plan.inputs.candidates, plan.inputs.synthetic,
                                             is_member, counted)
     if "exact-copy" in scored.scores:
@@ -582,7 +598,9 @@ def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
         synthetic=synthetic, id_column=types.id_column, column_types=dict(types.kinds),
         excluded_columns=dict(types.excluded),
         holdout_rows_dropped_as_overlap=real.dropped_overlap,
-        train_duplicated_records=real.duplicated_train)
+        train_duplicated_records=real.duplicated_train,
+        holdout_natural_duplicates=int(real.holdout_natural_duplicates.sum())
+        if real.holdout_natural_duplicates is not None else 0)
     recorded = RecordedParameters(
         **parameters.recorded(), attacks=tuple(plan.attack_names),
         neighbours=inputs.neighbour_search,

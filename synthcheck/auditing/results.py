@@ -192,6 +192,9 @@ class Inputs:
     excluded_columns: dict[str, str] = field(default_factory=dict)
     holdout_rows_dropped_as_overlap: int = 0
     train_duplicated_records: int = 0
+    #: holdout records equal to a train record on the audited columns only (another id or
+    #: excluded value): audited, left out of the copy test on both sides. Since 0.3.0.
+    holdout_natural_duplicates: int | None = section()
 
     def role(self, name: str) -> InputFile:
         return {"train": self.train, "holdout": self.holdout, "synthetic": self.synthetic}[name]

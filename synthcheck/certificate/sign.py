@@ -86,10 +86,16 @@ class Signer:
         return signer
 
     @classmethod
-    def from_pkcs12(cls, path: str | Path, password: bytes | None) -> Signer:
-        """Load a PKCS#12 (``.p12``/``.pfx``) file holding the key, its certificate and chain."""
+    def from_pkcs12(cls, path: str | Path, password: str | bytes | None) -> Signer:
+        """Load a PKCS#12 (``.p12``/``.pfx``) file holding the key, its certificate and chain;
+        ``password`` as text (UTF-8) or bytes."""
         from cryptography.hazmat.primitives.serialization import pkcs12
 
+        if isinstance(password, str):
+            password = password.encode("utf-8")
+        elif password is not None and not isinstance(password, bytes):
+            raise InputError(f"the PKCS#12 password must be text or bytes, got "
+                             f"{type(password).__name__}", source=str(path))
         data = read_user_file(path, "PKCS#12 file")
         try:
             key, cert, extra = pkcs12.load_key_and_certificates(data, password)

@@ -268,7 +268,12 @@ def _run_report(args: argparse.Namespace) -> int:
 
 
 def _add_policy_parser(subparsers) -> None:
-    parser = subparsers.add_parser("policy", help="print the default policy (TOML) to start from")
+    parser = subparsers.add_parser(
+        "policy", help="print the default policy (TOML) to start from",
+        description="Print the built-in policy as TOML: the limits every attack is held to, "
+                    "alpha and the multiplicity rule. Edit a copy and pass it to `synthcheck "
+                    "audit --policy FILE`; `synthcheck verify --require FILE` takes a buyer's "
+                    "minimum policy in the same form.")
     parser.set_defaults(handler=lambda args: print(_default_policy_text(), end="") or ExitCode.PASS)
 
 
@@ -286,7 +291,9 @@ def _add_demo_parser(subparsers) -> None:
                     "issuer key, and verify it.")
     parser.add_argument("--out", default="synthcheck-demo", metavar="DIR",
                         help="where to write everything (default ./synthcheck-demo)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed for every random choice (release, attacks, shadows; "
+                             "default 0)")
     parser.add_argument("--shadows", type=_positive_int, default=8,
                         help="shadow generators for the shadow attack (default 8)")
     parser.set_defaults(handler=_run_demo)
@@ -352,7 +359,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_policy_parser(subparsers)
     _add_records_parser(subparsers)
     _add_report_parser(subparsers)
+    _add_schema_parser(subparsers)
     return parser
+
+
+def _add_schema_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "schema", help="print the JSON Schema of results.json",
+        description="Print the JSON Schema (draft 2020-12) that every results.json (and the "
+                    "copy embedded in a certificate) follows, for validating it in CI.")
+    parser.set_defaults(handler=lambda args: print(results_schema_text(), end="")
+                        or ExitCode.PASS)
+
+
+def results_schema_text() -> str:
+    """The results schema shipped inside the package (also in an installed wheel)."""
+    from importlib.resources import files
+
+    return files("synthcheck").joinpath("schema", "results.schema.json").read_text("utf-8")
 
 
 _ASCII = {"✓": "ok", "✗": "X", "–": "-", "—": "-", "ε": "eps", "δ": "delta", "α": "alpha",

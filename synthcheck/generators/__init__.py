@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from synthcheck.errors import InputError
-from synthcheck.generators.sdv_adapter import instance_spec, is_synthesizer
+from synthcheck.generators.sdv_adapter import instance_spec, is_synthesizer, is_synthesizer_class
 from synthcheck.inputs.columns import ColumnTypes
 from synthcheck.inputs.load import Table
 from synthcheck.support.randomness import seed_for
@@ -173,6 +173,11 @@ def make_spec(generator: Any, types: ColumnTypes, params: dict | None = None) ->
         else:
             _import_callable(name)
         spec = GeneratorSpec(name, params, None, kinds, formats)
+    elif is_synthesizer_class(generator):
+        from synthcheck.generators.sdv_adapter import synthesizer_class
+
+        spec = GeneratorSpec(SDV_PREFIX + synthesizer_class(generator.__name__).__name__, params,
+                             None, kinds, formats)
     elif is_synthesizer(generator):
         name, instance_params, _ = instance_spec(generator)
         spec = GeneratorSpec(name, instance_params | params, None, kinds, formats)

@@ -51,6 +51,13 @@ def is_synthesizer(value: Any) -> bool:
             and callable(getattr(value, "fit", None)))
 
 
+def is_synthesizer_class(value: Any) -> bool:
+    """An SDV single-table synthesizer class (``GaussianCopulaSynthesizer`` itself): it needs
+    metadata to be built, so synthcheck builds it by name with the audit's column types."""
+    return (isinstance(value, type) and value.__module__.split(".")[0] == "sdv"
+            and callable(getattr(value, "get_parameters", None)))
+
+
 def instance_spec(instance: Any) -> tuple[str, dict, bool]:
     """(``sdv:<Class>``, its constructor parameters as JSON values, whether it was fitted): a
     recipe for fresh clones, so the release and every shadow fit start from the user's

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import difflib
+import re
 
+import numpy as np
 import pandas as pd
 
 from synthcheck.errors import InputError
@@ -86,10 +88,55 @@ def check_shared_categories(train: pd.DataFrame, other: pd.DataFrame, table: Tab
         if (1 - coverage) ** int(other[name].notna().sum()) >= CHANCE:
             continue
         folded = {v.lower() for v in ours} & {v.lower() for v in set(theirs)}
-        hint = " (they differ only in upper/lower case)" if folded else ""
-        raise InputError(f"no value here is one of train's (e.g. '{min(ours)}' here, "
-                         f"'{min(set(theirs))}' in train){hint}", source=table.source,
+        if folded:
+            hint = " (they differ only in upper/lower case)"
+        else:
+            hint = generated_column_hint(name)
+        # only a released value is shown: train's are real records'
+        shown = f" (e.g. '{min(ours)}' here)" if table.role == "synthetic" else ""
+        raise InputError(f"no value here is one of train's{shown}{hint}", source=table.source,
                          column=name)
+
+
+#: Column-name words that SDV's metadata detection takes for personal data (which its
+#: synthesizers replace with Faker values by default), and the sdtype it gives them.
+_PERSONAL_NAMES = (
+    (("email",), "email"), (("phone", "mobile", "fax"), "phone_number"), (("ssn",), "ssn"),
+    (("first_name", "firstname", "given_name"), "first_name"),
+    (("last_name", "lastname", "surname", "family_name"), "last_name"),
+    (("street", "address"), "street_address"), (("city", "town"), "city"),
+    (("state_abbr",), "state_abbr"), (("state", "province", "region", "county"),
+                                       "administrative_unit"),
+    (("zip", "postcode", "postal"), "postcode"), (("country",), "country_code"),
+    (("iban",), "iban"), (("swift", "bic"), "swift11"), (("plate",), "license_plate"),
+    (("vin",), "vin"), (("ip_address", "ipv4", "ip"), "ipv4_address"), (("mac",), "mac_address"),
+    (("credit_card", "card_number"), "credit_card_number"), (("user_agent",), "user_agent_string"),
+    (("name",), "name"), (("id", "uuid", "key", "number", "code"), "id"))
+
+
+def personal_sdtype(column: str) -> str | None:
+    """The sdtype SDV's detection would likely give a column of this name, or None."""
+    words = [w for w in re.split(r"[^a-z0-9]+", column.lower()) if w]
+    joined = "_".join(words)
+    for keys, sdtype in _PERSONAL_NAMES:
+        if any(key == joined or key in words or ("_" in key and key in joined) for key in keys):
+            return sdtype
+    return None
+
+
+def generated_column_hint(column: str) -> str:
+    """Why a released column may share no value with train: its generator wrote it from
+    scratch (SDV replaces personal-data and id columns with Faker values by default), and how
+    to audit it then."""
+    sdtype = personal_sdtype(column)
+    guess = (f"; the column looks like personal data (SDV's sdtype '{sdtype}')" if sdtype
+             else "")
+    return (f"{guess}. If the generator wrote this column from scratch (SDV does so, with "
+            "Faker values, for columns its metadata calls personal data or ids), declare it in "
+            "--metadata with that sdtype" + (f" ('{sdtype}')" if sdtype else " (e.g. 'id')") +
+            ": it is then left out of the distances and its values checked for verbatim "
+            "copies. If the generator should have learned it, fit it with the column as "
+            "'categorical' in SDV's metadata")
 
 
 def check_synthetic_size(table: Table) -> None:
@@ -138,13 +185,36 @@ def overlapping_rows(train: pd.DataFrame, holdout: pd.DataFrame) -> pd.Series:
     return holdout_hashes.isin(set(train_hashes.to_numpy())).reset_index(drop=True)
 
 
-def check_overlap(holdout: Table, overlap: pd.Series) -> None:
-    count = int(overlap.sum())
+def same_records(train: Table, holdout: Table, overlap: pd.Series) -> pd.Series:
+    """Of the holdout rows that equal a train row on the audited columns (``overlap``), those
+    that also equal it on every other column of the file (id, excluded columns): the same
+    record in both tables. The others are natural duplicates: different records (another id,
+    another value of an excluded column) that happen to agree on what is audited."""
+    from synthcheck.inputs.columns import category_text
+
+    names = list(train.frame.columns)
+
+    def full_hashes(frame: pd.DataFrame) -> pd.Series:
+        text = pd.DataFrame({n: category_text(frame[n].reset_index(drop=True)) for n in names})
+        return pd.util.hash_pandas_object(text, index=False).reset_index(drop=True)
+
+    if not overlap.any():
+        return overlap
+    identical = full_hashes(holdout.frame).isin(set(full_hashes(train.frame).to_numpy()))
+    return overlap & identical
+
+
+def check_overlap(holdout: Table, same: pd.Series) -> None:
+    """Refuse holdout rows that are train records (identical in every column), counting them
+    all and naming the first few data rows (never their values)."""
+    count = int(same.sum())
     if count:
+        rows = [str(i + 1) for i in np.flatnonzero(same.to_numpy())[:5]]
+        more = ", ..." if count > len(rows) else ""
         raise InputError(
-            f"{count} holdout row(s) also appear in train (same values in every audited column); "
-            "members and non-members must be different records. Remove them, or pass "
-            "--drop-overlap to drop them from the holdout",
+            f"{count} holdout row(s) are identical to a train row in every column (data rows "
+            f"{', '.join(rows)}{more}); members and non-members must be different records. "
+            "Remove them, or pass --drop-overlap to drop them from the holdout",
             source=holdout.source)
 
 

@@ -142,9 +142,14 @@ def parse_policy(text: str | dict, source: str | None = None) -> Policy:
     if unknown:
         raise InputError(f"unknown policy key '{unknown[0]}'; known: {', '.join(POLICY_KEYS)}",
                          source=source)
-    limits = document.get("limits", {})
-    if not isinstance(limits, dict) or not limits:
+    if "limits" not in document:
         raise InputError("policy has no [limits] table", source=source)
+    limits = document["limits"]
+    if not isinstance(limits, dict):
+        raise InputError("[limits] must be a table of limits", source=source)
+    if not limits:
+        raise InputError(f"the [limits] table is empty: a policy needs at least one limit "
+                         f"({', '.join(CHECKS)}; see `synthcheck policy`)", source=source)
     unknown = [k for k in limits if k not in CHECKS]
     if unknown:
         raise InputError(f"unknown limit '{unknown[0]}' in [limits]; known: {', '.join(CHECKS)}",

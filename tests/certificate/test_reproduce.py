@@ -144,7 +144,9 @@ def test_audit_ids_differ_when_exclusions_or_dropped_rows_differ(tmp_path, relea
     dropped = synthcheck.audit(TRAIN, tmp_path / "holdout.csv", synthetic=clean,
                                id_column="person_id", drop_overlap=True)
     block = dropped.document["inputs"]["holdout"]
-    assert (block["rows"], block["rows_dropped"], block["rows_scored"]) == (1507, 7, 1500)
+    # new ids: different records that agree on the audited columns, audited (issue 19)
+    assert (block["rows"], block["rows_dropped"], block["rows_scored"]) == (1507, 0, 1507)
+    assert dropped.document["inputs"]["holdout_natural_duplicates"] == 7
     assert dropped.document["audit_id"] not in (plain.document["audit_id"],
                                                excluded.document["audit_id"])
 
