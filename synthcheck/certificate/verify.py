@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from synthcheck.auditing.results import AuditResults
+from synthcheck.certificate.requirements import Requirements
 from synthcheck.certificate.sign import format_fingerprint, read_user_file
 from synthcheck.errors import InputError
 from synthcheck.inputs import INPUT_ROLES
@@ -100,7 +101,7 @@ class VerifyReport:
 def verify_certificate(pdf_path: str | Path, files: dict[str, str | Path] | None = None,
                        trust: str | Path | None = None, *, reproduce: bool = False,
                        generator: str | None = None, metadata: str | Path | None = None,
-                       log=None) -> VerifyReport:
+                       log=None, requirements: Requirements | None = None) -> VerifyReport:
     """Verify the certificate at ``pdf_path``.
 
     ``files`` maps roles (train, holdout, synthetic) to files to compare with the certified
@@ -136,7 +137,24 @@ def verify_certificate(pdf_path: str | Path, files: dict[str, str | Path] | None
     _check_files(report, files)
     if reproduce:
         _check_reproduction(report, files, generator, metadata, log)
+    if requirements is not None:
+        _check_requirements(report, requirements)
     return report
+
+
+def _check_requirements(report: VerifyReport, requirements: Requirements) -> None:
+    """The buyer's terms (``--require-verdict``, ``--require FILE``), read from the results
+    only once every other check holds: a forged certificate meets nothing."""
+    if report.results is None or not report.ok:
+        report.add("requirements", True, "requirements not checked: the certificate already "
+                   "fails a check above", skipped=True)
+        return
+    unmet = requirements.first_unmet(report.results)
+    if unmet is None:
+        report.add("requirements", True, f"meets the requirements ({requirements.source})")
+    else:
+        report.add("requirements", False, f"requirement NOT met ({requirements.source}): "
+                   f"{unmet}")
 
 
 def _same_release_series(report: VerifyReport, document: dict, pdf_path: Path) -> bool:

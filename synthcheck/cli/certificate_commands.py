@@ -112,6 +112,14 @@ def register(subparsers) -> None:
                              "the shadow attack too (otherwise it is reported as not reproduced)")
     verify.add_argument("--metadata", metavar="JSON",
                         help="with --reproduce: the SDV metadata the issuer audited with")
+    verify.add_argument("--require-verdict", metavar="LIST",
+                        help="accepted verdicts, e.g. PASS or PASS,INCONCLUSIVE: any other is "
+                             "INVALID (exit 1), so `verify --require-verdict PASS` is a CI gate")
+    verify.add_argument("--require", metavar="TOML",
+                        help="a buyer's requirements: accepted verdicts, a minimum policy, "
+                             "attacks that must have run, records scored, certificate age "
+                             "(README: A buyer's requirements; example in "
+                             "docs/requirements.example.toml); exit 1 naming the first unmet")
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
     verify.set_defaults(handler=run_verify)
 
@@ -190,7 +198,8 @@ def run_verify(args: argparse.Namespace) -> int:
     say = (lambda m: None) if args.json else (lambda m: print(m, file=sys.stderr))
     report = verify_certificate(args.certificate, files, trust=args.trust,
                                 reproduce=args.reproduce, generator=args.generator,
-                                metadata=args.metadata, log=say if args.reproduce else None)
+                                metadata=args.metadata, log=say if args.reproduce else None,
+                                requirements=_requirements(args))
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
@@ -202,6 +211,27 @@ def run_verify(args: argparse.Namespace) -> int:
             print(f"  {line}")
         print(VERDICT_LINES[report.status])
     return {"VALID": EXIT_OK, "UNTRUSTED": EXIT_UNTRUSTED}.get(report.status, EXIT_INVALID)
+
+
+def _requirements(args: argparse.Namespace):
+    """The buyer's requirements from --require FILE and/or --require-verdict (which then
+    replaces the file's verdicts), or None."""
+    import dataclasses
+
+    from synthcheck.certificate.requirements import (
+        Requirements,
+        load_requirements,
+        parse_verdicts,
+    )
+
+    if args.require is None and args.require_verdict is None:
+        return None
+    found = load_requirements(args.require) if args.require else Requirements()
+    if args.require_verdict is not None:
+        sources = "--require-verdict" + (f" and {args.require}" if args.require else "")
+        found = dataclasses.replace(found, verdicts=parse_verdicts(args.require_verdict),
+                                    source=sources)
+    return found
 
 
 VERDICT_LINES = {

@@ -133,3 +133,9 @@ def test_cli_wrong_p12_password_exits_2_without_output(capsys, issuer_dir, tmp_p
     assert err.strip().count("\n") == 0 and "wrong password" in err
     assert not pdf.exists()
     assert P12_PASSWORD.decode() not in err
+
+
+def test_a_pkcs12_password_may_be_text(issuer_dir):
+    """Issue 19: Signer.from_pkcs12(path, "pw") failed inside cryptography."""
+    signer = Signer.from_pkcs12(issuer_dir / "issuer.p12", P12_PASSWORD.decode())
+    assert signer.common_name == "Test Issuer Ltd"

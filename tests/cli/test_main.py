@@ -185,3 +185,29 @@ def test_console_script_help_and_error_exit_code(tmp_path):
                            "--holdout", HOLDOUT, "--synthetic", str(tmp_path / "x.csv")],
                           capture_output=True, text=True)
     assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+def test_schema_command_prints_the_results_schema(capsys):
+    """Issue 19: no command printed the results schema."""
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["title"] == "synthcheck audit results"
+    assert "fingerprint_recipe" in schema["properties"]
+
+
+@pytest.mark.parametrize("command, fragment", [
+    (["policy", "--help"], "Print the built-in policy as TOML"),
+    (["demo", "--help"], "seed for every random choice")])
+def test_help_describes_policy_and_demo_seed(capsys, command, fragment):
+    with pytest.raises(SystemExit):
+        main(command)
+    assert fragment in " ".join(capsys.readouterr().out.split())
+
+
+def test_a_missing_holdout_from_python_is_named():
+    """Issue 19: holdout=None ended in a pathlib TypeError."""
+    import synthcheck
+    from synthcheck.errors import InputError
+
+    with pytest.raises(InputError, match="^holdout: holdout is required"):
+        synthcheck.audit(TRAIN, None, synthetic=POPULATION)

@@ -201,3 +201,16 @@ def test_cli_bad_generator_params_file_exits_2(capsys, tmp_path):
                     "--generator-params", str(params))
     assert code == 2 and "--generator-params" in err and "cannot read JSON" in err
     assert str(params) in err
+
+
+def test_an_sdv_synthesizer_class_is_built_by_name(adult):
+    """Issue 19: generator=GaussianCopulaSynthesizer (the class, as docs/shadow.md allows)
+    failed with SDV's "missing metadata"; it is the same as 'sdv:GaussianCopulaSynthesizer'."""
+    pytest.importorskip("sdv")
+    from sdv.single_table import GaussianCopulaSynthesizer
+
+    from synthcheck.inputs.load import load_table
+
+    types = decide_types(load_table(adult["train"].head(100), "train"), id_column="person_id")
+    spec = make_spec(GaussianCopulaSynthesizer, types)
+    assert spec.name == "sdv:GaussianCopulaSynthesizer" and spec.factory is None

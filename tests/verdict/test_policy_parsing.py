@@ -66,3 +66,15 @@ def test_cli_refuses_a_misspelt_key_before_the_audit(capsys, tmp_path):
     assert code == 2 and len(err.splitlines()) == 1
     assert str(board) in err and "'alhpa'" in err
     assert not (tmp_path / "audit").exists()
+
+
+def test_an_empty_limits_table_is_named_as_empty(tmp_path):
+    """Issue 19: an empty [limits] said "policy has no [limits] table"."""
+    from synthcheck.errors import InputError
+    from synthcheck.verdict.policy import load_policy
+
+    path = tmp_path / "board.toml"
+    path.write_text('name = "board"\n[limits]\n')
+    with pytest.raises(InputError, match=r"the \[limits\] table is empty: a policy needs at "
+                                         r"least one limit \(max_auc"):
+        load_policy(path)
