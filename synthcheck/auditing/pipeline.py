@@ -600,7 +600,8 @@ def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
         holdout_rows_dropped_as_overlap=real.dropped_overlap,
         train_duplicated_records=real.duplicated_train,
         holdout_natural_duplicates=int(real.holdout_natural_duplicates.sum())
-        if real.holdout_natural_duplicates is not None else 0)
+        if real.holdout_natural_duplicates is not None else 0,
+        metadata=plain(types.metadata_record))
     recorded = RecordedParameters(
         **parameters.recorded(), attacks=tuple(plan.attack_names),
         neighbours=inputs.neighbour_search,

@@ -71,6 +71,47 @@ class Reproduction:
         return not self.differences
 
 
+def certified_metadata(results: AuditResults, given: Any) -> Any:
+    """The column metadata to re-run with: the certificate's record of what ``--metadata``
+    decided (so a buyer needs only the three files), or ``given``. A metadata file given as
+    well must decide the same; the first column where it does not is named (InputError)."""
+    from synthcheck.errors import InputError
+    from synthcheck.inputs.columns import read_metadata
+
+    recorded = results.inputs.metadata
+    if given is None:
+        return None if recorded is None else {"primary_key": recorded.get("primary_key"),
+                                              "columns": dict(recorded.get("columns", {}))}
+    document = read_metadata(given)
+    source = document.get("_source")
+    if recorded is None:
+        raise InputError("the certificate's audit used no metadata (its column types were "
+                         "inferred); re-run without --metadata", source=source)
+    mine = {name: {"sdtype": str(spec.get("sdtype", "")).strip().lower()}
+            | ({"datetime_format": spec["datetime_format"]} if spec.get("datetime_format") else {})
+            for name, spec in document["columns"].items() if isinstance(spec, dict)}
+    theirs = {name: dict(spec) for name, spec in recorded.get("columns", {}).items()}
+    for name in sorted(set(mine) | set(theirs)):
+        if mine.get(name) != theirs.get(name):
+            raise InputError(f"disagrees with the metadata the certificate records: "
+                             f"{_spec_text(mine.get(name))} here, {_spec_text(theirs.get(name))} "
+                             "certified; re-run without --metadata to use the certified one",
+                             source=source, column=name)
+    if document.get("primary_key") != recorded.get("primary_key"):
+        raise InputError(f"disagrees with the metadata the certificate records: primary key "
+                         f"{document.get('primary_key')!r} here, {recorded.get('primary_key')!r} "
+                         "certified", source=source)
+    return document
+
+
+def _spec_text(spec: Mapping | None) -> str:
+    if spec is None:
+        return "not named"
+    text = f"sdtype '{spec.get('sdtype')}'"
+    return text + (f" with datetime_format '{spec['datetime_format']}'"
+                   if spec.get("datetime_format") else "")
+
+
 def reproduce(results: AuditResults, files: Mapping[str, str | Path], *,
               generator: str | None = None, metadata: str | Path | None = None,
               log: Callable[[str], None] | None = None,
@@ -97,6 +138,7 @@ def reproduce(results: AuditResults, files: Mapping[str, str | Path], *,
                          "--generator with the generator the certificate names")
     parameters = AuditParameters(**(arguments | {"attacks": run_attacks}))
     parameters.check_with(generator=generator is not None, synthetic=True)
+    metadata = certified_metadata(results, metadata)
     # Measured at the levels of the certified audit: the multiplicity correction counts every
     # recorded attack, re-run or not.
     counted = tuple(a if not isinstance(a, str) else _registry()[a]() for a in recorded_attacks)

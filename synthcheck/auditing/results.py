@@ -195,6 +195,9 @@ class Inputs:
     #: holdout records equal to a train record on the audited columns only (another id or
     #: excluded value): audited, left out of the copy test on both sides. Since 0.3.0.
     holdout_natural_duplicates: int | None = section()
+    #: what --metadata decided (sdtype and datetime format of each column it named, the
+    #: primary key), so a buyer reproduces the audit without the vendor's file. Since 0.3.0.
+    metadata: dict[str, Any] | None = section()
 
     def role(self, name: str) -> InputFile:
         return {"train": self.train, "holdout": self.holdout, "synthetic": self.synthetic}[name]

@@ -65,6 +65,10 @@ class ColumnTypes:
     # whole numbers too, so a generator emitting 40.4 for an integer column is compared as 40
     # (between two heavy atoms a fraction would otherwise look far from both)
     whole_numbers: set[str] = field(default_factory=set)
+    #: what the metadata decided, as recorded in results.json (``inputs.metadata``) so that
+    #: ``verify --reproduce`` decides the same without the file: ``{"primary_key": ...,
+    #: "columns": {name: {"sdtype": ..., "datetime_format": ...}}}``; None without metadata
+    metadata_record: dict | None = None
 
     @property
     def columns(self) -> list[str]:
@@ -223,9 +227,15 @@ def decide_types(train: Table, metadata: dict | None = None, id_column: str | No
         raise InputError("no columns left to audit after excluding id and id-like columns",
                          source=train.source)
     whole = {name for name, kind in kinds.items() if kind == NUMERIC and _whole_numbers(frame[name])}
+    record = None
+    if metadata is not None:
+        record = {"primary_key": metadata.get("primary_key"), "columns": {
+            name: {"sdtype": _sdtype(name, spec, None)}
+            | ({"datetime_format": spec["datetime_format"]} if spec.get("datetime_format") else {})
+            for name, spec in described.items()}}
     return ColumnTypes(kinds=kinds, id_column=id_column, excluded=excluded,
                        from_metadata=metadata is not None, datetime_formats=formats,
-                       whole_numbers=whole)
+                       whole_numbers=whole, metadata_record=record)
 
 
 def _as_numbers(column: pd.Series) -> pd.Series:

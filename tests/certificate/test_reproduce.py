@@ -179,3 +179,35 @@ def test_the_shadow_attack_is_reproduced_only_with_the_generator(releases):
     with_generator = reproduce(certified, files, generator=generator)
     assert with_generator.ok and not with_generator.not_reproduced
     assert with_generator.compared > without.compared
+
+
+def test_reproduce_reuses_the_certified_metadata(tmp_path, releases, signer, issuer_dir,
+                                                 capsys):
+    """Issue 19: a certificate made with --metadata could not be reproduced without the
+    vendor's file (INVALID, or exit 2 on a column the metadata excluded). The certificate
+    records what the metadata decided; a different file given explicitly is named."""
+    clean, _ = releases
+    metadata = {"primary_key": "person_id",
+                "columns": {"native_country": {"sdtype": "country_code"},
+                            "education": {"sdtype": "categorical"}}}
+    made = synthcheck.audit(TRAIN, HOLDOUT, synthetic=clean, metadata=metadata,
+                            attacks="dcr,exact-copy")
+    assert made.document["inputs"]["metadata"] == {
+        "primary_key": "person_id",
+        "columns": {"native_country": {"sdtype": "country_code"},
+                    "education": {"sdtype": "categorical"}}}
+    certificate = made.certificate(tmp_path / "cert.pdf", signer)
+    files = ["--train", TRAIN, "--holdout", HOLDOUT, "--synthetic", clean]
+    code, out = run(capsys, "verify", certificate, *files, "--reproduce", "--trust",
+                    issuer_dir / "cert.pem")
+    assert code == 0, out
+    assert "re-ran the audit with the recorded parameters" in out
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"primary_key": "person_id",
+                                 "columns": {"native_country": {"sdtype": "categorical"}}}))
+    code = main([str(a) for a in ("verify", certificate, *files, "--reproduce", "--metadata",
+                                  other)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "other.json: column 'education': disagrees with the metadata the certificate " \
+           "records: not named here, sdtype 'categorical' certified" in err
