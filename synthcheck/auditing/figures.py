@@ -96,13 +96,13 @@ def strongest(figures: dict[str, AttackFigures]) -> Strongest:
         return figures[name].tpr(HEADLINE_FPR) if use_tpr else figures[name].auc
 
     ranked = sorted(figures, key=lambda name: strength(name).value, reverse=True)
-    leader = strength(ranked[0])
     if len(ranked) == 1:
         return Strongest(ranked[0], label, stands_out=True)
-    at_ceiling = all(strength(name).value >= 1.0 for name in ranked)
-    runner_up = strength(ranked[1])
+    leader, runner_up = strength(ranked[0]), strength(ranked[1])
+    ceiling = tuple(name for name in ranked if strength(name).value >= 1.0)
     return Strongest(ranked[0], label, stands_out=leader.low > runner_up.value,
-                     at_ceiling=at_ceiling)
+                     runner_up=ranked[1], ceiling=ceiling,
+                     all_at_ceiling=len(ceiling) == len(ranked))
 
 
 def overall(figures: dict[str, AttackFigures]) -> Overall:

@@ -535,8 +535,10 @@ def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
     # each attack's plain sentence on what it found, for the reason of a limit that FAILs on it
     findings = {a.name: a.finding(scored.details[a.name]) for a in plan.resolved
                 if a.name in scored.details}
+    sampled = plan.candidates_info if isinstance(plan.candidates_info, dict) else {}
     verdict = evaluate(parameters.policy, {n: r for n, r in results.items() if n in limited},
-                       checks, findings, (copies or {}).get("unique_rows"))
+                       checks, findings, (copies or {}).get("unique_rows"),
+                       holdout_available=sampled.get("of_non_members"))
     verdict_level = verdict.level
     if not limited:  # only exact-copy: its bounds are shown at the level one attack would get
         families = {c.check: sum(1 for d in checks if d.check == c.check) for c in checks}

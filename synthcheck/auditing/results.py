@@ -285,24 +285,31 @@ class Counts:
 @dataclass(frozen=True)
 class Strongest:
     """The one rule for "strongest attack", read by every output: the attack with the highest
-    TPR at FPR 1 % (the AUC when that is not measurable for every attack). ``stands_out``:
-    its lower bound is above the runner-up's estimate; ``at_ceiling``: every attack (of two or
-    more) catches every member at that rate, so none can stand out."""
+    ``figure`` (TPR at FPR 1 %; the AUC when that is not measurable for every attack), ties
+    to the first named. ``stands_out``: its lower bound is above the runner-up's estimate.
+    ``ceiling``: the attacks at the figure's maximum (every member caught); when two or more
+    are there none can stand out, and ``describe`` says so rather than "no attack stands out"
+    (which would read as "nothing found")."""
 
     attack: str | None
     figure: str
     stands_out: bool
-    at_ceiling: bool = False
+    runner_up: str | None = None
+    ceiling: tuple[str, ...] = ()
+    all_at_ceiling: bool = False
 
     def describe(self) -> str:
-        """The phrase every output uses."""
+        """The phrase every output uses for the strongest attack."""
         if self.attack is None:
             return "none (no attack was run)"
-        if self.at_ceiling:
-            return f"every attack is at the ceiling ({self.figure} 100 %)"
-        if self.stands_out:
-            return self.attack
-        return f"{self.attack} (highest {self.figure}, not clearly ahead of the next)"
+        if len(self.ceiling) >= 2:
+            who = "every attack" if self.all_at_ceiling else ", ".join(self.ceiling)
+            top = "100 %" if self.figure.startswith("TPR") else "1"
+            return f"{who} at the ceiling ({self.figure} = {top}: every member caught)"
+        if self.runner_up is None:
+            return self.attack  # the only attack
+        ahead = "clearly ahead of" if self.stands_out else "not clearly ahead of"
+        return f"{self.attack} (highest {self.figure}, {ahead} {self.runner_up})"
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
 """The plain-text summary printed by the CLI: a table per attack and the verdict's reasons."""
 from __future__ import annotations
 
+import re
 import textwrap
 
 from synthcheck.auditing.results import (
+    FLAG_FPR,
     FPR_TARGETS,
     AttackFigures,
     AuditResults,
@@ -11,15 +13,23 @@ from synthcheck.auditing.results import (
     Outcome,
     RowCopies,
     ValueCopies,
+    fpr_label,
 )
+from synthcheck.auditing.story import verdict_sentence
+from synthcheck.support import formatting as fmt
 
 
 def _interval(entry: Estimate | None, percent: bool = False) -> str:
+    """"0.652 [0.631, 0.673]", or for a rate in percent "8.4 [6.9, 10.1]" (the header says %)."""
     if entry is None:
         return "not measurable"
-    scale, unit = (100.0, "%") if percent else (1.0, "")
-    return (f"{entry.value * scale:.3g}{unit} "
-            f"[{entry.low * scale:.3g}, {entry.high * scale:.3g}]")
+    if percent:
+        def shown(value: float) -> str:
+            return fmt.percent(value, space=False).rstrip("%")
+    else:
+        def shown(value: float) -> str:
+            return f"{value:.3f}"
+    return f"{shown(entry.value)} [{shown(entry.low)}, {shown(entry.high)}]"
 
 
 def _shadow_lines(shadow: AttackFigures | None) -> list[str]:
@@ -53,8 +63,11 @@ def _table(rows: list[list[str]], align: str) -> list[str]:
 
 
 def _wrapped(text: str, indent: str = "") -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
-                         break_on_hyphens=False, break_long_words=False) or [""]
+    """``text`` in lines of at most WIDTH; a number stays with its unit ("95 %")."""
+    glued = re.sub(r"(\d) %", "\\1\u00a0%", text)
+    lines = textwrap.wrap(glued, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
+                          break_on_hyphens=False, break_long_words=False) or [""]
+    return [line.replace("\u00a0", " ") for line in lines]
 
 
 def tally(results: AuditResults) -> str:
@@ -69,7 +82,7 @@ def _found(count: RowCopies | ValueCopies) -> str:
     p = count.p_value
     return (f"{count.members_found} of {count.members} members, "
             f"{count.non_members_found} of {count.non_members} non-members"
-            + (f" (p = {p:.2g})" if p is not None else ""))
+            + (f" ({fmt.p_value(p)})" if p is not None else ""))
 
 
 def _column_and_copy_lines(results: AuditResults) -> list[str]:
@@ -96,29 +109,43 @@ def _column_and_copy_lines(results: AuditResults) -> list[str]:
     return lines
 
 
+def _flagged_line(results: AuditResults) -> str:
+    """Records flagged at FPR 0.1 % by any attack, against chance; or why that cannot be said."""
+    counts, union = results.counts, results.counts.flagged
+    if all(attack.flagged is None for attack in results.attacks.values()):
+        needed = round(1 / FLAG_FPR)
+        return (f"flagged at FPR {fpr_label(FLAG_FPR)}: not measurable with "
+                f"{counts.non_members:,} non-members ({needed:,} needed)")
+    if union is None or union.fpr_achieved is None:
+        return f"records flagged at FPR {fpr_label(FLAG_FPR)}: {counts.flagged_records}"
+    chance = union.fpr_achieved * counts.members  # members flagged if none leaked
+    return (f"flagged at FPR {fpr_label(FLAG_FPR)} by any attack: {union.members} members "
+            f"(chance alone: about {chance:.0f}), {union.non_members} non-members (union FPR "
+            f"{fmt.percent(union.fpr_achieved)})")
+
+
 def summary_text(results: AuditResults) -> str:
     """The summary for a person or a CI log: at most 100 characters a line. Names no file (the
-    CLI says what it wrote) and no record."""
-    confidence = results.confidence
-    rows = [["attack", f"AUC [{confidence:.0%} CI]", "TPR@FPR 0.1%", "TPR@FPR 1%",
-             "TPR@FPR 10%", "eps >="]]
+    CLI says what it wrote) and no record. Rates in percent; each figure says its level."""
+    confidence = fmt.level(results.confidence).replace(" ", "")
+    rows = [["attack", f"AUC [{confidence} CI]",
+             *(f"TPR% @FPR {fpr_label(fpr).replace(' ', '')}" for fpr in FPR_TARGETS),
+             "eps >="]]
     for name, attack in results.attacks.items():
         rows.append([name, _interval(attack.auc),
                      *(_interval(attack.tpr(fpr), True) for fpr in FPR_TARGETS),
-                     f"{attack.epsilon_lower_bound:.2f}"])
+                     fmt.epsilon(attack.epsilon_lower_bound)])
     lines = _table(rows, "<<<<<>")
+    levels = {a.epsilon_level for a in results.attacks.values() if a.epsilon_level}
+    epsilon_at = f" at {fmt.level(levels.pop())}" if len(levels) == 1 else ""
+    lines += _wrapped(f"estimates with two-sided {fmt.level(results.confidence)} intervals; TPR "
+                      f"in percent; eps >=: the one-run epsilon lower bound{epsilon_at}. The "
+                      "verdict reads one-sided bounds at its own levels (below).")
     counts = results.counts
     lines.append("")
     lines.append(f"members {counts.members}, non-members {counts.non_members}, "
                  f"synthetic rows {counts.synthetic}")
-    union = counts.flagged
-    if union and union.fpr_achieved is not None:
-        chance = union.fpr_achieved * counts.members  # members flagged if none leaked
-        lines += _wrapped(f"flagged at FPR 0.1 % by any attack: {union.members} members "
-                          f"(chance alone: about {chance:.0f}), {union.non_members} "
-                          f"non-members (union FPR {union.fpr_achieved:.2%})")
-    else:
-        lines.append(f"records flagged at FPR 0.1 %: {counts.flagged_records}")
+    lines += _wrapped(_flagged_line(results))
     for line in _shadow_lines(results.attacks.get("shadow")):
         lines += _wrapped(line)
     for line in _column_and_copy_lines(results):
@@ -126,18 +153,21 @@ def summary_text(results: AuditResults) -> str:
     for line in attribution_lines(results):
         lines += _wrapped(line)
     overall = results.overall
+    strongest = overall.strongest.describe() if overall.strongest else (
+        overall.strongest_attack or "not recorded")
+    lines += _wrapped(f"strongest attack: {strongest}")
     source = overall.from_attack.get("epsilon_lower_bound")
-    lines += _wrapped(f"strongest attack: {overall.strongest_attack or 'no attack stands out'}"
-                      f"; epsilon lower bound: {overall.epsilon_lower_bound:.2f}"
-                      + (f" ({source})" if source else ""))
+    lines += _wrapped(f"epsilon lower bound: {fmt.epsilon(overall.epsilon_lower_bound)}"
+                      + (f" ({source}{epsilon_at}, the highest over attacks)" if source else ""))
     lines.append("")
     policy = results.policy
-    lines += _wrapped(f"VERDICT: {results.verdict} (policy '{policy.name}', "
+    lines += _wrapped(f"VERDICT: {results.verdict.value} (policy '{policy.name}', "
                       f"{policy.multiplicity}-adjusted, alpha {policy.alpha}); "
                       f"{tally(results)}")
-    for reason in results.checks:
+    lines += _wrapped(verdict_sentence(results), "  ")
+    for reason in sorted(results.checks, key=lambda c: c.outcome is not Outcome.FAIL):
         if reason.outcome is not Outcome.PASS:
-            lines += _wrapped(f"{reason.outcome:<12} {reason.reason}", "  ")
+            lines += _wrapped(f"{reason.outcome.value:<12} {reason.reason}", "  ")
     return "\n".join(lines)
 
 

@@ -3,7 +3,8 @@
 The results dict holds aggregates only, and every figure is drawn from its fixed-size
 summaries, so rendering costs the same for a thousand records as for a million and the PDF
 cannot contain a record's values. The canonical results JSON is embedded as the attachment
-``results.json`` (PDF/A-3b when weasyprint manages it, plain PDF otherwise), and its SHA-256
+``results.json`` (through weasyprint's PDF/A-3b mode, which records it as an associated file;
+nothing validates PDF/A conformance, so the document claims none), and its SHA-256
 is printed in the document and stored in the PDF metadata, both covered by the signature.
 """
 from __future__ import annotations
@@ -12,20 +13,18 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from synthcheck.auditing.results import (
-    FPR_TARGETS,
-    HEADLINE_FPR,
-    AuditResults,
-    Estimate,
-    fpr_label,
-)
+from synthcheck.auditing import story
+from synthcheck.auditing.results import FPR_TARGETS, AuditResults, Estimate, Side, fpr_label
 from synthcheck.auditing.results_json import dumps, from_document, to_document
 from synthcheck.certificate import plots
 from synthcheck.inputs import INPUT_ROLES
+from synthcheck.support import formatting as fmt
 
 TEMPLATE = "certificate.html.j2"
 STYLESHEET = "certificate.css"
@@ -41,6 +40,9 @@ META_PDF_VARIANT = "SynthcheckPdfVariant"
 REQUIRED = ("schema_version", "tool_version", "audit_id", "created", "verdict",
             "verdict_reasons", "policy", "inputs", "generator", "parameters", "counts",
             "attacks", "overall", "summaries", "notes")
+
+if TYPE_CHECKING:  # pragma: no cover
+    from markupsafe import Markup
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +205,8 @@ def render_html(context: Mapping, variant: str, template: Template | None = None
     )
     env.filters.update(pct=format_pct, num=format_num, interval=format_interval,
                        tpr=format_tpr, count=format_count, eps=format_epsilon,
-                       bound=format_bound)
+                       bound=format_bound, pvalue=format_p, level=fmt.level,
+                       keep_names=keep_names)
     return env.get_template(TEMPLATE).render(**context, variant=variant,
                                              stylesheet=template.stylesheet_url())
 
@@ -219,7 +222,6 @@ def build_context(results: AuditResults | Mapping, issuance: Issuance) -> dict:
     return {
         "r": results,
         "issuance": issuance,
-        "headline": headline(results),
         "policy_grid": policy_grid(results),
         "inputs_rows": {role: input_rows(results, role) for role in INPUT_ROLES},
         "issued_text": f"{issuance.issued:%Y-%m-%d %H:%M} UTC",
@@ -240,7 +242,12 @@ def build_context(results: AuditResults | Mapping, issuance: Issuance) -> dict:
         },
         "policy_text": results.policy.text or json.dumps(results.policy.limits, indent=2,
                                                          sort_keys=True),
-        "verdict_meaning": VERDICT_MEANING[results.verdict],
+        "verdict_sentence": story.verdict_sentence(results),
+        "headline_sentences": story.headline_sentences(results),
+        "strongest": (results.overall.strongest.describe() if results.overall.strongest
+                      else results.overall.strongest_attack or "not recorded"),
+        "verdict_levels": verdict_levels(results),
+        "generator_text": generator_text(results),
         "meta": {
             META_RESULTS_SHA256: results_digest(results),
             META_CERTIFICATE_ID: issuance.certificate_id,
@@ -254,16 +261,33 @@ def attribution_lines(results: AuditResults) -> list[str]:
     return lines(results)
 
 
-def headline(results: AuditResults) -> dict:
-    """The plain sentence's numbers: the strongest attack (``Strongest``, the rule every
-    output uses) and what it catches while wrongly accusing 1 % of non-members (its measured
-    rate and the upper end of its interval)."""
-    best = results.overall.strongest
-    found = results.attacks[best.attack].tpr(HEADLINE_FPR) if best and best.attack else None
-    if found is None:
-        return {"measurable": False}
-    return {"measurable": True, "attack": best.attack, "high": found.high,
-            "value": found.value}
+def verdict_levels(results: AuditResults) -> dict[str, str]:
+    """The one-sided levels the verdict read: lower bounds for a FAIL (multiplicity-adjusted),
+    upper bounds for a PASS (1 - alpha)."""
+    fail = {c.level for c in results.checks if c.side is Side.LOWER and c.level is not None}
+    level = min(fail) if fail else next(
+        (a.verdict_bounds.level for a in results.attacks.values()), None)
+    return {"fail": "–" if level is None else fmt.level(level),
+            "pass": fmt.level(1.0 - results.policy.alpha)}
+
+
+def generator_text(results: AuditResults) -> str:
+    """The generator block in words (no raw dict)."""
+    generator = results.generator
+    if not generator:
+        return "not given"
+    parts = [str(generator.get("name", "unnamed"))]
+    params = generator.get("params") or {}
+    parts.append("parameters " + ", ".join(f"{k} {_value(v)}" for k, v in sorted(params.items()))
+                 if params else "default parameters")
+    for key, label in (("release", None), ("release_rows", "rows sampled"),
+                       ("release_seed", "sampling seed"), ("shadows", "shadow fits")):
+        if generator.get(key) is not None:
+            parts.append(str(generator[key]) if label is None else f"{label} {generator[key]}")
+    shown = {"name", "params", "release", "release_rows", "release_seed", "shadows"}
+    parts += [f"{key.replace('_', ' ')} {_value(value)}" for key, value in sorted(generator.items())
+              if key not in shown]
+    return "; ".join(parts)
 
 
 def policy_grid(results: AuditResults | Mapping) -> dict:
@@ -325,14 +349,6 @@ def _value(value) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(_value(v) for v in value)
     return str(value)
-
-
-VERDICT_MEANING = {
-    "PASS": "No attack reached any limit of the policy, at the stated confidence.",
-    "FAIL": "At least one attack exceeded a limit of the policy.",
-    "INCONCLUSIVE": "Too few records to measure what the policy asks; no attack exceeded a "
-                    "limit where it could be measured.",
-}
 
 
 def _write_pdf(html: str, results: AuditResults, variant: str | None, base_url: str) -> bytes:
@@ -399,14 +415,30 @@ def format_epsilon(value) -> str:
 
 
 def format_bound(value, unit: str) -> str:
-    """A policy check's bound or limit in its quantity's unit (rates in percent)."""
+    """A policy check's bound or limit in its quantity's unit (rates in percent), written as
+    the verdict's sentences write it (``support.formatting``)."""
     if value is None:
         return "–"
-    if unit == "percent":
-        return format_pct(value, 1)
-    if unit == "epsilon":
-        return f"{float(value):.2f}"
-    return format_num(value)
+    return fmt.figure({"percent": "tpr", "epsilon": "epsilon"}.get(unit, "auc"), value)
+
+
+def format_p(value) -> str:
+    """A p-value in a table: "0.0098", "1", "< 1e-05" (the sentences write "p = ...")."""
+    return fmt.p_value(value).removeprefix("p = ").removeprefix("p ")
+
+
+def keep_names(text: str, names) -> Markup:
+    """``text`` escaped, each of ``names`` (attack names such as "dcr-ratio") kept on one line,
+    so a name is never split at its hyphen (a reader, and pdftotext, see it whole), and a
+    number kept with its "%"."""
+    from markupsafe import Markup, escape
+
+    escaped = re.sub(r"(\d) %", "\\1\u00a0%", str(escape(text)))  # "5.0 %" on one line
+    for name in sorted(names, key=len, reverse=True):
+        shown = str(escape(name))
+        escaped = re.sub(rf"(?<![\w-]){re.escape(shown)}(?![\w-])",
+                         f'<span class="keep">{shown}</span>', escaped)
+    return Markup(escaped)
 
 
 def format_count(value) -> str:

@@ -203,13 +203,15 @@ def run_verify(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
+        from synthcheck.support.formatting import fit
+
         print(args.certificate)
         summary = report.summary()
         if summary:
-            print(f"  {summary}")
+            print(fit(f"  {summary}"))
         for line in report.lines():
-            print(f"  {line}")
-        print(VERDICT_LINES[report.status])
+            print(fit(f"  {line}"))  # 100 columns for a CI log
+        print(fit(VERDICT_LINES[report.status]))
     return {"VALID": EXIT_OK, "UNTRUSTED": EXIT_UNTRUSTED}.get(report.status, EXIT_INVALID)
 
 

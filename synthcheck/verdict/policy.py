@@ -33,6 +33,7 @@ else:  # pragma: no cover
 
 from synthcheck.errors import InputError
 from synthcheck.measure import stats
+from synthcheck.support import formatting as fmt
 from synthcheck.verdict.outcome import Outcome, PolicyCheck, Side
 
 DEFAULT_POLICY_TEXT = """\
@@ -294,40 +295,86 @@ class Verdict:
 
 
 def _attack_check(limit_key: str, limit: float, attack: str, result, level: float,
-                  pass_level: float) -> PolicyCheck:
+                  pass_level: float, holdout_available: int | None = None) -> PolicyCheck:
     """One limit on one attack (an ``AttackResult``): its lower bound at ``level`` for FAIL,
-    its upper bound at ``pass_level`` for PASS."""
+    its upper bound at ``pass_level`` for PASS. Reasons give rates in percent and name the
+    bound's side and level; an INCONCLUSIVE one says what limits the decision."""
     metric, fpr, label = CHECKS[limit_key]
     check = partial(PolicyCheck, check=limit_key, subject=attack, limit=limit, figure=label)
+    shown, limit_text = partial(fmt.figure, metric), fmt.figure(metric, limit)
     if metric == "epsilon":
         value = result.epsilon(level)
-        if value > limit:
-            return check(bound=value, level=level, side=Side.LOWER, outcome=Outcome.FAIL,
-                         reason=f"{attack}: {label} {value:.3g} exceeds {limit:g}")
-        return check(bound=value, level=level, side=Side.LOWER, outcome=Outcome.PASS,
-                     reason=f"{attack}: {label} {value:.3g} <= {limit:g}")
+        fails = value > limit
+        return check(bound=value, level=level, side=Side.LOWER,
+                     outcome=Outcome.FAIL if fails else Outcome.PASS,
+                     reason=f"{attack}: {label} {shown(value)} (at {fmt.level(level)}) "
+                            + (f"exceeds the limit {limit_text}" if fails
+                               else f"is within the limit {limit_text}"))
     if metric == "auc":
+        estimate = result.auc().value
         low, high = result.auc_bounds(level).low, result.auc_bounds(pass_level).high
     else:
+        estimate = result.tpr_bounds(fpr, level).value
         low, high = result.tpr_bounds(fpr, level).low, result.tpr_bounds(fpr, pass_level).high
     if low > limit:
         return check(bound=low, level=level, side=Side.LOWER, outcome=Outcome.FAIL,
-                     reason=f"{attack}: {label} is above {limit:g} (lower bound {low:.3g})")
+                     reason=f"{attack}: {label} is at least {shown(low)} (one-sided "
+                            f"{fmt.level(level)} lower bound), above the limit {limit_text}")
     if high <= limit:
         return check(bound=high, level=pass_level, side=Side.UPPER, outcome=Outcome.PASS,
-                     reason=f"{attack}: {label} is at most {high:.3g} <= {limit:g}")
-    members, non_members = result.members.size, result.non_members.size
-    if metric == "auc":
-        here = stats.clean_pass_probability_auc(members, non_members, limit, pass_level)
-    else:
-        here = stats.clean_pass_probability_tpr(members, non_members, fpr, limit, pass_level)
-    needed = records_needed(limit_key, limit, pass_level)
-    hint = (f"; without leakage it PASSes {here:.1%} of the time at this size, "
-            f"{DECIDABLE_POWER:.0%} from about {needed:,} holdout records (and as many members)"
-            if needed is not None else "")
+                     reason=f"{attack}: {label} is at most {shown(high)} (one-sided "
+                            f"{fmt.level(pass_level)} upper bound), within the limit "
+                            f"{limit_text}")
+    limited_by, why = _what_limits(limit_key, limit, result, estimate, low, high, level,
+                                   pass_level, holdout_available)
     return check(bound=high, level=pass_level, side=Side.UPPER, outcome=Outcome.INCONCLUSIVE,
-                 reason=f"{attack}: {label} bounds {low:.3g}-{high:.3g} straddle "
-                        f"{limit:g}{hint}")
+                 limited_by=limited_by,
+                 reason=f"{attack}: {label} between {shown(low)} and {shown(high)} (one-sided "
+                        f"bounds at {fmt.level(level)} and {fmt.level(pass_level)}) straddles "
+                        f"the limit {limit_text}; {why}")
+
+
+def _two_digits_up(count: int) -> int:
+    """``count`` rounded up to two significant digits (19,256 -> 20,000): a rough figure."""
+    step = 10 ** max(len(str(count)) - 2, 0)
+    return -(-count // step) * step
+
+
+def _what_limits(limit_key: str, limit: float, result, estimate: float, low: float,
+                 high: float, level: float, pass_level: float,
+                 holdout_available: int | None) -> tuple[str, str]:
+    """What keeps a straddling check from a decision, in words: too few holdout records for a
+    release without leakage to PASS ("holdout"), the candidate sample (``--max-candidates``)
+    when the whole holdout would do ("max_candidates"), or, when the records scored would
+    suffice, a measured figure so close to the limit that the policy's levels leave it
+    undecided ("level"). Never asks for fewer records than were scored."""
+    metric, fpr, _ = CHECKS[limit_key]
+    members, scored = result.members.size, result.non_members.size
+    if metric == "auc":
+        here = stats.clean_pass_probability_auc(members, scored, limit, pass_level)
+    else:
+        here = stats.clean_pass_probability_tpr(members, scored, fpr, limit, pass_level)
+    needed = records_needed(limit_key, limit, pass_level)
+    chance = f"without leakage this check PASSes {fmt.percent(here, 0)} of the time"
+    if needed is not None and needed > scored:
+        if holdout_available is not None and holdout_available > scored:
+            more = (f"95 % from about {needed:,}" if holdout_available >= needed else
+                    f"95 % from about {needed:,}, more than the whole holdout")
+            return "max_candidates", (f"limited by --max-candidates: {scored:,} of "
+                                      f"{holdout_available:,} holdout records scored; {chance} "
+                                      f"at this size, {more} (leave out --max-candidates)")
+        return "holdout", (f"limited by the holdout size: {chance} with {scored:,} holdout "
+                           f"records, 95 % from about {needed:,} (and as many members)")
+    shown = fmt.figure(metric, estimate)
+    if math.isnan(estimate) or estimate == limit:
+        more = "no number of records is sure to decide it"
+    else:
+        spread = (high - estimate) if estimate < limit else (estimate - low)
+        wanted = math.ceil(scored * (spread / abs(limit - estimate)) ** 2)
+        more = (f"about {_two_digits_up(max(wanted, scored + 1)):,} holdout records (and as "
+                "many members) would decide it at this rate")
+    return "level", (f"the measured {shown} is close to the limit for the policy's levels "
+                     f"({chance} at this size); {more}")
 
 
 def _with_finding(check: PolicyCheck, finding: str | None) -> PolicyCheck:
@@ -353,23 +400,26 @@ def _worst_case_check(key: str, tolerated: int, unique_rows: dict) -> PolicyChec
 
 def _copy_check(check: CopyCheck, alpha: float) -> PolicyCheck:
     fails = check.p_value <= alpha
-    relation = "<=" if fails else ">"
+    relation = "at most" if fails else "above"
     return PolicyCheck(check=check.check, subject=check.subject, limit=check.limit,
                        bound=check.p_value, level=1.0 - alpha,
                        outcome=Outcome.FAIL if fails else Outcome.PASS,
                        figure="p-value of the copy test", side=Side.P_VALUE,
-                       reason=f"{check.subject}: {check.statement}; p = {check.p_value:.3g} "
-                              f"{relation} {alpha:.3g}")
+                       reason=f"{check.subject}: {check.statement}; {fmt.p_value(check.p_value)}"
+                              f", {relation} its share of alpha {alpha:.3g}")
 
 
 def evaluate(policy: Policy, attacks: dict, copy_checks: tuple[CopyCheck, ...] = (),
              findings: dict[str, str | None] | None = None,
-             unique_rows: dict | None = None) -> Verdict:
+             unique_rows: dict | None = None, *,
+             holdout_available: int | None = None) -> Verdict:
     """The verdict: every limit on every attack (``AttackResult``s) and every copy check, each
     at its share of alpha (``ALPHA_SHARES``), and the policy's zero-tolerance counts
     (``worst_case``) on ``unique_rows`` (members' whole records that no other real record
     shares, found verbatim: the copies block's "unique_rows"). ``findings``: per attack, a
-    plain sentence on what it found, added to the reason of each limit that FAILs on it."""
+    plain sentence on what it found, added to the reason of each limit that FAILs on it.
+    ``holdout_available``: the holdout records there were to score (more than were scored under
+    ``--max-candidates``), for the reasons of undecided checks."""
     findings = findings or {}
     families = {"attacks": len(attacks) * len(policy.limits)}
     for check in copy_checks:
@@ -378,7 +428,8 @@ def evaluate(policy: Policy, attacks: dict, copy_checks: tuple[CopyCheck, ...] =
     level, pass_level = 1.0, policy.pass_level()
     if families["attacks"]:
         level = 1.0 - policy.family_alpha("attacks", families)
-        reasons += [_with_finding(_attack_check(key, limit, name, result, level, pass_level),
+        reasons += [_with_finding(_attack_check(key, limit, name, result, level, pass_level,
+                                                holdout_available),
                                   findings.get(name))
                     for name, result in attacks.items() for key, limit in policy.limits.items()]
     reasons += [_copy_check(check, policy.family_alpha(check.check, families))

@@ -81,15 +81,15 @@ def test_overall_names_the_attack_behind_each_figure():
 def test_strongest_is_one_rule_and_says_when_every_attack_is_at_the_ceiling():
     clean = {name: figures_of(attack(0.0, 1500, seed)) for seed, name in enumerate("abc")}
     best = figures.strongest(clean)
-    assert best.attack in clean and not best.stands_out and not best.at_ceiling
+    assert best.attack in clean and not best.stands_out and not best.ceiling
     assert figures.overall(clean).strongest_attack is None
     clean["leaky"] = figures_of(attack(0.0, 1500, 9, leaked=0.1))
     best = figures.strongest(clean)
     assert (best.attack, best.stands_out) == ("leaky", True)
     total = {name: figures_of(attack(20.0, 1500, seed)) for seed, name in enumerate("xyz")}
     best = figures.strongest(total)
-    assert best.at_ceiling and not best.stands_out
-    assert "every attack" in best.describe() and "ceiling" in best.describe()
+    assert best.all_at_ceiling and not best.stands_out and len(best.ceiling) == 3
+    assert best.describe().startswith("every attack at the ceiling (TPR at FPR 1 % = 100 %")
 
 
 def test_the_example_reads_back_equal_and_writes_back_the_same_document(example):

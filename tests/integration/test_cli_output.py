@@ -60,9 +60,10 @@ def test_a_pass_tallies_every_check_and_names_no_file(capsys):
                  str(FIXTURES / "adult_population.csv"), "--id-column", "person_id", "--json"])
     results = json.loads(capsys.readouterr().out)
     assert code == 0
+    from synthcheck.auditing.results_json import from_document
     from synthcheck.auditing.summary import summary_text
 
-    summary = summary_text(results)
+    summary = summary_text(from_document(results))  # the summary reads the typed results
     checks = len(results["verdict_reasons"])
     assert f"{checks} checks: {checks} PASS" in summary and checks > 1
     assert "parquet" not in summary and "records." not in summary

@@ -66,9 +66,36 @@ def test_straddling_bounds_are_inconclusive_and_say_what_would_decide():
     verdict = evaluate(policy, {"dcr": scores(0.0, 60)})
     assert verdict.outcome == "INCONCLUSIVE"
     reason = verdict.reasons[0].reason
-    needed = int(reason.split("from about ")[1].split(" holdout")[0].replace(",", ""))
+    needed = int(reason.split("from about ")[1].split(" ")[0].replace(",", ""))
     assert 300 <= needed <= 1200, reason
     assert "PASSes" in reason
+
+
+def test_undecided_checks_name_what_limits_them_never_fewer_records_than_scored():
+    policy = parse_policy("[limits]\nmax_tpr_at_fpr_1pct = 0.06\nmax_auc = 0.6\n")
+    # 60 scored of a 3,000-row holdout: the --max-candidates sample limits it.
+    sampled = evaluate(policy, {"dcr": scores(0.0, 60)}, holdout_available=3000)
+    tpr = next(c for c in sampled.reasons if c.check == "max_tpr_at_fpr_1pct")
+    assert tpr.limited_by == "max_candidates" and "leave out --max-candidates" in tpr.reason
+    # AUC 0.604 at 3,000 a side: a clean release would PASS at this size; the figure is close
+    # to the limit, so it is the closeness at the policy's levels, and the records it names
+    # are more than were scored.
+    close = next(c for c in evaluate(policy, {"a": scores(0.38, 3000)}).reasons
+                 if c.check == "max_auc")
+    assert close.outcome == "INCONCLUSIVE" and close.limited_by == "level", close.reason
+    wanted = int(close.reason.split("about ")[-1].split(" holdout")[0].replace(",", ""))
+    assert wanted > 3000, close.reason
+    assert "close to the limit" in close.reason and "100 % of the time" in close.reason
+
+
+def test_reasons_give_rates_in_percent_with_their_side_and_level():
+    policy = parse_policy("[limits]\nmax_tpr_at_fpr_1pct = 0.05\n")
+    leak = scores(0.0, 3000)
+    leak.members[:600] += 8  # 20 % of members far out
+    check = evaluate(policy, {"dcr": leak}).reasons[0]
+    assert check.outcome == "FAIL" and check.side.value == "lower"
+    assert "TPR at FPR 1 % is at least" in check.reason and "above the limit 5.0 %" in check.reason
+    assert "(one-sided 95 % lower bound)" in check.reason  # one check: all of alpha
 
 
 def test_epsilon_limit():

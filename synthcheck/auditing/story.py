@@ -1,0 +1,147 @@
+"""The verdict in words, written once for the CLI summary and page 1 of the certificate.
+
+Every number these sentences quote is a policy check's bound or limit (``PolicyCheck``), so it
+is the number the policy table beside them shows: the headline and the table cannot disagree.
+On a FAIL the first sentence names each failing check (subject, figure, bound against limit);
+on an INCONCLUSIVE it names the undecided checks and what limits them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from synthcheck.auditing.results import HEADLINE_FPR, AuditResults, Outcome, PolicyCheck, Side
+from synthcheck.support import formatting as fmt
+from synthcheck.verdict.policy import CHECKS
+
+#: what limits an undecided check, as the verdict sentence says it (``PolicyCheck.limited_by``)
+LIMITED_BY = {
+    "holdout": "too few holdout records",
+    "max_candidates": "the --max-candidates sample",
+    "level": "a measured figure close to the limit at the policy's levels",
+}
+
+
+def metric_of(check: PolicyCheck) -> str:
+    """The quantity a check's bound is on: "auc", "tpr", "epsilon" or "p"."""
+    if check.side is Side.P_VALUE or check.check not in CHECKS:
+        return "p" if check.side is Side.P_VALUE or check.check.startswith("copied") else "auc"
+    return CHECKS[check.check][0]
+
+
+def bound_text(check: PolicyCheck) -> str:
+    """The bound as the policy table shows it: "8.4 %", "0.652", "1.73", "p < 1e-05"."""
+    if check.bound is None:
+        return "not measurable"
+    return fmt.figure(metric_of(check), check.bound)
+
+
+def limit_text(check: PolicyCheck) -> str:
+    return fmt.figure(metric_of(check), check.limit)
+
+
+def figure_phrase(check: PolicyCheck, with_limit: bool = True) -> str:
+    """A check's figure, bound and limit as the table shows them:
+    "TPR at FPR 1 % ≥ 8.4 % (limit 5.0 %)"."""
+    metric = metric_of(check)
+    if metric == "p":  # its limit is a share of alpha, stated under the table
+        return f"{check.figure} {bound_text(check)}, copied more than the holdout explains"
+    if check.outcome is Outcome.FAIL:
+        relation = "" if metric == "epsilon" else "≥ "
+    elif check.outcome is Outcome.INCONCLUSIVE:
+        relation = "up to "
+    else:
+        relation = "" if metric == "epsilon" else "≤ "
+    limit = f" (limit {limit_text(check)})" if with_limit else ""
+    return f"{check.figure} {relation}{bound_text(check)}{limit}"
+
+
+def check_phrase(check: PolicyCheck) -> str:
+    """One check in a few words: "dcr-ratio: TPR at FPR 1 % ≥ 8.4 % (limit 5.0 %)"."""
+    return f"{check.subject}: {figure_phrase(check)}"
+
+
+def checks_phrase(checks: tuple[PolicyCheck, ...]) -> tuple[str | None, str]:
+    """Several checks grouped by subject, and their limits said once when several subjects
+    share them: ("AUC 0.600; TPR at FPR 1 % 5.0 %", "dcr: AUC ≥ 0.652, TPR at FPR 1 % ≥
+    8.4 %; dcr-ratio: ..."); (None, ...) with each limit beside its figure otherwise."""
+    subjects: dict[str, list[PolicyCheck]] = {}
+    for check in checks:
+        subjects.setdefault(check.subject, []).append(check)
+    limits = {(c.figure, limit_text(c)) for c in checks if metric_of(c) != "p"}
+    shared = len(subjects) > 1 and len({figure for figure, _ in limits}) == len(limits) > 0
+    named = "; ".join(f"{subject}: " + ", ".join(figure_phrase(c, not shared) for c in group)
+                      for subject, group in subjects.items())
+    listed = "; ".join(f"{figure} {limit}" for figure, limit in sorted(limits))
+    return (listed if shared else None), named
+
+
+def _limits_label(limits: str) -> str:
+    return "limits" if ";" in limits else "limit"
+
+
+def verdict_sentence(results: AuditResults) -> str:
+    """The first sentence under the verdict: what decided it (each failing check named with
+    its figure, bound and limit; on INCONCLUSIVE each undecided check and what limits it)."""
+    checks = results.checks
+    if results.verdict is Outcome.FAIL:
+        failing = results.failing()
+        limits, named = checks_phrase(failing)
+        where = f" ({_limits_label(limits)} {limits})" if limits else ""
+        return f"{len(failing)} of {len(checks)} checks exceed the policy's limits{where}: {named}."
+    if results.verdict is Outcome.INCONCLUSIVE:
+        undecided = results.inconclusive()
+        why = sorted({LIMITED_BY.get(c.limited_by or "", "the records scored")
+                      for c in undecided})
+        limits, named = checks_phrase(undecided)
+        where = f"; {_limits_label(limits)} {limits}" if limits else ""
+        return (f"No check exceeds a limit, but {len(undecided)} of {len(checks)} cannot be "
+                f"decided ({' and '.join(why)}{where}): {named}.")
+    return f"All {len(checks)} checks are within the policy's limits."
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The plain sentence's numbers: members caught at FPR 1 % by the strongest attack, as its
+    policy check's bound (None when the policy has no such limit), and the largest ε bound of
+    the ε checks (None without an ε limit)."""
+
+    strongest: str
+    attack: str | None
+    tpr_check: PolicyCheck | None
+    epsilon_check: PolicyCheck | None
+
+
+def headline(results: AuditResults) -> Headline:
+    best = results.overall.strongest
+    attack = best.attack if best else None
+    tpr_key = next((key for key, (metric, fpr, _) in CHECKS.items()
+                    if metric == "tpr" and fpr == HEADLINE_FPR), None)
+    tpr_check = next((c for c in results.checks
+                      if c.subject == attack and c.check == tpr_key), None)
+    epsilon_checks = [c for c in results.checks if c.check == "max_epsilon" and c.bound is not None]
+    epsilon_check = max(epsilon_checks, key=lambda c: c.bound, default=None)
+    return Headline(best.describe() if best else "none", attack, tpr_check, epsilon_check)
+
+
+def headline_sentences(results: AuditResults) -> list[str]:
+    """The plain sentences after the verdict sentence (numbers from the policy table)."""
+    found = headline(results)
+    lines = []
+    guess = fmt.percent(HEADLINE_FPR, 0)
+    if found.tpr_check is not None and found.tpr_check.bound is not None:
+        check = found.tpr_check
+        relation = "at least" if check.side is Side.LOWER else "at most"
+        lines.append(f"An attacker who wrongly accuses {guess} of outsiders catches {relation} "
+                     f"{bound_text(check)} of the training records (guessing catches {guess}); "
+                     f"strongest attack: {found.strongest}.")
+    else:
+        lines.append(f"Strongest attack: {found.strongest}.")
+    if found.epsilon_check is not None:
+        if found.epsilon_check.bound > 0:
+            lines.append("Differential privacy: the generator is not (ε, δ)-private for any ε "
+                         f"below {bound_text(found.epsilon_check)} "
+                         f"({found.epsilon_check.subject}).")
+        else:
+            lines.append("Differential privacy: no measurable lower bound on ε (this does not "
+                         "show that the generator is private).")
+    return lines
