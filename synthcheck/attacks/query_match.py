@@ -267,6 +267,10 @@ class QueryMatch(Attack):
         self.width = width
         self.combinations = combinations
 
+    def why_not_attributed(self) -> str:
+        return ("its score is the most surprising of many column queries (single columns, "
+                "pairs, triples); leaving a column out would re-run every query once per column")
+
     def finding(self, details: Mapping[str, Any]) -> str | None:
         return copied_values_sentence(details)
 

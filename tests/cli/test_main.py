@@ -40,7 +40,7 @@ def assert_one_line_error(code: int, err: str, *fragments: str) -> None:
 def test_clean_release_passes_and_writes_outputs(capsys, tmp_path):
     code, out, _ = audit(capsys, "--out", str(tmp_path / "audit"))
     assert code == 0
-    assert "VERDICT: PASS" in out and "dcr-ratio" in out and "TPR@FPR 1%" in out
+    assert "VERDICT: PASS" in out and "dcr-ratio" in out and "TPR% @FPR 1%" in out
     assert (tmp_path / "audit" / "results.json").exists()
     assert len(pd.read_parquet(tmp_path / "audit" / "records.parquet")) == 3000
 
