@@ -70,7 +70,7 @@ class Audit(pipeline.Audit):
 
 
 def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = None,
-          generator: Any = None, *, metadata: Any = None,
+          generator: Any = None, *, reference: TableLike | None = None, metadata: Any = None,
           id_column: str | None = P.id_column,
           attacks: Sequence[str | Attack] | str | None = P.attacks,
           policy: Any = P.policy, seed: int = P.seed, confidence: float = P.confidence,
@@ -84,7 +84,11 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
     """Run a membership inference audit of ``synthetic`` (or of ``generator``'s release).
 
     ``train`` are the members, ``holdout`` the non-members (same population, never seen by
-    the generator). Tables are file paths (CSV, Parquet, compressed CSV) or DataFrames.
+    the generator). ``reference`` (optional) are further real records of the same population,
+    in neither train nor holdout: never scored, they join every cross-fitted reference of the
+    reference-based attacks, and the holdout is checked against them (a holdout closer to the
+    release than these fresh records means it was not held out, and the audit cannot PASS).
+    Tables are file paths (CSV, Parquet, compressed CSV) or DataFrames.
     ``metadata`` is an SDV ``Metadata`` object, its dict, or a JSON file; ``generator`` is
     ``"sdv:<Name>"``, ``"module:callable"``, a callable, or an SDV synthesizer instance
     (fitted or not; cloned with its parameters). Every other parameter
@@ -113,7 +117,7 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
     if quiet:
         progress = False
     found = pipeline.run(train, holdout, synthetic, generator, metadata, parameters,
-                         progress, log)
+                         progress, log, reference)
     return Audit(results=found.results, records=found.records, types=found.types,
                  release=found.release)
 

@@ -41,6 +41,10 @@ class AttackInputs:
     encoded_synthetic: np.ndarray
     folds: ReferenceFolds
     seed: int
+    # further real records that are never scored (``--reference``): every fold's reference
+    # holds them beside the holdout rows outside the fold; typed and encoded like the candidates
+    reference: pd.DataFrame | None = None
+    encoded_reference: np.ndarray | None = None
     kde_bandwidth: float | None = None  # set when kernel densities are affordable
     generator: Any = None  # a synthcheck.generators spec, for attacks that need one
     progress: Progress = field(default_factory=Progress)
@@ -71,34 +75,59 @@ class AttackInputs:
                                scheduler=self.scheduler)
         return self._memo("synthetic", compute)
 
+    @property
+    def extra_reference_rows(self) -> int:
+        """How many ``--reference`` records every fold's reference holds besides the holdout."""
+        return 0 if self.encoded_reference is None else len(self.encoded_reference)
+
+    def reference_sizes(self) -> np.ndarray:
+        """The number of real rows in each fold's reference (holdout outside it + reference)."""
+        return np.array([len(self.folds.reference_rows(f)) + self.extra_reference_rows
+                         for f in range(self.folds.count)])
+
+    def reference_pool(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every real row some fold's reference holds, encoded; for each, the one fold it is
+        withheld from (-1: none; every ``--reference`` row) and its candidate position (-1 for
+        a ``--reference`` row). A candidate of fold f may be compared only with rows not
+        withheld from f: so never with itself."""
+        def compute():
+            holdout, base_fold = self._reference_groups()
+            rows, withheld, positions = [self.encoded_candidates[holdout]], [base_fold], [holdout]
+            if self.extra_reference_rows:
+                rows.append(self.encoded_reference)
+                withheld.append(np.full(self.extra_reference_rows, -1, dtype=np.int64))
+                positions.append(np.full(self.extra_reference_rows, -1, dtype=np.int64))
+            return (np.vstack(rows).astype(self.encoded_candidates.dtype, copy=False),
+                    np.concatenate(withheld), np.concatenate(positions))
+        return self._memo("reference_pool", compute)
+
     def reference_neighbours(self) -> Neighbours:
         """Each candidate's closest *reference* row, cross-fitted: the reference of a
-        candidate in fold f is the holdout outside fold f, so never the candidate itself.
-        One search over the whole holdout with the folds as exclusion groups."""
+        candidate in fold f is the holdout outside fold f (and every ``--reference`` row), so
+        never the candidate itself. One search over the pool with the folds as exclusion
+        groups. ``indices`` are candidate positions (-1: a ``--reference`` row)."""
         def compute() -> Neighbours:
-            holdout, base_fold = self._reference_groups()
+            pool, base_fold, positions = self.reference_pool()
             fold = self.folds.candidate_fold
             groups = (fold, base_fold)
             with self.progress.stage("distances to reference folds",
                                      len(self.encoded_candidates)) as tick:
                 if self.neighbour_search == "approx" and not self.kde_bandwidth:
-                    found = self._approximate("reference", self.encoded_candidates,
-                                              self.encoded_candidates[holdout], groups, tick)
+                    found = self._approximate("reference", self.encoded_candidates, pool,
+                                              groups, tick)
                 else:
-                    found = nearest(self.encoded_candidates, self.encoded_candidates[holdout], 1,
+                    found = nearest(self.encoded_candidates, pool, 1,
                                     bandwidth=self.kde_bandwidth, groups=groups, on_block=tick,
                                     scheduler=self.scheduler)
             log_sums = None
             if found.log_kernel_sum is not None:  # densities: divide by each reference's size
-                sizes = len(holdout) - np.bincount(base_fold[base_fold >= 0],
-                                                   minlength=self.folds.count)
-                log_sums = found.log_kernel_sum - np.log(sizes[fold])
-            return Neighbours(found.distances, holdout[found.indices], log_sums)
+                log_sums = found.log_kernel_sum - np.log(self.reference_sizes()[fold])
+            return Neighbours(found.distances, positions[found.indices], log_sums)
         return self._memo("reference", compute)
 
     def _reference_groups(self) -> tuple[np.ndarray, np.ndarray]:
-        """The rows of every fold's reference, and for each the one fold it is withheld from
-        (-1: none), read from ``folds.reference_rows`` so that stays the one definition."""
+        """The holdout rows of every fold's reference, and for each the one fold it is withheld
+        from (-1: none), read from ``folds.reference_rows`` so that stays the one definition."""
         references = [self.folds.reference_rows(f) for f in range(self.folds.count)]
         rows = np.unique(np.concatenate(references))
         withheld = np.full(len(rows), -1, dtype=np.int64)
@@ -108,6 +137,11 @@ class AttackInputs:
                 raise ValueError("a reference row is withheld from more than one fold")
             withheld[outside] = f
         return rows, withheld
+
+    def scores_of(self, attack: Attack) -> AttackScores:
+        """``attack``'s scores on these inputs, computed once (the pipeline and a combining
+        attack both ask; the key is the attack's name and parameters)."""
+        return self._memo(f"scores {attack!r}", lambda: attack.score(self))
 
     def _approximate(self, role, query, base, groups, tick) -> Neighbours:
         from synthcheck.distance.approximate import approximate_nearest, distance_recall

@@ -90,17 +90,20 @@ class DensityRatio(Attack):
     def _classifier_scores(self, inputs: AttackInputs) -> np.ndarray:
         candidates, categorical = inputs.encoder.ordinal(inputs.candidates)
         synthetic, _ = inputs.encoder.ordinal(inputs.synthetic)
+        extra = (inputs.encoder.ordinal(inputs.reference)[0] if inputs.reference is not None
+                 else candidates[:0])  # --reference rows: in every fold's reference
         # Numeric columns are CDF positions: cut them into the trees' 255 bins here (quantile
         # bins of the synthetic table). With sample weights, the trees' own binning computes
         # 254 weighted percentiles per column, which dominated the run time at 100k rows.
         numeric = ~np.asarray(categorical)
-        for table in (candidates, synthetic):
+        for table in (candidates, synthetic, extra):
             table[:, numeric] = np.round(table[:, numeric] * (BINS - 1)) / (BINS - 1)
         rng = rng_for(inputs.seed, "density-classifier")
         if len(synthetic) > CLASSIFIER_MAX_SYNTHETIC:
             synthetic = synthetic[rng.choice(len(synthetic), CLASSIFIER_MAX_SYNTHETIC, replace=False)]
         seeds = [int(rng.integers(2**31 - 1)) for _ in range(inputs.folds.count)]
-        folds = [_Fold(seeds[fold], candidates[inputs.folds.reference_rows(fold)],
+        folds = [_Fold(seeds[fold],
+                       np.vstack([candidates[inputs.folds.reference_rows(fold)], extra]),
                        candidates[inputs.folds.scored_in(fold)])
                  for fold in range(inputs.folds.count)]
         shared = _Classifier(synthetic, list(categorical), self.max_iter)
@@ -126,7 +129,7 @@ class _Classifier:
 @dataclass(frozen=True)
 class _Fold:
     seed: int
-    reference: np.ndarray  # the fold's reference rows (holdout outside the fold)
+    reference: np.ndarray  # the fold's reference rows (holdout outside the fold, --reference)
     scored: np.ndarray  # the candidates scored with this fold's classifier
 
 

@@ -27,6 +27,8 @@ from synthcheck.attacks import Attack, AttackInputs
 from synthcheck.attacks.base import AttackScores
 from synthcheck.auditing import figures as _figures
 from synthcheck.auditing.parameters import AuditParameters
+from synthcheck.auditing.holdout_check import check_holdout as _check_holdout
+from synthcheck.auditing.holdout_check import premise_reason, premise_text
 from synthcheck.auditing.results import (
     AttackFigures,
     AuditResults,
@@ -34,6 +36,7 @@ from synthcheck.auditing.results import (
     Copies,
     Counts,
     FlaggedUnion,
+    HoldoutCheck,
     InputFile,
     Inputs,
     NeighbourRecall,
@@ -57,6 +60,7 @@ from synthcheck.inputs.fingerprint import RECIPE
 from synthcheck.inputs.load import Table, load_table
 from synthcheck.inputs.rows import found_rows
 from synthcheck.inputs.validate import (
+    MIN_REFERENCE,
     check_columns,
     check_filled_columns,
     check_holdout_size,
@@ -240,11 +244,13 @@ def check_sample_size(members: int, non_members: int, parameters: AuditParameter
 def run(train: TableLike, holdout: TableLike, synthetic: TableLike | None, generator: Any,
         metadata: Any, parameters: AuditParameters, progress: bool | str = False,
         log: Callable[[str], None] | None = None,
-        counted_attacks: Sequence[Attack] | None = None) -> Audit:
+        counted_attacks: Sequence[Attack] | None = None,
+        reference: TableLike | None = None) -> Audit:
     """The steps in order, on checked ``parameters``; ``synthcheck.audit`` is the public door
     and ``reproduce`` the other caller. ``counted_attacks``: the attacks the verdict's
     multiplicity correction counts when they differ from those scored (a reproduction that
-    cannot re-run every certified attack measures at the certified levels)."""
+    cannot re-run every certified attack measures at the certified levels). ``reference``:
+    the ``--reference`` records (never scored)."""
     with Progress(progress) as meter:
         def say(message: str) -> None:
             meter.note(message)
@@ -254,18 +260,19 @@ def run(train: TableLike, holdout: TableLike, synthetic: TableLike | None, gener
         # each step names itself on the progress line (not in the log), so a long step never
         # reads as the one before it
         meter.note("reading and checking train and holdout")
-        real = read_inputs(train, holdout, metadata, parameters, say)
+        real = read_inputs(train, holdout, metadata, parameters, say, reference)
         meter.note("reading the release" if generator is None else "making the release")
         release = make_release(synthetic, generator, real, parameters, say)
         meter.note("encoding the tables")
         plan = plan_audit(real, release, parameters, meter, say)
         scored = score(plan, say)
+        holdout_check = check_holdout(real, plan, parameters, say)
         meter.note("looking for exact copies")
         copies = find_copies(real, release, plan, scored)
         if counted_attacks is not None:
             plan = dataclasses.replace(plan, attacks=tuple(counted_attacks))
         meter.note("statistics and verdict")
-        measured = measure(scored, plan, parameters, copies)
+        measured = measure(scored, plan, parameters, copies, holdout_check)
         meter.note("writing the per-record table and the results")
         return assemble(real, release, plan, scored, measured, parameters)
 
@@ -287,21 +294,31 @@ class RealInputs:
     # holdout rows equal to a train row on the audited columns only (another id or excluded
     # value): different records, audited, but left out of the copy test like their train twins
     holdout_natural_duplicates: np.ndarray | None = None
+    # --reference: further real records, never scored (None: not given)
+    reference_table: Table | None = None
+    reference_typed: pd.DataFrame | None = None
+    reference_dropped: int = 0  # reference rows equal to a train or holdout row, dropped
 
 
 def read_inputs(train: TableLike, holdout: TableLike, metadata: Any,
-                parameters: AuditParameters, say: Callable[[str], None]) -> RealInputs:
-    """Read train and holdout, decide the column types, check them and coerce them."""
+                parameters: AuditParameters, say: Callable[[str], None],
+                reference: TableLike | None = None) -> RealInputs:
+    """Read train, holdout (and the reference records), decide the column types, check them
+    and coerce them."""
     train_table = load_table(train, "train")
     holdout_table = load_table(holdout, "holdout")
-    for table in (train_table, holdout_table):
+    reference_table = None if reference is None else load_table(reference, "reference")
+    real_tables = [train_table, holdout_table]
+    if reference_table is not None:
+        real_tables.append(reference_table)
+    for table in real_tables:
         _say_what_was_read_as_missing(table, say)
     meta = read_metadata(metadata)
     types = decide_types(train_table, meta, parameters.id_column)
     decide_datetime_formats(types, train_table)
-    check_columns(train_table, [holdout_table], types)
-    check_ids([train_table, holdout_table], types)
-    check_filled_columns([train_table, holdout_table], types)
+    check_columns(train_table, real_tables[1:], types)
+    check_ids(real_tables, types)
+    check_filled_columns(real_tables, types)
     train_typed = coerce_table(train_table, types)
     holdout_typed = coerce_table(holdout_table, types)
     check_shared_categories(train_typed, holdout_typed, holdout_table, types)
@@ -333,8 +350,40 @@ def read_inputs(train: TableLike, holdout: TableLike, metadata: Any,
         say(f"dropped {dropped} holdout row(s) that also appear in train")
     check_holdout_size(len(holdout_typed), parameters.folds, holdout_table.source)
     check_sample_size(len(train_typed), len(holdout_typed), parameters)
-    return RealInputs(train_table, holdout_table, train_typed, holdout_typed, types, dropped,
+    real = RealInputs(train_table, holdout_table, train_typed, holdout_typed, types, dropped,
                       duplicated, train_also_in_holdout, natural)
+    if reference_table is not None:
+        read_reference(real, reference_table, parameters, say)
+    return real
+
+
+def read_reference(real: RealInputs, table: Table, parameters: AuditParameters,
+                   say: Callable[[str], None]) -> None:
+    """Check and coerce the ``--reference`` records into ``real``. A reference row equal to a
+    train or holdout row would sit in the reference of the very record it copies (a member
+    would look like a non-member, a non-member like a member): refused like the holdout's
+    overlap, or dropped with ``--drop-overlap``."""
+    typed = coerce_table(table, real.types)
+    check_shared_categories(real.train_typed, typed, table, real.types)
+    overlap = (overlapping_rows(real.train_typed, typed)
+               | overlapping_rows(real.holdout_typed, typed))
+    dropped = int(overlap.sum())
+    if dropped:
+        if not parameters.drop_overlap:
+            raise InputError(
+                f"{dropped} reference row(s) also appear in train or holdout (same values in "
+                "every audited column); reference records must be records in neither. Remove "
+                "them, or pass --drop-overlap to drop them from the reference",
+                source=table.source)
+        keep = ~overlap.to_numpy()
+        table = Table(table.role, table.source, table.frame[keep].reset_index(drop=True),
+                      table.sha256)
+        typed = typed[keep].reset_index(drop=True)
+        say(f"dropped {dropped} reference row(s) that also appear in train or holdout")
+    if len(typed) < MIN_REFERENCE:
+        raise InputError(f"reference has {len(typed)} usable row(s); at least {MIN_REFERENCE} "
+                         "are needed to check the holdout against it", source=table.source)
+    real.reference_table, real.reference_typed, real.reference_dropped = table, typed, dropped
 
 
 def _say_what_was_read_as_missing(table: Table, say: Callable[[str], None]) -> None:
@@ -418,7 +467,8 @@ def plan_audit(real: RealInputs, release: Release, parameters: AuditParameters,
     is_member = np.r_[np.ones(len(train_typed), bool), np.zeros(len(holdout_typed), bool)]
     synthetic = release.typed
     with_missing = {c for c in real.types.columns
-                    if candidates[c].isna().any() or synthetic[c].isna().any()}
+                    if candidates[c].isna().any() or synthetic[c].isna().any()
+                    or (real.reference_typed is not None and real.reference_typed[c].isna().any())}
     encoder = MixedEncoder(real.types).fit(synthetic, with_missing)
     wanted_search = choose_neighbours(parameters.neighbours, len(candidates), len(synthetic))
     resolved, neighbour_search = _attacks.resolve(attacks, len(candidates), len(synthetic),
@@ -431,7 +481,10 @@ def plan_audit(real: RealInputs, release: Release, parameters: AuditParameters,
         encoded_synthetic=encoder.transform(synthetic),
         folds=make_folds(is_member, parameters.folds, parameters.seed), seed=parameters.seed,
         generator=release.generator, progress=progress, neighbour_search=neighbour_search,
-        scheduler=parameters.scheduler)
+        scheduler=parameters.scheduler,
+        reference=real.reference_typed,
+        encoded_reference=(None if real.reference_typed is None
+                           else encoder.transform(real.reference_typed)))
     # the one shared neighbour pass carries the kernel sums an attack asks for
     inputs.kde_bandwidth = _attacks.kernel_bandwidth(resolved, inputs)
     return Plan(tuple(attacks), tuple(resolved), inputs, train_rows, holdout_rows,
@@ -453,7 +506,7 @@ def score(plan: Plan, say: Callable[[str], None]) -> Scores:
     scores, details, record_columns = {}, {}, {}
     for attack in plan.resolved:
         say(f"attack {attack.name} ...")
-        found = attack.score(inputs)
+        found = inputs.scores_of(attack)  # once: a combining attack may ask again
         if found.scores.shape != (len(inputs.candidates),):
             raise RuntimeError(f"attack {attack.name} returned {found.scores.shape} scores for "
                                f"{len(inputs.candidates)} candidates")
@@ -481,6 +534,27 @@ def _with_partial_aucs(found: AttackScores, is_member: np.ndarray) -> dict:
         else:
             node[partial.path[-1]] = value
     return details
+
+
+def check_holdout(real: RealInputs, plan: Plan, parameters: AuditParameters,
+                  say: Callable[[str], None]) -> HoldoutCheck | None:
+    """With ``--reference``: the attacks again, holdout vs the reference records (see
+    ``synthcheck.auditing.holdout_check``); None without reference records."""
+    if real.reference_typed is None:
+        return None
+    reference, encoded = real.reference_typed, plan.inputs.encoded_reference
+    if parameters.max_candidates is not None and len(reference) > parameters.max_candidates:
+        keep = np.sort(rng_for(parameters.seed, "reference-check").choice(
+            len(reference), parameters.max_candidates, replace=False))
+        reference, encoded = reference.iloc[keep].reset_index(drop=True), encoded[keep]
+    say("checking the holdout against the reference records ...")
+    found = _check_holdout(plan.resolved, plan.inputs, reference, encoded,
+                           folds=parameters.folds, alpha=1.0 - parameters.policy.pass_level(),
+                           delta=parameters.delta)
+    if found is not None and found.broken:
+        say("warning: the holdout is closer to the release than the reference records: "
+            "the audit cannot PASS")
+    return found
 
 
 def find_copies(real: RealInputs, release: Release, plan: Plan, scored: Scores) -> dict:
@@ -518,12 +592,15 @@ class Measured:
     verdict: Verdict
     copies: Copies | None = None
     attribution: ColumnAttribution | None = None
+    holdout: HoldoutCheck | None = None  # the holdout vs --reference check, when run
 
 
 def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
-            copies: dict | None = None) -> Measured:
+            copies: dict | None = None, holdout: HoldoutCheck | None = None) -> Measured:
     """Each attack's statistics, then the verdict of the policy (on the attacks its limits
-    read, and on the copy checks); every figure is computed here, once."""
+    read, and on the copy checks); every figure is computed here, once. A holdout found
+    closer to the release than the reference records turns a PASS into INCONCLUSIVE (its
+    check, first among the reasons, names the holdout); it cannot make a FAIL."""
     is_member = plan.inputs.is_member
     results = {name: _results.attack_result(values, is_member, delta=parameters.delta,
                                             seed=parameters.seed + index)
@@ -552,9 +629,14 @@ def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
             result, description=description, details=details,
             confidence=parameters.confidence, epsilon_level=epsilon_level,
             verdict_level=verdict_level, pass_level=verdict.pass_level)
+    premise = premise_reason(holdout) if holdout is not None else None
+    if premise is not None:
+        reasons = (premise,) + tuple(verdict.reasons)
+        verdict = dataclasses.replace(verdict, reasons=reasons,
+                                      outcome=Outcome.combine(r.outcome for r in reasons))
     return Measured(figures, verdict,
                     None if copies is None else decode(Copies, encode(copies)),
-                    attribute(plan, parameters))
+                    attribute(plan, parameters), holdout)
 
 
 def attribute(plan: Plan, parameters: AuditParameters) -> Any:
@@ -603,7 +685,12 @@ def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
         train_duplicated_records=real.duplicated_train,
         holdout_natural_duplicates=int(real.holdout_natural_duplicates.sum())
         if real.holdout_natural_duplicates is not None else 0,
-        metadata=plain(types.metadata_record))
+        metadata=plain(types.metadata_record),
+        reference=None if real.reference_table is None else dataclasses.replace(
+            _input_file(real.reference_table),
+            rows=real.reference_table.rows + real.reference_dropped,  # in the file
+            rows_dropped=real.reference_dropped, rows_scored=0,
+            rows_used=real.reference_table.rows))
     recorded = RecordedParameters(
         **parameters.recorded(), attacks=tuple(plan.attack_names),
         neighbours=inputs.neighbour_search,
@@ -630,6 +717,8 @@ def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
         attacks=measured.attacks, overall=_figures.overall(measured.attacks),
         copies=measured.copies,
         column_attribution=measured.attribution,
+        holdout_check=measured.holdout,
+        premise=premise_text(measured.holdout),
         summaries=plain(_results.summaries(inputs.synthetic_neighbours().distances[:, 0],
                                             is_member, records["risk_percentile"].to_numpy())),
         notes=tuple(NOTES))

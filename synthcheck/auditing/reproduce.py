@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from synthcheck.auditing.results import AuditResults
-from synthcheck.inputs import INPUT_ROLES
+from synthcheck.inputs import certified_roles
 
 #: Half a unit of the last printed digit, by statistic (leaf name); the default for the rest.
 TOLERANCE = {"epsilon_lower_bound": 0.005}
@@ -124,7 +124,7 @@ def reproduce(results: AuditResults, files: Mapping[str, str | Path], *,
     from synthcheck.auditing.results_json import audit_arguments
     from synthcheck.errors import InputError
 
-    missing = [role for role in INPUT_ROLES if role not in files]
+    missing = [role for role in certified_roles(results) if role not in files]
     if missing:
         raise InputError(f"--reproduce needs --{missing[0]} (the files the certificate names)")
     say = log or (lambda message: None)
@@ -144,7 +144,9 @@ def reproduce(results: AuditResults, files: Mapping[str, str | Path], *,
     counted = tuple(a if not isinstance(a, str) else _registry()[a]() for a in recorded_attacks)
     again = pipeline.run(str(files["train"]), str(files["holdout"]), str(files["synthetic"]),
                          generator, metadata, parameters, log=say,
-                         counted_attacks=counted).results
+                         counted_attacks=counted,
+                         reference=str(files["reference"]) if "reference" in files else None
+                         ).results
     outcome = Reproduction(not_reproduced=list(skipped),
                            unknown_parameters=list(unknown_parameters), verdict=again.verdict)
     for path, certified, reproduced in _pairs(results, again, skipped):

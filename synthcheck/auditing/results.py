@@ -180,6 +180,7 @@ class InputFile:
     source: str | None = None
     rows_dropped: int | None = section()
     rows_scored: int | None = section()
+    rows_used: int | None = section()  # reference records: kept after dropping overlaps
 
 
 @dataclass(frozen=True)
@@ -198,9 +199,33 @@ class Inputs:
     #: what --metadata decided (sdtype and datetime format of each column it named, the
     #: primary key), so a buyer reproduces the audit without the vendor's file. Since 0.3.0.
     metadata: dict[str, Any] | None = section()
+    #: ``--reference``: further real records in neither train nor holdout, never scored
+    reference: InputFile | None = section()
 
     def role(self, name: str) -> InputFile:
-        return {"train": self.train, "holdout": self.holdout, "synthetic": self.synthetic}[name]
+        return {"train": self.train, "holdout": self.holdout, "synthetic": self.synthetic,
+                "reference": self.reference}[name]
+
+
+@dataclass(frozen=True)
+class HoldoutAttack:
+    """One attack of the holdout check: holdout ("members") vs reference records."""
+
+    auc: float
+    low: float  # one-sided lower bound at the check's level
+    closer: bool  # low > 0.5: the holdout is closer to the release than the fresh records
+
+
+@dataclass(frozen=True)
+class HoldoutCheck:
+    """With ``--reference``: was the holdout really held out? (auditing/holdout_check.py)"""
+
+    test: str
+    level: float
+    holdout_rows: int
+    reference_rows: int
+    broken: bool
+    attacks: dict[str, HoldoutAttack]
 
 
 @dataclass(frozen=True)
@@ -356,6 +381,9 @@ class AuditResults:
     #: documents older than 0.3.0, which did not record it
     fingerprint_recipe: str | None = section()
     column_attribution: ColumnAttribution | None = section()
+    holdout_check: HoldoutCheck | None = section()
+    #: the audit's premise (the holdout was never used to make the release): how it was checked
+    premise: str | None = section()
 
     @property
     def checks(self) -> tuple[PolicyCheck, ...]:

@@ -122,7 +122,9 @@ def audit_arguments(results: AuditResults, *, with_generator: bool) -> dict[str,
         "delta": recorded.delta, "attacks": attacks, "neighbours": recorded.neighbours,
         "id_column": results.inputs.id_column,
         "drop_overlap": (results.inputs.holdout_rows_dropped_as_overlap
-                         or results.inputs.holdout.rows_dropped or 0) > 0,
+                         or results.inputs.holdout.rows_dropped
+                         or (results.inputs.reference.rows_dropped
+                             if results.inputs.reference is not None else 0) or 0) > 0,
     }
     if recorded.density_estimator is not None:
         arguments["density"] = recorded.density_estimator

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from synthcheck.auditing.holdout_check import CHECK as PREMISE_CHECK
 from synthcheck.auditing.results import HEADLINE_FPR, AuditResults, Outcome, PolicyCheck, Side
 from synthcheck.support import formatting as fmt
 from synthcheck.verdict.policy import CHECKS
@@ -18,6 +19,7 @@ LIMITED_BY = {
     "holdout": "too few holdout records",
     "max_candidates": "the --max-candidates sample",
     "level": "a measured figure close to the limit at the policy's levels",
+    "premise": "a holdout that looks used to make the release",
 }
 
 
@@ -79,23 +81,42 @@ def _limits_label(limits: str) -> str:
     return "limits" if ";" in limits else "limit"
 
 
+def premise_sentence(results: AuditResults) -> str | None:
+    """The holdout check's sentence when it found the premise broken (None otherwise): the
+    figure it quotes is in the holdout check's table on page 1 and in the summary."""
+    broken = [c for c in results.checks if c.check == PREMISE_CHECK]
+    if not broken or results.holdout_check is None:
+        return None
+    named = "; ".join(f"{c.subject}: AUC ≥ {bound_text(c)} (limit {limit_text(c)})"
+                      for c in broken)
+    return (f"The holdout is closer to the release than {results.holdout_check.reference_rows} "
+            f"fresh reference records ({named}): the audit's premise, that the holdout was "
+            "never used to make the release, does not hold, so the verdict cannot be PASS.")
+
+
 def verdict_sentence(results: AuditResults) -> str:
     """The first sentence under the verdict: what decided it (each failing check named with
-    its figure, bound and limit; on INCONCLUSIVE each undecided check and what limits it)."""
+    its figure, bound and limit; on INCONCLUSIVE each undecided check and what limits it; a
+    broken holdout premise first)."""
+    premise = premise_sentence(results)
     checks = results.checks
     if results.verdict is Outcome.FAIL:
         failing = results.failing()
         limits, named = checks_phrase(failing)
         where = f" ({_limits_label(limits)} {limits})" if limits else ""
-        return f"{len(failing)} of {len(checks)} checks exceed the policy's limits{where}: {named}."
+        text = f"{len(failing)} of {len(checks)} checks exceed the policy's limits{where}: {named}."
+        return text if premise is None else f"{text} {premise}"
     if results.verdict is Outcome.INCONCLUSIVE:
-        undecided = results.inconclusive()
+        undecided = tuple(c for c in results.inconclusive() if c.check != PREMISE_CHECK)
+        if premise is not None and not undecided:
+            return f"{premise} No other check exceeds a limit or is undecided."
         why = sorted({LIMITED_BY.get(c.limited_by or "", "the records scored")
                       for c in undecided})
         limits, named = checks_phrase(undecided)
         where = f"; {_limits_label(limits)} {limits}" if limits else ""
-        return (f"No check exceeds a limit, but {len(undecided)} of {len(checks)} cannot be "
+        text = (f"No check exceeds a limit, but {len(undecided)} of {len(checks)} cannot be "
                 f"decided ({' and '.join(why)}{where}): {named}.")
+        return text if premise is None else f"{premise} {text}"
     return f"All {len(checks)} checks are within the policy's limits."
 
 

@@ -143,8 +143,11 @@ def summary_text(results: AuditResults) -> str:
                       "verdict reads one-sided bounds at its own levels (below).")
     counts = results.counts
     lines.append("")
+    reference = results.inputs.reference
     lines.append(f"members {counts.members}, non-members {counts.non_members}, "
-                 f"synthetic rows {counts.synthetic}")
+                 f"synthetic rows {counts.synthetic}"
+                 + (f", reference records {reference.rows_used} (never scored)"
+                    if reference is not None else ""))
     lines += _wrapped(_flagged_line(results))
     for line in _shadow_lines(results.attacks.get("shadow")):
         lines += _wrapped(line)
@@ -168,6 +171,10 @@ def summary_text(results: AuditResults) -> str:
     for reason in sorted(results.checks, key=lambda c: c.outcome is not Outcome.FAIL):
         if reason.outcome is not Outcome.PASS:
             lines += _wrapped(f"{reason.outcome.value:<12} {reason.reason}", "  ")
+    for line in holdout_check_lines(results):
+        lines += _wrapped(line)
+    if results.premise:
+        lines += _wrapped(results.premise)
     return "\n".join(lines)
 
 
@@ -283,3 +290,16 @@ def metrics_rows(results: AuditResults) -> list[dict]:
                          "high": high, "level": level,
                          "outcome": outcomes.get((attack, check)) if check else None})
     return rows
+
+
+def holdout_check_lines(results: AuditResults) -> list[str]:
+    """The holdout check (``--reference``) as the certificate's table shows it: each attack's
+    AUC and one-sided lower bound (holdout as members, reference records as non-members)."""
+    found = results.holdout_check
+    if found is None:
+        return []
+    each = "; ".join(f"{name} AUC {fmt.auc(entry.auc)}, lower bound {fmt.auc(entry.low)}"
+                     + (" (closer)" if entry.closer else "")
+                     for name, entry in found.attacks.items())
+    return [f"holdout check: holdout vs {found.reference_rows} reference records, lower bounds "
+            f"at {fmt.level(found.level)} (limit {fmt.auc(0.5)}): {each}"]

@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from synthcheck.auditing import story
+from synthcheck.auditing.holdout_check import CHECK as PREMISE_CHECK
 from synthcheck.auditing.results import FPR_TARGETS, AuditResults, Estimate, Side, fpr_label
 from synthcheck.auditing.results_json import dumps, from_document, to_document
 from synthcheck.certificate import plots
-from synthcheck.inputs import INPUT_ROLES
+from synthcheck.inputs import certified_roles
 from synthcheck.support import formatting as fmt
 
 TEMPLATE = "certificate.html.j2"
@@ -223,10 +224,10 @@ def build_context(results: AuditResults | Mapping, issuance: Issuance) -> dict:
         "r": results,
         "issuance": issuance,
         "policy_grid": policy_grid(results),
-        "inputs_rows": {role: input_rows(results, role) for role in INPUT_ROLES},
+        "inputs_rows": {role: input_rows(results, role) for role in certified_roles(results)},
         "issued_text": f"{issuance.issued:%Y-%m-%d %H:%M} UTC",
         "digest": results_digest(results),
-        "roles": INPUT_ROLES,
+        "roles": certified_roles(results),
         "fpr_keys": FPR_TARGETS,
         "fpr_labels": {fpr: fpr_label(fpr) for fpr in FPR_TARGETS},
         "outcome_counts": {o.value: n for o, n in results.tally().items() if n},
@@ -302,6 +303,8 @@ def policy_grid(results: AuditResults | Mapping) -> dict:
     columns, rows, other = {}, {}, []
     for check in results.checks:
         key = check.check
+        if key == PREMISE_CHECK:  # the holdout check has its own table
+            continue
         if key not in limits and key not in CHECKS:
             other.append(check)
             continue

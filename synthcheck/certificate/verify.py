@@ -22,7 +22,7 @@ from synthcheck.auditing.results import AuditResults
 from synthcheck.certificate.requirements import Requirements
 from synthcheck.certificate.sign import format_fingerprint, read_user_file
 from synthcheck.errors import InputError
-from synthcheck.inputs import INPUT_ROLES
+from synthcheck.inputs import INPUT_ROLES, OPTIONAL_INPUT_ROLES, certified_roles
 
 
 @dataclass(frozen=True)
@@ -116,8 +116,9 @@ def verify_certificate(pdf_path: str | Path, files: dict[str, str | Path] | None
     data = read_user_file(pdf_path, "certificate")
     files = {role: Path(p) for role, p in (files or {}).items()}
     for role, path in files.items():
-        if role not in INPUT_ROLES:
-            raise InputError(f"unknown role '{role}' (expected one of {', '.join(INPUT_ROLES)})")
+        if role not in INPUT_ROLES + OPTIONAL_INPUT_ROLES:
+            raise InputError(f"unknown role '{role}' (expected one of "
+                             f"{', '.join(INPUT_ROLES + OPTIONAL_INPUT_ROLES)})")
         if not path.is_file():
             raise InputError("file not found", source=str(path))
     roots = load_trust_anchors(trust) if trust is not None else None
@@ -413,7 +414,7 @@ def _visible_facts(results: AuditResults, digest: str) -> list[tuple[str, str]]:
     facts = [(f"audit id {results.audit_id}", f"Audit id: {results.audit_id}"),
              (f"verdict {results.verdict.value}", f"Verdict: {results.verdict.value}"),
              ("results digest", f"Results SHA-256: {digest}")]
-    for role in INPUT_ROLES:
+    for role in certified_roles(results):
         facts.append((f"{role} fingerprint", results.inputs.role(role).sha256))
     return facts
 
@@ -466,11 +467,16 @@ def _check_files(report: VerifyReport, files: dict[str, Path]) -> None:
         return
     from synthcheck.inputs.fingerprint import fingerprint_file
 
-    for role in INPUT_ROLES:
+    for role in INPUT_ROLES + OPTIONAL_INPUT_ROLES:
         if role not in files:
             continue
         path = files[role]
-        expected = None if report.results is None else report.results.inputs.role(role).sha256
+        certified = None if report.results is None else report.results.inputs.role(role)
+        if report.results is not None and certified is None:
+            report.add(f"input:{role}", False, f"{role}: the certificate's audit had no {role} "
+                       f"file, so {path} cannot be one of its inputs")
+            continue
+        expected = None if certified is None else certified.sha256
         if expected is None:
             report.add(f"input:{role}", False, f"{role}: cannot compare {path}; the certificate's "
                        "results could not be read")

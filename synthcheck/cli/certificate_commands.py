@@ -12,7 +12,7 @@ import sys
 
 from synthcheck.errors import InputError
 from synthcheck.exitcodes import ExitCode
-from synthcheck.inputs import INPUT_ROLES
+from synthcheck.inputs import INPUT_ROLES, OPTIONAL_INPUT_ROLES
 
 EXIT_OK, EXIT_INVALID = ExitCode.PASS, ExitCode.FAIL  # the one table: synthcheck.exitcodes
 EXIT_UNTRUSTED = ExitCode.UNTRUSTED
@@ -102,6 +102,8 @@ def register(subparsers) -> None:
     verify.add_argument("--train", metavar="FILE", help="train table to compare (CSV or Parquet)")
     verify.add_argument("--holdout", metavar="FILE", help="holdout table to compare")
     verify.add_argument("--synthetic", metavar="FILE", help="synthetic table to compare")
+    verify.add_argument("--reference", metavar="FILE",
+                        help="reference records to compare (when the audit had --reference)")
     verify.add_argument("--trust", metavar="CA.pem",
                         help="PEM file of CA certificates you trust; the signer must chain to one")
     verify.add_argument("--reproduce", action="store_true",
@@ -186,7 +188,7 @@ def run_keygen(args: argparse.Namespace) -> int:
 def run_verify(args: argparse.Namespace) -> int:
     from synthcheck.certificate.verify import verify_certificate
 
-    files = {role: getattr(args, role) for role in INPUT_ROLES
+    files = {role: getattr(args, role) for role in INPUT_ROLES + OPTIONAL_INPUT_ROLES
              if getattr(args, role)}
     if (args.generator or args.metadata) and not args.reproduce:
         raise InputError("--generator and --metadata apply only with --reproduce")

@@ -76,6 +76,10 @@ def _add_audit_parser(subparsers) -> None:
     data.add_argument("--train", required=True, metavar="FILE", help="members: CSV or Parquet")
     data.add_argument("--holdout", required=True, metavar="FILE", help="non-members: CSV or Parquet")
     data.add_argument("--synthetic", metavar="FILE", help="the released synthetic table")
+    data.add_argument("--reference", metavar="FILE",
+                      help="further real records of the same population in neither train nor "
+                           "holdout (never scored): used by the reference-based attacks and to "
+                           "check that the holdout was never trained on")
     data.add_argument("--metadata", metavar="JSON",
                       help="SDV metadata for column types (otherwise inferred and printed)")
     _option(data, "id_column", metavar="NAME")
@@ -136,7 +140,7 @@ def _run_audit(args: argparse.Namespace) -> int:
     given = {f.name: getattr(args, f.name) for f in fields(AuditParameters)
              if getattr(args, f.name, None) is not None}
     result = audit(args.train, args.holdout, synthetic=args.synthetic, generator=args.generator,
-                   metadata=args.metadata, progress=_progress_mode(args.quiet),
+                   reference=args.reference, metadata=args.metadata, progress=_progress_mode(args.quiet),
                    log=say, **given)
     if args.out:
         paths = result.write(args.out)

@@ -15,6 +15,7 @@ from synthcheck.inputs.load import Table
 # meaningful; the number is a floor, the policy may still find the result INCONCLUSIVE.
 MIN_HOLDOUT_PER_FOLD = 10
 MIN_HOLDOUT = 50
+MIN_REFERENCE = MIN_HOLDOUT  # --reference records: the holdout's integrity check scores them
 
 
 MIN_SYNTHETIC = 50  # rows: the encoding and densities fitted on the release need a sample
