@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from synthcheck.attacks.base import Attack, AttackInputs, AttackScores
+from synthcheck.attacks.combined import CombinedRanks
 from synthcheck.attacks.dcr import DistanceToClosestRecord
 from synthcheck.attacks.dcr_ratio import DistanceRatio
 from synthcheck.attacks.density_ratio import DensityRatio
 from synthcheck.attacks.exact_copy import ExactCopy
+from synthcheck.attacks.local_likelihood import LocalLikelihoodRatio
+from synthcheck.attacks.neighbourhood_ratio import NeighbourhoodRatio
 from synthcheck.attacks.query_match import QueryMatch
 from synthcheck.attacks.shadow import ShadowGenerators
 from synthcheck.errors import InputError
@@ -24,6 +27,9 @@ REGISTRY: dict[str, type[Attack]] = {
     ShadowGenerators.name: ShadowGenerators,  # needs a generator; added when one is given
     ExactCopy.name: ExactCopy,
     QueryMatch.name: QueryMatch,
+    NeighbourhoodRatio.name: NeighbourhoodRatio,  # opt-in (docs/reference.md: why)
+    LocalLikelihoodRatio.name: LocalLikelihoodRatio,  # opt-in
+    CombinedRanks.name: CombinedRanks,  # opt-in
 }
 
 DEFAULT_ATTACKS = ("dcr", "dcr-ratio", "density-ratio", "query-match", "exact-copy")
@@ -45,6 +51,7 @@ def select(attacks: Sequence[str | Attack] | None, *, with_generator: bool,
                 raise InputError(f"unknown attack '{attack}'; available: {', '.join(REGISTRY)}",
                                  parameter="attacks")
             attack = (DensityRatio(estimator=density) if attack == DensityRatio.name
+                      else CombinedRanks(density=density) if attack == CombinedRanks.name
                       else REGISTRY[attack]())
         elif not isinstance(attack, Attack):
             raise InputError(f"must be attack names ({', '.join(REGISTRY)}) or Attack "

@@ -101,6 +101,12 @@ class AttackInputs:
                     np.concatenate(withheld), np.concatenate(positions))
         return self._memo("reference_pool", compute)
 
+    def synthetic_knn(self, k: int) -> Neighbours:
+        """Each candidate's ``k`` nearest synthetic rows (distances ascending, indices), by
+        exact search, computed once per k."""
+        return self._memo(f"synthetic k={k}", lambda: nearest(
+            self.encoded_candidates, self.encoded_synthetic, k))
+
     def reference_neighbours(self) -> Neighbours:
         """Each candidate's closest *reference* row, cross-fitted: the reference of a
         candidate in fold f is the holdout outside fold f (and every ``--reference`` row), so
