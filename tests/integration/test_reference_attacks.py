@@ -11,10 +11,11 @@ from synthcheck.attacks.combined import COMPONENTS
 from tests.conftest import near_copies, partial_leak
 
 NEW = ["neighbourhood-ratio", "local-lr", "combined"]
+pytestmark = pytest.mark.slow  # whole audits (the quick loop is -m 'not slow')
 
 
 def aucs(result) -> dict[str, float]:
-    return {name: block["auc"]["value"] for name, block in result.results["attacks"].items()}
+    return {name: block["auc"]["value"] for name, block in result.document["attacks"].items()}
 
 
 @pytest.mark.parametrize("with_reference", [False, True])
@@ -65,6 +66,6 @@ def test_more_attacks_make_the_verdict_level_stricter(adult):
     many = synthcheck.audit(adult["train"], adult["holdout"], synthetic=release,
                             id_column="person_id",
                             attacks=["dcr", "dcr-ratio", "density-ratio"] + NEW)
-    alpha = 1 - few.results["attacks"]["dcr"]["verdict_bounds"]["level"]
-    alpha_many = 1 - many.results["attacks"]["dcr"]["verdict_bounds"]["level"]
+    alpha = 1 - few.document["attacks"]["dcr"]["verdict_bounds"]["level"]
+    alpha_many = 1 - many.document["attacks"]["dcr"]["verdict_bounds"]["level"]
     assert alpha_many == pytest.approx(alpha / 2)
