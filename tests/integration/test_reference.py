@@ -155,3 +155,25 @@ def test_an_honest_holdout_passes_the_check(table):
                                reference=parts["population"].iloc[:1000], drop_overlap=True)
     assert checked.document["holdout_check"]["broken"] is False
     assert not any(r["check"] == "holdout_integrity" for r in checked.document["verdict_reasons"])
+
+
+def test_reproduce_rereads_the_reference(adult, tmp_path):
+    """verify --reproduce needs the reference file and gets the same numbers from it; without
+    it, it names the missing file."""
+    from synthcheck.auditing.reproduce import reproduce
+
+    files = {"train": adult["train"], "holdout": adult["holdout"],
+             "synthetic": adult["population"].iloc[:600],
+             "reference": adult["population"].iloc[600:]}
+    paths = {}
+    for role, frame in files.items():
+        paths[role] = tmp_path / f"{role}.csv"
+        frame.to_csv(paths[role], index=False)
+    certified = synthcheck.audit(str(paths["train"]), str(paths["holdout"]),
+                                 synthetic=str(paths["synthetic"]),
+                                 reference=str(paths["reference"]), id_column="person_id",
+                                 attacks=["dcr", "dcr-ratio"])
+    again = reproduce(certified.results, paths)
+    assert again.ok and again.compared > 0
+    with pytest.raises(InputError, match="--reference"):
+        reproduce(certified.results, {k: v for k, v in paths.items() if k != "reference"})
