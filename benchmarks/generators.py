@@ -54,6 +54,7 @@ DATA = HERE / "data"
 RELEASES = HERE / "generator_releases"
 CACHE = HERE / "generators.json"
 REPORT = HERE / "GENERATORS.md"
+NOTES_MARK = "<!-- notes below are kept by generators.py report -->"
 TABLES = ("adult", "gss_wages", "cpssw8")
 SIZES = (300, 1000)
 REFERENCE_ROWS = 1000
@@ -62,7 +63,7 @@ SHADOWS = 16
 #: name -> (generator spec for synthcheck's shadow attack, its parameters, shadow-able)
 GENERATORS = {
     "ctgan-1000": ("sdv:CTGANSynthesizer", {"epochs": 1000}, False),
-    "copula": ("sdv:GaussianCopulaSynthesizer", {}, True),
+    "copula": ("sdv:GaussianCopulaSynthesizer", {}, False),
     "cart": ("benchmarks.peer_generators:SynthpopCart", {}, True),
     "ctgan": ("sdv:CTGANSynthesizer", {"epochs": 300}, False),
     "tvae": ("sdv:TVAESynthesizer", {"epochs": 300}, False),
@@ -89,9 +90,9 @@ def release_path(table: str, size: int, generator: str) -> Path:
 
 
 def cell_seed(table: str, size: int, generator: str) -> int:
-    from synthcheck.generators import derive_seed
+    from synthcheck.support.randomness import seed_for
 
-    return derive_seed(SEED, TABLES.index(table), size, list(GENERATORS).index(generator))
+    return seed_for(SEED, table, size, generator)
 
 
 def make_release(table: str, size: int, generator: str) -> dict:
@@ -352,7 +353,7 @@ def main() -> None:
     parser.add_argument("--tables", default=",".join(TABLES))
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--generators", default=",".join(GENERATORS))
-    parser.add_argument("--cap", type=float, default=600, help="seconds per peer subprocess")
+    parser.add_argument("--cap", type=float, default=1200, help="seconds per peer subprocess")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (shared machine)")
     args = parser.parse_args()
     tables = args.tables.split(",")
@@ -372,7 +373,11 @@ def main() -> None:
         audits(tables, sizes, generators, args.cap, not args.no_shadow, args.again)
     elif args.phase == "report":
         results = json.loads(CACHE.read_text()) if CACHE.exists() else {}
-        print(report(results))
+        kept = ""
+        if REPORT.exists() and NOTES_MARK in REPORT.read_text():
+            kept = REPORT.read_text().split(NOTES_MARK, 1)[1]
+        REPORT.write_text(report(results) + "\n" + NOTES_MARK + kept)
+        print(f"wrote {REPORT}")
 
 
 if __name__ == "__main__":
