@@ -117,7 +117,7 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
     if quiet:
         progress = False
     found = pipeline.run(train, holdout, synthetic, generator, metadata, parameters,
-                         progress, log, reference)
+                         progress, log, reference=reference)
     return Audit(results=found.results, records=found.records, types=found.types,
                  release=found.release)
 

@@ -105,7 +105,7 @@ class AttackInputs:
         """Each candidate's ``k`` nearest synthetic rows (distances ascending, indices), by
         exact search, computed once per k."""
         return self._memo(f"synthetic k={k}", lambda: nearest(
-            self.encoded_candidates, self.encoded_synthetic, k))
+            self.encoded_candidates, self.encoded_synthetic, k, scheduler=self.scheduler))
 
     def reference_neighbours(self) -> Neighbours:
         """Each candidate's closest *reference* row, cross-fitted: the reference of a

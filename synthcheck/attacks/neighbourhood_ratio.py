@@ -35,7 +35,8 @@ class NeighbourhoodRatio(Attack):
         pool, withheld, _ = inputs.reference_pool()
         to_reference = inputs._memo(f"reference k={k}", lambda: nearest(
             inputs.encoded_candidates, pool, k,
-            groups=(inputs.folds.candidate_fold, withheld)).distances)
+            groups=(inputs.folds.candidate_fold, withheld),
+            scheduler=inputs.scheduler).distances)
         # the k closest of the union: n_S = how many synthetic distances rank among them
         merged = np.concatenate([to_synthetic, to_reference], axis=1)
         order = np.argsort(merged, axis=1, kind="stable")[:, :k]

@@ -227,10 +227,12 @@ class AuditParameters:
         Optional(Text()), None, "column naming each record; outputs refer to records by it "
         "(default: the metadata's primary key, else row numbers)")
     drop_overlap: bool = parameter(
-        Flag(), False, "drop holdout rows identical to a train row instead of failing")
+        Flag(), False, "drop holdout rows identical to a train row (and reference rows "
+        "identical to a train or holdout row) instead of failing")
     attacks: tuple[str, ...] | None = parameter(
         Optional(AttackNames()), None, "comma-separated attack names: dcr, dcr-ratio, "
-        "density-ratio, exact-copy, shadow (default: all but shadow, plus shadow with a "
+        "density-ratio, query-match, exact-copy, shadow; opt-in: neighbourhood-ratio, "
+        "local-lr, combined (default: all but shadow and the opt-in ones, plus shadow with a "
         "generator); from Python also attack instances with their parameters")
     policy: Any = parameter(
         PolicySource(), None, "limits for the verdict (default: the built-in policy; see "

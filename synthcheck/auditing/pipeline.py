@@ -26,9 +26,9 @@ from synthcheck import attacks as _attacks
 from synthcheck.attacks import Attack, AttackInputs
 from synthcheck.attacks.base import AttackScores
 from synthcheck.auditing import figures as _figures
-from synthcheck.auditing.parameters import AuditParameters
 from synthcheck.auditing.holdout_check import check_holdout as _check_holdout
 from synthcheck.auditing.holdout_check import premise_reason, premise_text
+from synthcheck.auditing.parameters import AuditParameters
 from synthcheck.auditing.results import (
     AttackFigures,
     AuditResults,

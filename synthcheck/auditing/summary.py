@@ -301,5 +301,6 @@ def holdout_check_lines(results: AuditResults) -> list[str]:
     each = "; ".join(f"{name} AUC {fmt.auc(entry.auc)}, lower bound {fmt.auc(entry.low)}"
                      + (" (closer)" if entry.closer else "")
                      for name, entry in found.attacks.items())
-    return [f"holdout check: holdout vs {found.reference_rows} reference records, lower bounds "
-            f"at {fmt.level(found.level)} (limit {fmt.auc(0.5)}): {each}"]
+    line = (f"holdout check: holdout vs {found.reference_rows} reference records, lower bounds "
+            f"at {fmt.level(found.level)} (limit {fmt.auc(0.5)}): {each}")
+    return [line]

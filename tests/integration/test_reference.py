@@ -2,36 +2,16 @@
 check that the holdout was really held out."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 import synthcheck
+from benchmarks.holdout_check import corpus, half_held_out_release
 from synthcheck.attacks.base import AttackInputs
 from synthcheck.errors import InputError
 
-CORPUS = Path(__file__).resolve().parents[2] / "benchmarks" / "data"
 pytestmark = pytest.mark.slow  # whole audits (the quick loop is -m 'not slow')
-
-
-def corpus(table: str) -> dict[str, pd.DataFrame]:
-    return {part: pd.read_csv(CORPUS / table / f"{part}.csv.gz", low_memory=False)
-            for part in ("train", "holdout", "population")}
-
-
-def near_copies(rows: pd.DataFrame, seed: int) -> pd.DataFrame:
-    """Rows with 1 % multiplicative noise on their numbers (whole numbers stay whole)."""
-    rng = np.random.default_rng(seed)
-    out = rows.copy()
-    for column in out.columns:
-        if pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_bool_dtype(out[column]):
-            values = out[column].to_numpy(dtype=float)
-            noisy = values * (1 + 0.01 * rng.standard_normal(len(values)))
-            whole = np.nan_to_num(values) == np.round(np.nan_to_num(values))
-            out[column] = np.where(whole.all(), np.round(noisy), noisy)
-    return out.reset_index(drop=True)
 
 
 def test_reference_rows_join_every_fold_but_never_meet_their_twin(adult):
@@ -111,19 +91,6 @@ def test_reference_too_small_is_refused(adult):
                          reference=adult["population"].iloc[600:620], id_column="person_id")
 
 
-def half_held_out_release(parts: dict, seed: int) -> pd.DataFrame:
-    """What a generator trained on train AND holdout releases: near-copies of 30 % of train
-    and 30 % of holdout, the rest fresh population rows (records in neither)."""
-    train, holdout, population = parts["train"], parts["holdout"], parts["population"]
-    rng = np.random.default_rng(seed)
-    n = len(train)
-    copied = int(0.3 * n)
-    rows = [near_copies(train.iloc[rng.choice(n, copied, replace=False)], seed),
-            near_copies(holdout.iloc[rng.choice(len(holdout), copied, replace=False)], seed + 1),
-            population.iloc[2000:2000 + n - 2 * copied]]
-    return pd.concat(rows, ignore_index=True).sample(frac=1, random_state=seed)
-
-
 @pytest.mark.parametrize("table", ["adult", "gss_wages"])
 def test_a_holdout_that_was_trained_on_stops_a_pass(table):
     """The issue's must-show: the vendor's generator saw train and holdout alike. Members vs
@@ -143,6 +110,31 @@ def test_a_holdout_that_was_trained_on_stops_a_pass(table):
     first = checked.document["verdict_reasons"][0]
     assert first["check"] == "holdout_integrity" and first["reason"].startswith("holdout:")
     assert "holdout" in checked.summary.split("VERDICT")[1]
+    if table == "adult":  # page 1 tells the same story, quoting the holdout check's table
+        page_one_tells_the_broken_premise(checked)
+
+
+def page_one_tells_the_broken_premise(checked) -> None:
+    """The verdict sentence opens with the broken premise and quotes the lower bound the
+    holdout check's table on page 1 shows; no "too few holdout records" for it."""
+    import datetime as dt
+    import re
+
+    from synthcheck.auditing.story import bound_text, verdict_sentence
+    from synthcheck.certificate.render import Issuance, build_context, render_html
+
+    results = checked.results
+    premise = next(c for c in results.checks if c.check == "holdout_integrity")
+    sentence = verdict_sentence(results)
+    assert sentence.startswith("The holdout is closer to the release than"), sentence
+    assert bound_text(premise) in sentence and "too few holdout" not in sentence
+    issuance = Issuance.now(results, "Test Issuer Ltd", "AB:" * 31 + "CD",
+                            dt.datetime(2026, 5, 14, 10, 0, tzinfo=dt.timezone.utc))
+    html = render_html(build_context(results, issuance), "pdf")
+    page_one = html.split('id="numbers"')[0]
+    table = re.search(r'<table class="checks holdout-check">.*?</table>', page_one, re.DOTALL).group(0)
+    assert bound_text(premise) in table and "closer than fresh records" in table
+    assert "The holdout is closer to the release than" in page_one
 
 
 @pytest.mark.parametrize("table", ["adult", "gss_wages"])
