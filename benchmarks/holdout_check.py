@@ -9,12 +9,21 @@ it, an honest release (fresh population rows) where the check must stay quiet.
     PYTHONPATH=$PWD python benchmarks/holdout_check.py adult gss_wages loans \
         --out /tmp/holdout_check > benchmarks/HOLDOUT_CHECK.md
 
+The check's false alarms (``--null TRIALS``): random splits of the table's distinct rows into
+train, holdout and 1,000 reference rows, a release from a generator fitted on train alone
+(``--generator``); the holdout check's AUC per attack should average 0.5 and its lower bound
+exceed 0.5 in at most alpha of the splits:
+
+    PYTHONPATH=$PWD python benchmarks/holdout_check.py gss_wages --null 16 --generator cart \
+        --rows 300 --out /tmp/null
+
 Each table: 400 train and 400 holdout rows (``--rows``) of its benchmarks/data slice, 1,000 reference rows
 and the release's fresh rows from its population file (disjoint parts of it).
 """
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import subprocess
 import sys
@@ -106,13 +115,72 @@ def row(table: str, release: str, reference: bool, document: dict) -> str:
             f"{first[:90] + ('…' if len(first) > 90 else '')} |")
 
 
+NULL_GENERATORS = {"cart": ("benchmarks.peer_generators:SynthpopCart", {}),
+                   "copula": ("sdv:GaussianCopulaSynthesizer", {})}
+
+
+def null_runs(table: str, generator: str, trials: int, rows: int) -> list[dict]:
+    """The holdout check on ``trials`` random splits where the holdout was never used: a
+    generator fitted on train alone (or, for "fresh", n population rows as the release)."""
+    import contextlib
+    import io
+
+    import synthcheck
+    from synthcheck.generators import fit_and_sample, make_spec
+    from synthcheck.inputs.columns import decide_types
+    from synthcheck.inputs.load import load_table
+
+    distinct = pd.concat(list(corpus(table).values()), ignore_index=True)
+    found = []
+    for trial in range(trials):
+        order = np.random.default_rng(100 + trial).permutation(len(distinct))
+        bounds = (0, rows, 2 * rows, 2 * rows + REFERENCE_ROWS, 3 * rows + REFERENCE_ROWS)
+        train, holdout, reference, fresh = (distinct.iloc[order[a:b]].reset_index(drop=True)
+                                            for a, b in itertools.pairwise(bounds))
+        if generator == "fresh":
+            release = fresh
+        else:
+            name, params = NULL_GENERATORS[generator]
+            types = decide_types(load_table(train, "train"), None, None)
+            with contextlib.redirect_stdout(io.StringIO()):  # synthpop prints per column
+                release = fit_and_sample(make_spec(name, types, params), train, rows,
+                                         1000 + trial)
+        audit = synthcheck.audit(train, holdout, synthetic=release, reference=reference,
+                                 drop_overlap=True, quiet=True)
+        found.append(audit.document["holdout_check"])
+    return found
+
+
+def null_table(table: str, generator: str, checks: list[dict]) -> list[str]:
+    lines = []
+    for attack in checks[0]["attacks"]:
+        aucs = np.array([c["attacks"][attack]["auc"] for c in checks])
+        fires = sum(c["attacks"][attack]["closer"] for c in checks)
+        lines.append(f"| {table} | {generator} | {attack} | {aucs.mean():.4f} | "
+                     f"{aucs.std(ddof=1):.4f} | {fires} of {len(checks)} |")
+    lines.append(f"| {table} | {generator} | any (the check) | | | "
+                 f"{sum(c['broken'] for c in checks)} of {len(checks)} |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tables", nargs="+")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--rows", type=int, default=ROWS, help="train and holdout rows")
+    parser.add_argument("--null", type=int, default=0, metavar="TRIALS",
+                        help="false alarms: the check on TRIALS random honest splits")
+    parser.add_argument("--generator", choices=[*NULL_GENERATORS, "fresh"], default="cart")
     args = parser.parse_args()
+    if args.null:
+        print("| table | release | attack | mean AUC | sd | lower bound > 0.5 |")
+        print("|---|---|---|---|---|---|")
+        for table in args.tables:
+            for line in null_table(table, args.generator,
+                                   null_runs(table, args.generator, args.null, args.rows)):
+                print(line, flush=True)
+        return
     print("| table | release | --reference | verdict | best attack (AUC) | holdout check "
           "(strongest) | first reason |")
     print("|---|---|---|---|---|---|---|")

@@ -60,6 +60,7 @@ def test_reference_changes_the_audit_id_and_is_fingerprinted(adult):
     assert "reference" not in without.document["inputs"]
     assert "never used to train" in without.document["premise"]
     assert "--reference" in without.summary
+    assert without.document["premise"] in " ".join(page_one(without).split())  # page 1 says it
     assert with_ref.document["holdout_check"]["broken"] is False
 
 
@@ -114,27 +115,34 @@ def test_a_holdout_that_was_trained_on_stops_a_pass(table):
         page_one_tells_the_broken_premise(checked)
 
 
+def page_one(audit) -> str:
+    """Page 1 of the audit's certificate as HTML (no PDF: the words are what is checked)."""
+    import datetime as dt
+
+    from synthcheck.certificate.render import Issuance, build_context, render_html
+
+    issuance = Issuance.now(audit.results, "Test Issuer Ltd", "AB:" * 31 + "CD",
+                            dt.datetime(2026, 5, 14, 10, 0, tzinfo=dt.timezone.utc))
+    return render_html(build_context(audit.results, issuance), "pdf").split('id="numbers"')[0]
+
+
 def page_one_tells_the_broken_premise(checked) -> None:
     """The verdict sentence opens with the broken premise and quotes the lower bound the
     holdout check's table on page 1 shows; no "too few holdout records" for it."""
-    import datetime as dt
     import re
 
     from synthcheck.auditing.story import bound_text, verdict_sentence
-    from synthcheck.certificate.render import Issuance, build_context, render_html
 
     results = checked.results
     premise = next(c for c in results.checks if c.check == "holdout_integrity")
     sentence = verdict_sentence(results)
     assert sentence.startswith("The holdout is closer to the release than"), sentence
     assert bound_text(premise) in sentence and "too few holdout" not in sentence
-    issuance = Issuance.now(results, "Test Issuer Ltd", "AB:" * 31 + "CD",
-                            dt.datetime(2026, 5, 14, 10, 0, tzinfo=dt.timezone.utc))
-    html = render_html(build_context(results, issuance), "pdf")
-    page_one = html.split('id="numbers"')[0]
-    table = re.search(r'<table class="checks holdout-check">.*?</table>', page_one, re.DOTALL).group(0)
+    page = page_one(checked)
+    table = re.search(r'<table class="checks holdout-check">.*?</table>', page,
+                      re.DOTALL).group(0)
     assert bound_text(premise) in table and "closer than fresh records" in table
-    assert "The holdout is closer to the release than" in page_one
+    assert "The holdout is closer to the release than" in page
 
 
 @pytest.mark.parametrize("table", ["adult", "gss_wages"])
