@@ -74,7 +74,7 @@ def premise_text(found: HoldoutCheck | None) -> str:
                 "holdout check), so the verdict cannot be PASS.")
     return (f"The holdout was checked against {found.reference_rows} reference records the "
             "generator never saw (--reference): no attack found it closer to the release than "
-            "them (the holdout check's table).")
+            "them (no one-sided lower bound above chance).")
 
 
 def checked_attacks(attacks: Sequence[Attack]) -> list[Attack]:

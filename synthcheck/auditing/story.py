@@ -157,6 +157,9 @@ def headline_sentences(results: AuditResults) -> list[str]:
                      f"strongest attack: {found.strongest}.")
     else:
         lines.append(f"Strongest attack: {found.strongest}.")
+    if premise_sentence(results) is not None:  # the figure reads members against this holdout
+        lines[0] = ("Measured against this holdout, which the check above finds used: "
+                    + lines[0][0].lower() + lines[0][1:])
     if found.epsilon_check is not None:
         if found.epsilon_check.bound > 0:
             lines.append("Differential privacy: the generator is not (ε, δ)-private for any ε "

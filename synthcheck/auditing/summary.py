@@ -173,7 +173,8 @@ def summary_text(results: AuditResults) -> str:
             lines += _wrapped(f"{reason.outcome.value:<12} {reason.reason}", "  ")
     for line in holdout_check_lines(results):
         lines += _wrapped(line)
-    if results.premise:
+    broken = results.holdout_check is not None and results.holdout_check.broken
+    if results.premise and not broken:  # a broken premise opens the verdict sentence
         lines += _wrapped(results.premise)
     return "\n".join(lines)
 
