@@ -241,9 +241,10 @@ class AuditParameters:
     confidence: float = parameter(
         Real(0.5, 1.0, high_open=True), 0.95, "confidence level of reported intervals")
     folds: int = parameter(Integer(2, 50), 5, "holdout folds for cross-fitted references")
-    delta: float = parameter(
-        Real(0.0, 1.0, high_open=True), 1e-5,
-        "delta of (epsilon, delta)-DP for the epsilon lower bound")
+    delta: float | None = parameter(
+        Optional(Real(0.0, 1.0, high_open=True)), None,
+        "delta of (epsilon, delta)-DP for the epsilon lower bound (default: 1/m^2 for the m "
+        "candidates the one-run audit guesses on, twice the smaller of members and non-members)")
     density: str = parameter(
         Choice(("auto", "kde", "classifier")), "auto",
         "density-ratio estimator (auto: kernel densities on small data, a classifier at scale)")

@@ -81,9 +81,12 @@ from synthcheck.support.codec import decode, encode, plain
 from synthcheck.support.files import write_atomically
 from synthcheck.support.progress import Progress
 from synthcheck.support.randomness import rng as rng_for
-from synthcheck.verdict.policy import Verdict, copy_checks, evaluate
+from synthcheck.verdict.policy import Verdict, copy_checks, evaluate, expected_cannot_fail
 
 TableLike = str | os.PathLike | pd.DataFrame
+
+#: results.json's ``parameters.delta_rule`` when no δ was given (``stats.default_delta``)
+DELTA_RULE = "1/m^2"
 
 NOTES = [
     "Scores: higher means more likely a member. Members are train records, non-members holdout records.",
@@ -265,6 +268,7 @@ def run(train: TableLike, holdout: TableLike, synthetic: TableLike | None, gener
         release = make_release(synthetic, generator, real, parameters, say)
         meter.note("encoding the tables")
         plan = plan_audit(real, release, parameters, meter, say)
+        warn_cannot_fail(real, plan, parameters, say)
         scored = score(plan, say)
         holdout_check = check_holdout(real, plan, parameters, say)
         meter.note("looking for exact copies")
@@ -491,6 +495,22 @@ def plan_audit(real: RealInputs, release: Release, parameters: AuditParameters,
                 candidates_info)
 
 
+def warn_cannot_fail(real: RealInputs, plan: Plan, parameters: AuditParameters,
+                     say: Callable[[str], None]) -> None:
+    """Before any attack runs: each limit of the policy that no attack could FAIL at this
+    size, level and δ (``verdict.policy.cannot_fail``), as a warning. The verdict says it
+    again with the checks it ends up with (results: ``cannot_fail``)."""
+    copy_counts = {"copied_values": len(_copies.checked_columns(real.types.excluded,
+                                                                real.types.id_column))}
+    if any(a.name == "exact-copy" for a in plan.attacks):
+        copy_counts["copied_rows"] = 1
+    limited = sum(1 for a in plan.attacks if a.checked_by_limits)
+    for found in expected_cannot_fail(parameters.policy, len(plan.train_rows),
+                                      len(plan.holdout_rows), limited, copy_counts,
+                                      parameters.delta):
+        say(f"warning: {found.reason}")
+
+
 @dataclass
 class Scores:
     """Each attack's scores (candidates' order), its details, and per-record extras."""
@@ -691,8 +711,14 @@ def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
             rows=real.reference_table.rows + real.reference_dropped,  # in the file
             rows_dropped=real.reference_dropped, rows_scored=0,
             rows_used=real.reference_table.rows))
+    delta_rule = None
+    recorded_parameters = parameters.recorded()
+    if parameters.delta is None:
+        delta_rule = DELTA_RULE
+        recorded_parameters["delta"] = stats.default_delta(
+            stats.one_run_candidates(members, non_members))
     recorded = RecordedParameters(
-        **parameters.recorded(), attacks=tuple(plan.attack_names),
+        **recorded_parameters, delta_rule=delta_rule, attacks=tuple(plan.attack_names),
         neighbours=inputs.neighbour_search,
         candidates=(plan.candidates_info if plan.candidates_info == "all"
                     else CandidateSample(**plan.candidates_info)),
@@ -719,6 +745,7 @@ def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
         column_attribution=measured.attribution,
         holdout_check=measured.holdout,
         premise=premise_text(measured.holdout),
+        cannot_fail=measured.verdict.cannot_fail,
         summaries=plain(_results.summaries(inputs.synthetic_neighbours().distances[:, 0],
                                             is_member, records["risk_percentile"].to_numpy())),
         notes=tuple(NOTES))

@@ -18,10 +18,10 @@ from typing import Any
 from synthcheck.measure.attack_results import FLAG_FPR, FPR_TARGETS, HEADLINE_FPR, fpr_label
 from synthcheck.measure.attribution import ColumnAttribution
 from synthcheck.support.codec import section
-from synthcheck.verdict.outcome import Outcome, PolicyCheck, Side
+from synthcheck.verdict.outcome import CannotFail, Outcome, PolicyCheck, Side
 
-__all__ = ["FLAG_FPR", "FPR_TARGETS", "HEADLINE_FPR", "AuditResults", "Outcome", "PolicyCheck",
-           "Side", "fpr_label"]  # and the figures below
+__all__ = ["FLAG_FPR", "FPR_TARGETS", "HEADLINE_FPR", "AuditResults", "CannotFail", "Outcome",
+           "PolicyCheck", "Side", "fpr_label"]  # and the figures below
 
 
 
@@ -265,6 +265,9 @@ class RecordedParameters:
     attack_parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
     density_estimator: str | None = section()
     neighbour_recall: dict[str, NeighbourRecall] | None = section()
+    #: how ``delta`` was chosen when not given: "1/m^2" (m: the candidates the one-run audit
+    #: guesses on, twice the smaller of members and non-members); None: given. Since 0.4.0.
+    delta_rule: str | None = section()
 
     @property
     def sampled(self) -> CandidateSample | None:
@@ -384,6 +387,9 @@ class AuditResults:
     holdout_check: HoldoutCheck | None = section()
     #: the audit's premise (the holdout was never used to make the release): how it was checked
     premise: str | None = section()
+    #: the policy's limits no attack could FAIL at this size, level and δ (a perfect attack's
+    #: bound would not exceed them): their PASS says nothing. Since issue 16.
+    cannot_fail: tuple[CannotFail, ...] | None = section()
 
     @property
     def checks(self) -> tuple[PolicyCheck, ...]:

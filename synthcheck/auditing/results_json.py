@@ -119,7 +119,8 @@ def audit_arguments(results: AuditResults, *, with_generator: bool) -> dict[str,
                     else name for name in recorded.attacks)
     arguments: dict[str, Any] = {
         "seed": recorded.seed, "confidence": recorded.confidence, "folds": recorded.folds,
-        "delta": recorded.delta, "attacks": attacks, "neighbours": recorded.neighbours,
+        "delta": None if recorded.delta_rule else recorded.delta,  # None: the rule again
+        "attacks": attacks, "neighbours": recorded.neighbours,
         "id_column": results.inputs.id_column,
         "drop_overlap": (results.inputs.holdout_rows_dropped_as_overlap
                          or results.inputs.holdout.rows_dropped

@@ -165,6 +165,12 @@ def headline_sentences(results: AuditResults) -> list[str]:
             lines.append("Differential privacy: the generator is not (ε, δ)-private for any ε "
                          f"below {bound_text(found.epsilon_check)} "
                          f"({found.epsilon_check.subject}).")
+        elif any(c.check == "max_epsilon" for c in results.cannot_fail or ()):
+            ceiling = next(c for c in results.cannot_fail if c.check == "max_epsilon")
+            lines.append("Differential privacy: no measurable lower bound on ε, and at this "
+                         f"size a perfect attack could show at most {fmt.epsilon(ceiling.ceiling)}"
+                         f" (limit {fmt.epsilon(ceiling.limit)}): this audit cannot show that "
+                         "the generator is not private.")
         else:
             lines.append("Differential privacy: no measurable lower bound on ε (this does not "
                          "show that the generator is private).")

@@ -171,6 +171,8 @@ def summary_text(results: AuditResults) -> str:
     for reason in sorted(results.checks, key=lambda c: c.outcome is not Outcome.FAIL):
         if reason.outcome is not Outcome.PASS:
             lines += _wrapped(f"{reason.outcome.value:<12} {reason.reason}", "  ")
+    for unfailable in results.cannot_fail or ():
+        lines += _wrapped(f"{'CANNOT FAIL':<12} {unfailable.reason}", "  ")
     for line in holdout_check_lines(results):
         lines += _wrapped(line)
     broken = results.holdout_check is not None and results.holdout_check.broken

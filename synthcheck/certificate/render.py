@@ -248,6 +248,9 @@ def build_context(results: AuditResults | Mapping, issuance: Issuance) -> dict:
         "strongest": (results.overall.strongest.describe() if results.overall.strongest
                       else results.overall.strongest_attack or "not recorded"),
         "verdict_levels": verdict_levels(results),
+        "cannot_fail": cannot_fail_lines(results),
+        "epsilon_level": epsilon_level(results),
+        "delta_text": delta_text(results),
         "generator_text": generator_text(results),
         "meta": {
             META_RESULTS_SHA256: results_digest(results),
@@ -260,6 +263,34 @@ def attribution_lines(results: AuditResults) -> list[str]:
     from synthcheck.auditing.summary import attribution_lines as lines
 
     return lines(results)
+
+
+def epsilon_level(results: AuditResults) -> str | None:
+    """The level of the measured-leakage table's ε bounds (one for every attack)."""
+    levels = {a.epsilon_level for a in results.attacks.values() if a.epsilon_level}
+    return fmt.level(levels.pop()) if len(levels) == 1 else None
+
+
+def delta_text(results: AuditResults) -> str:
+    """δ as used, and the rule that chose it when none was given."""
+    recorded = results.parameters
+    if recorded.delta_rule:
+        candidates = 2 * min(results.counts.members, results.counts.non_members)
+        return f"{recorded.delta:.2g} (1/m², m = {candidates:,} candidates)"
+    return f"{recorded.delta:.2g}"
+
+
+def cannot_fail_lines(results: AuditResults) -> list[str]:
+    """The policy's limits no attack could FAIL at this size, level and δ, shortly."""
+    from synthcheck.verdict.policy import CHECKS
+
+    lines = []
+    for found in results.cannot_fail or ():
+        metric = CHECKS.get(found.check, (_guess_metric(found.check),))[0]
+        lines.append(f"{found.figure} (limit {fmt.figure(metric, found.limit)}): a perfect "
+                     f"attack would show at most {fmt.figure(metric, found.ceiling)} at "
+                     f"{fmt.level(found.level)}")
+    return lines
 
 
 def verdict_levels(results: AuditResults) -> dict[str, str]:

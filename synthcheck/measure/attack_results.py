@@ -55,11 +55,13 @@ class AttackResult:
     Nothing is pre-computed at a fixed level: ``auc(level)``, ``tpr_at(fpr, level)`` and
     ``epsilon(level)`` compute on demand (the verdict asks at its adjusted level, the tables at
     the audit's confidence). ``seed`` drives the one-run epsilon audit's random choices.
+    ``delta`` None: the one-run audit's default, 1 / m² (``stats.default_delta``); the value
+    used is ``delta_used``.
     """
 
     members: np.ndarray
     non_members: np.ndarray
-    delta: float
+    delta: float | None
     seed: int
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -94,10 +96,23 @@ class AttackResult:
                 high=stats.tpr_upper_bound(self.members, self.non_members, fpr, level))
         return self._memo(("tpr_bounds", fpr, level), compute)
 
+    @property
+    def delta_used(self) -> float:
+        """The δ of the ε bounds: as given, or 1 / m² for the m candidates guessed on."""
+        if self.delta is not None:
+            return self.delta
+        return stats.default_delta(stats.one_run_candidates(self.members.size,
+                                                            self.non_members.size))
+
     def epsilon(self, level: float = 0.95) -> float:
         """The one-run ε lower bound holding at ``level``."""
         return self._memo(("epsilon", level), lambda: stats.epsilon_lower_bound(
-            self.members, self.non_members, self.delta, level, self.seed))
+            self.members, self.non_members, self.delta_used, level, self.seed))
+
+    def epsilon_ceiling(self, level: float = 0.95) -> float:
+        """The largest ε bound this audit design could show at ``level`` (a perfect attack)."""
+        return self._memo(("epsilon_ceiling", level), lambda: stats.epsilon_ceiling(
+            self.members.size, self.non_members.size, self.delta_used, level))
 
     def advantage(self) -> float:
         return self._memo(("advantage",), lambda: stats.membership_advantage(
@@ -122,7 +137,7 @@ class AttackResult:
                        p_value=stats.beta_binomial_sf(hits, m, a, b))
 
 
-def attack_result(scores: np.ndarray, is_member: np.ndarray, *, delta: float,
+def attack_result(scores: np.ndarray, is_member: np.ndarray, *, delta: float | None,
                   seed: int) -> AttackResult:
     return AttackResult(members=scores[is_member], non_members=scores[~is_member], delta=delta,
                         seed=seed)

@@ -31,10 +31,13 @@ __all__ = [
     "clean_pass_probability_auc",
     "clean_pass_probability_tpr",
     "clopper_pearson",
+    "default_delta",
+    "epsilon_ceiling",
     "epsilon_lower_bound",
     "histogram",
     "membership_advantage",
     "minimum_non_members",
+    "one_run_candidates",
     "one_run_epsilon",
     "one_run_p_value",
     "percentile_among",
@@ -666,10 +669,56 @@ def one_run_epsilon(candidates: int, guesses: int, correct: int, delta: float,
     return low
 
 
+def default_delta(candidates: int) -> float:
+    """The δ the one-run audit uses unless one is given: 1 / m², m the candidates it guesses
+    on. A DP claim with δ ≥ 1/m says nothing (releasing one random record at ε = 0 meets it),
+    so δ = 1/m² is the largest δ a meaningful claim at this size can have; and its term in the
+    p-value, 2·m·δ·max_i(...)/i ≤ 2/(m·r), stays below every level the verdict reads, where a
+    fixed δ = 1e-5 floors it (docs/statistics.md)."""
+    if candidates < 1:
+        raise ValueError(f"candidates must be at least 1, got {candidates}")
+    return 1.0 / float(candidates) ** 2
+
+
+def one_run_candidates(members: int, non_members: int) -> int:
+    """The candidates the one-run audit guesses on: the larger group is subsampled to the
+    smaller's size, so twice the smaller group."""
+    return 2 * min(members, non_members)
+
+
+def _epsilon_designs(total: int, members_in_top, non_members_in_bottom) -> list[tuple[int, int]]:
+    """The fixed grid of guess designs (``EPSILON_GUESS_SHARES`` x {top only, top and bottom}):
+    (guesses, right guesses) of each."""
+    designs = []
+    for share in EPSILON_GUESS_SHARES:
+        guesses = max(1, round(share * total))
+        designs.append((guesses, int(members_in_top(guesses))))
+        side = max(1, guesses // 2)
+        designs.append((2 * side, int(members_in_top(side) + non_members_in_bottom(side))))
+    return designs
+
+
+def epsilon_ceiling(members: int, non_members: int, delta: float | None,
+                    confidence: float = 0.95) -> float:
+    """The largest ε lower bound the one-run audit could show with these many members and
+    non-members, at ``confidence`` and ``delta`` (None: ``default_delta``): a perfect attack,
+    every guess of every design right. An ε limit at or above it cannot FAIL."""
+    _check_confidence(confidence)
+    half = min(members, non_members)
+    if half < 1:
+        return 0.0
+    total = 2 * half
+    delta = default_delta(total) if delta is None else delta
+    designs = _epsilon_designs(total, lambda k: min(k, half), lambda k: min(k, half))
+    risk = (1.0 - confidence) / len(designs)
+    return max(one_run_epsilon(total, guesses, correct, delta, risk)
+               for guesses, correct in designs)
+
+
 def epsilon_lower_bound(
     members: np.ndarray,
     non_members: np.ndarray,
-    delta: float,
+    delta: float | None,
     confidence: float = 0.95,
     seed: int = 0,
 ) -> float:
@@ -682,14 +731,15 @@ def epsilon_lower_bound(
     lowest, abstaining on the rest, with ties broken at random; each design's count of right
     guesses gives ``one_run_epsilon`` at ``(1 - confidence) / designs`` (Bonferroni over the
     grid, so choosing the best design afterwards is honest), and the bound is the largest.
-    Returns 0.0 when there is no evidence of leakage.
+    Returns 0.0 when there is no evidence of leakage. ``delta`` None: ``default_delta`` of the
+    candidates guessed on.
 
     Assumptions, which the certificate states: members and non-members are a random split of one
     population (a distribution shift reads as leakage) and membership behaves as independent
     fair coins (a random split into equal halves is the fixed-size version of that).
     """
     _check_confidence(confidence)
-    if not 0.0 <= delta < 1.0:
+    if delta is not None and not 0.0 <= delta < 1.0:
         raise ValueError(f"delta must be in [0, 1), got {delta}")
     mem = _scores(members, "members")
     non = _scores(non_members, "non_members")
@@ -706,12 +756,9 @@ def epsilon_lower_bound(
     members_in_top = np.r_[0, np.cumsum(ranked)]
     non_members_in_bottom = np.r_[0, np.cumsum(1 - ranked[::-1])]
     total = scores.size
-    designs = []
-    for share in EPSILON_GUESS_SHARES:
-        guesses = max(1, round(share * total))
-        designs.append((guesses, int(members_in_top[guesses])))
-        side = max(1, guesses // 2)
-        designs.append((2 * side, int(members_in_top[side] + non_members_in_bottom[side])))
+    delta = default_delta(total) if delta is None else delta
+    designs = _epsilon_designs(total, members_in_top.__getitem__,
+                               non_members_in_bottom.__getitem__)
     risk = (1.0 - confidence) / len(designs)
     return max(one_run_epsilon(total, guesses, correct, delta, risk)
                for guesses, correct in designs)

@@ -60,3 +60,18 @@ class PolicyCheck:
     side: Side | None = section()
     #: what limits the decision of an INCONCLUSIVE check: "holdout", "max_candidates", "level"
     limited_by: str | None = section()
+
+
+@dataclass(frozen=True)
+class CannotFail:
+    """A limit no attack could FAIL at this audit's size, level and δ: even a perfect attack
+    (every member scored above every non-member) would show at most ``ceiling`` of ``figure``
+    at ``level``, not above ``limit``. Said before the audit runs, in the summary and on the
+    certificate; such a check's PASS means nothing about the release."""
+
+    check: str
+    figure: str
+    limit: float
+    ceiling: float
+    level: float
+    reason: str

@@ -34,7 +34,7 @@ else:  # pragma: no cover
 from synthcheck.errors import InputError
 from synthcheck.measure import stats
 from synthcheck.support import formatting as fmt
-from synthcheck.verdict.outcome import Outcome, PolicyCheck, Side
+from synthcheck.verdict.outcome import CannotFail, Outcome, PolicyCheck, Side
 
 DEFAULT_POLICY_TEXT = """\
 # synthcheck default policy. Every limit applies to every attack.
@@ -292,6 +292,7 @@ class Verdict:
     reasons: tuple[PolicyCheck, ...]
     level: float
     pass_level: float
+    cannot_fail: tuple[CannotFail, ...] = ()
 
 
 def _attack_check(limit_key: str, limit: float, attack: str, result, level: float,
@@ -377,6 +378,16 @@ def _what_limits(limit_key: str, limit: float, result, estimate: float, low: flo
                      f"({chance} at this size); {more}")
 
 
+def _said_cannot_fail(check: PolicyCheck, unfailable: CannotFail | None) -> PolicyCheck:
+    """A check the policy could not FAIL at this size says so in its reason."""
+    if unfailable is None or check.outcome is Outcome.FAIL:
+        return check
+    metric = CHECKS[check.check][0]
+    shown = fmt.figure(metric, unfailable.ceiling)
+    return replace(check, reason=f"{check.reason}; it cannot FAIL at this size (a perfect attack "
+                                 f"would show at most {shown} at this level)")
+
+
 def _with_finding(check: PolicyCheck, finding: str | None) -> PolicyCheck:
     """A FAILed limit's reason, with the attack's plain sentence on what it found."""
     if finding and check.outcome is Outcome.FAIL:
@@ -409,6 +420,70 @@ def _copy_check(check: CopyCheck, alpha: float) -> PolicyCheck:
                               f", {relation} its share of alpha {alpha:.3g}")
 
 
+def perfect_bound(limit_key: str, members: int, non_members: int, level: float,
+                  delta: float | None) -> float:
+    """The most a perfect attack (every member above every non-member) could show of a limit's
+    figure as the verdict reads it for a FAIL: its lower bound at ``level``."""
+    metric, fpr, _ = CHECKS[limit_key]
+    if metric == "epsilon":
+        return stats.epsilon_ceiling(members, non_members, delta, level)
+    high, low = [1.0] * members, [0.0] * non_members
+    if metric == "auc":
+        return float(stats.roc_auc(high, low, 2.0 * level - 1.0).low)
+    return float(stats.tpr_lower_bound(high, low, fpr, level))
+
+
+def cannot_fail(policy: Policy, members: int, non_members: int, level: float,
+                delta: float | None) -> tuple[CannotFail, ...]:
+    """The policy's limits that no attack could FAIL with ``members`` and ``non_members`` at
+    the FAIL ``level`` and ``delta`` (None: the one-run default): a perfect attack's lower
+    bound would not exceed them."""
+    found = []
+    if members < 1 or non_members < 1:
+        return ()
+    for key, limit in policy.limits.items():
+        metric, _, label = CHECKS[key]
+        ceiling = perfect_bound(key, members, non_members, level, delta)
+        if ceiling > limit:
+            continue
+        shown = fmt.figure(metric, ceiling)
+        at = f"ε ≥ {shown}" if metric == "epsilon" else shown
+        delta_text = ""
+        if metric == "epsilon":
+            used = delta if delta is not None else stats.default_delta(
+                stats.one_run_candidates(members, non_members))
+            delta_text = f", δ = {used:.2g}"
+        found.append(CannotFail(
+            check=key, figure=label, limit=limit, ceiling=ceiling, level=level,
+            reason=f"{label} cannot FAIL here: with {members:,} members, {non_members:,} "
+                   f"non-members{delta_text} and the verdict's level {fmt.level(level)}, even "
+                   f"a perfect attack would show at most {at}, not above the limit "
+                   f"{fmt.figure(metric, limit)}; its PASS says nothing about the release"))
+    return tuple(found)
+
+
+def attack_families(policy: Policy, attacks: int, copy_counts: dict[str, int] | None = None
+                    ) -> dict[str, int]:
+    """Checks per family (``ALPHA_SHARES``) for ``attacks`` attacks read by the limits and
+    the copy checks counted in ``copy_counts``."""
+    families = {"attacks": attacks * len(policy.limits)}
+    for family, count in (copy_counts or {}).items():
+        families[family] = families.get(family, 0) + count
+    return families
+
+
+def expected_cannot_fail(policy: Policy, members: int, non_members: int, attacks: int,
+                         copy_counts: dict[str, int], delta: float | None
+                         ) -> tuple[CannotFail, ...]:
+    """``cannot_fail`` before the audit runs, from the number of attacks the limits will read
+    and the copy checks expected (the verdict recomputes it with the checks it has)."""
+    families = attack_families(policy, attacks, copy_counts)
+    if not families["attacks"]:
+        return ()
+    return cannot_fail(policy, members, non_members, 1.0 - policy.family_alpha("attacks", families),
+                       delta)
+
+
 def evaluate(policy: Policy, attacks: dict, copy_checks: tuple[CopyCheck, ...] = (),
              findings: dict[str, str | None] | None = None,
              unique_rows: dict | None = None, *,
@@ -421,16 +496,22 @@ def evaluate(policy: Policy, attacks: dict, copy_checks: tuple[CopyCheck, ...] =
     ``holdout_available``: the holdout records there were to score (more than were scored under
     ``--max-candidates``), for the reasons of undecided checks."""
     findings = findings or {}
-    families = {"attacks": len(attacks) * len(policy.limits)}
+    counts: dict[str, int] = {}
     for check in copy_checks:
-        families[check.check] = families.get(check.check, 0) + 1
+        counts[check.check] = counts.get(check.check, 0) + 1
+    families = attack_families(policy, len(attacks), counts)
     reasons = []
     level, pass_level = 1.0, policy.pass_level()
+    unfailable: tuple[CannotFail, ...] = ()
     if families["attacks"]:
         level = 1.0 - policy.family_alpha("attacks", families)
-        reasons += [_with_finding(_attack_check(key, limit, name, result, level, pass_level,
-                                                holdout_available),
-                                  findings.get(name))
+        first = next(iter(attacks.values()))
+        unfailable = cannot_fail(policy, first.members.size, first.non_members.size, level,
+                                 first.delta)
+        said = {c.check: c for c in unfailable}
+        reasons += [_with_finding(_said_cannot_fail(
+            _attack_check(key, limit, name, result, level, pass_level, holdout_available),
+            said.get(key)), findings.get(name))
                     for name, result in attacks.items() for key, limit in policy.limits.items()]
     reasons += [_copy_check(check, policy.family_alpha(check.check, families))
                 for check in copy_checks]
@@ -438,4 +519,4 @@ def evaluate(policy: Policy, attacks: dict, copy_checks: tuple[CopyCheck, ...] =
         reasons += [_worst_case_check(key, tolerated, unique_rows)
                     for key, tolerated in policy.worst_case.items()]
     verdict = Outcome.combine(r.outcome for r in reasons)
-    return Verdict(verdict, tuple(reasons), level, pass_level)
+    return Verdict(verdict, tuple(reasons), level, pass_level, unfailable)
