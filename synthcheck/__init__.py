@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-SCHEMA_VERSION = "1.2"  # results.json's layout (synthcheck.auditing.results_json)
+SCHEMA_VERSION = "1.3"  # results.json's layout (synthcheck.auditing.results_json)
 
 __all__ = ["SCHEMA_VERSION", "Audit", "InputError", "Signer", "__version__", "audit"]
 

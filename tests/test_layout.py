@@ -1,6 +1,6 @@
 """Imports go one way: a package only imports packages above it in the data flow.
 
-The order is inputs -> distance -> generators -> attacks -> measure -> verdict -> audit ->
+The order is inputs -> distance -> generators -> attacks -> measure -> edpb -> verdict -> audit ->
 certificate -> cli (with the leaf modules and support/ at the top, usable by all). A module
 that reaches back up the chain (an attack computing statistics, the pipeline rendering a
 certificate) fails here, function-level imports included.
@@ -16,7 +16,7 @@ PACKAGE = Path(synthcheck.__file__).parent
 
 #: Layers in data-flow order; a module may import its own layer and those before it.
 LAYERS = ["errors", "exitcodes", "support", "inputs", "distance", "generators", "attacks",
-          "measure", "verdict", "auditing", "certificate", "api", "cli"]
+          "measure", "edpb", "verdict", "auditing", "certificate", "api", "cli"]
 
 
 def _layer(module: str) -> str | None:

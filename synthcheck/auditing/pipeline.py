@@ -271,12 +271,15 @@ def run(train: TableLike, holdout: TableLike, synthetic: TableLike | None, gener
         warn_cannot_fail(real, plan, parameters, say)
         scored = score(plan, say)
         holdout_check = check_holdout(real, plan, parameters, say)
+        meter.note("singling out, linkability and inference")
+        edpb = assess_edpb(plan, parameters, say)
         meter.note("looking for exact copies")
         copies = find_copies(real, release, plan, scored)
         if counted_attacks is not None:
             plan = dataclasses.replace(plan, attacks=tuple(counted_attacks))
         meter.note("statistics and verdict")
         measured = measure(scored, plan, parameters, copies, holdout_check)
+        measured.edpb = edpb
         meter.note("writing the per-record table and the results")
         return assemble(real, release, plan, scored, measured, parameters)
 
@@ -577,6 +580,30 @@ def check_holdout(real: RealInputs, plan: Plan, parameters: AuditParameters,
     return found
 
 
+def assess_edpb(plan: Plan, parameters: AuditParameters, say: Callable[[str], None]
+                ) -> EdpbAssessment:
+    """Singling out, linkability and inference of the release, the holdout as control
+    (``synthcheck.edpb``), on the scored candidates."""
+    from synthcheck.edpb.assess import assess
+
+    inputs = plan.inputs
+    say("singling out, linkability and inference ...")
+    found, records = assess(inputs.encoder, inputs.types.kinds, inputs.synthetic,
+                            inputs.encoded_synthetic, inputs.candidates,
+                            inputs.encoded_candidates, inputs.is_member, seed=parameters.seed,
+                            confidence=parameters.confidence)
+    return EdpbAssessment(found, records)
+
+
+@dataclass
+class EdpbAssessment:
+    """The three EDPB risks (results.json's ``edpb``) and their per-record findings (the
+    owner's records.parquet)."""
+
+    risks: Any
+    records: Any
+
+
 def find_copies(real: RealInputs, release: Release, plan: Plan, scored: Scores) -> dict:
     """results.json's "copies" block: members' and non-members' rows found verbatim in the
     release (from the exact-copy attack), the worst case among them (rows no other real record
@@ -613,6 +640,7 @@ class Measured:
     copies: Copies | None = None
     attribution: ColumnAttribution | None = None
     holdout: HoldoutCheck | None = None  # the holdout vs --reference check, when run
+    edpb: EdpbAssessment | None = None  # singling out, linkability, inference
 
 
 def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
@@ -692,6 +720,9 @@ def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
 
     for column, values in record_reasons(inputs).items():
         records[column] = values
+    if measured.edpb is not None:
+        for column, values in edpb_record_columns(measured.edpb.records).items():
+            records[column] = values
     train, holdout, synthetic = (_input_file(t) for t in (real.train_table, real.holdout_table,
                                                            release.table))
     inputs_block = Inputs(
@@ -744,6 +775,7 @@ def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
         copies=measured.copies,
         column_attribution=measured.attribution,
         holdout_check=measured.holdout,
+        edpb=None if measured.edpb is None else measured.edpb.risks,
         premise=premise_text(measured.holdout),
         cannot_fail=measured.verdict.cannot_fail,
         summaries=plain(_results.summaries(inputs.synthetic_neighbours().distances[:, 0],
@@ -751,6 +783,15 @@ def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
         notes=tuple(NOTES))
     made = release.table.frame if release.made_here else None
     return Audit(results=with_audit_id(results), records=records, types=types, release=made)
+
+
+#: records.parquet's EDPB columns (NaN: the record was not among those sampled)
+EDPB_RECORD_COLUMNS = {"singled_out": "edpb_singled_out", "linked": "edpb_linked",
+                       "inferred": "edpb_secrets_inferred"}
+
+
+def edpb_record_columns(found: Any) -> dict[str, np.ndarray]:
+    return {column: getattr(found, name) for name, column in EDPB_RECORD_COLUMNS.items()}
 
 
 def _input_file(table: Table) -> InputFile:

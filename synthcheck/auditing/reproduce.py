@@ -197,6 +197,8 @@ def _pairs(certified: AuditResults, again: AuditResults, skipped: list[str]) -> 
         if not (skipped and path.startswith(OVER_ALL_ATTACKS)):
             yield path, a, b
     yield from _walk("inputs", certified.inputs, again.inputs, ("source",))
+    if certified.edpb is not None:
+        yield from _walk("edpb", certified.edpb, again.edpb, ("method",))
     if not skipped:
         yield "verdict", certified.verdict, again.verdict
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from synthcheck.edpb.assess import Edpb
 from synthcheck.measure.attack_results import FLAG_FPR, FPR_TARGETS, HEADLINE_FPR, fpr_label
 from synthcheck.measure.attribution import ColumnAttribution
 from synthcheck.support.codec import section
@@ -390,6 +391,9 @@ class AuditResults:
     #: the policy's limits no attack could FAIL at this size, level and δ (a perfect attack's
     #: bound would not exceed them): their PASS says nothing. Since issue 16.
     cannot_fail: tuple[CannotFail, ...] | None = section()
+    #: singling out, linkability and inference against the holdout (``synthcheck.edpb``).
+    #: Since schema 1.3.
+    edpb: Edpb | None = section()
 
     @property
     def checks(self) -> tuple[PolicyCheck, ...]:

@@ -29,6 +29,7 @@ STREAMS: dict[str, int] = {
     "benchmark-leak": 0x1EA4,    # benchmarks: leaky releases
     "attribution": 0xA77,        # records re-scored for column attribution
     "risk-ties": 0x71E5,         # random tie-break of the risk percentile (seed-dependent)
+    "edpb": 0xED9B,              # EDPB risks: records sampled, singling-out predicates
 }
 
 

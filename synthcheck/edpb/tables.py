@@ -1,0 +1,71 @@
+"""The three tables an EDPB attack reads (release, members, holdout), column by column.
+
+Each column gets integer ``levels`` shared by the three tables, equal exactly where the values
+are, two missing values included (anonymeter counts them as different). A categorical column's
+levels come from its block of the audit's encoding (``MixedEncoder.column_blocks``: one-hot or
+hashed vectors, missing a level of its own); a numeric column's (numbers, dates, booleans) from
+its values in float64, which the float32 encoding would round together (two incomes a dollar
+apart). Numeric columns also keep their values (NaN for missing) for the range predicates of
+singling out and the relative error of inference.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from synthcheck.inputs.columns import CATEGORICAL
+
+ROLES = ("synthetic", "members", "holdout")
+
+
+@dataclass(frozen=True)
+class Tables:
+    """``levels[role]``: (rows, columns) int64, equal exactly where the values are;
+    ``values[role]``: (rows, columns) float64, the value of numeric columns (NaN: missing or
+    not numeric); ``encoded[role]`` the encoding (for neighbour searches); ``blocks`` each
+    column's slice of it; ``numeric`` which columns are ordered."""
+
+    columns: tuple[str, ...]
+    numeric: np.ndarray
+    blocks: dict[str, slice]
+    levels: dict[str, np.ndarray]
+    values: dict[str, np.ndarray]
+    encoded: dict[str, np.ndarray]
+
+    def rows(self, role: str) -> int:
+        return len(self.levels[role])
+
+    def index(self, names) -> list[int]:
+        return [self.columns.index(n) for n in names]
+
+    def block_of(self, names) -> np.ndarray:
+        """Positions in the encoding of the blocks of columns ``names``."""
+        return np.concatenate([np.arange(self.blocks[n].start, self.blocks[n].stop)
+                               for n in names])
+
+
+def make_tables(encoder, kinds: dict[str, str], encoded: dict[str, np.ndarray],
+                typed: dict[str, pd.DataFrame]) -> Tables:
+    """``encoded`` and ``typed``: for each role in ``ROLES``, the encoding and the typed
+    audited columns (``inputs.columns.coerce_table``) of the same rows."""
+    blocks = dict(encoder.column_blocks())
+    columns = tuple(blocks)
+    sizes = [len(encoded[role]) for role in ROLES]
+    cuts = np.cumsum(sizes)[:-1]
+    levels = {role: np.empty((n, len(columns)), np.int64) for role, n in zip(ROLES, sizes)}
+    values = {role: np.full((n, len(columns)), np.nan) for role, n in zip(ROLES, sizes)}
+    numeric = np.array([kinds[c] != CATEGORICAL for c in columns])
+    for j, name in enumerate(columns):
+        if numeric[j]:
+            for role in ROLES:
+                values[role][:, j] = typed[role][name].to_numpy(dtype=np.float64)
+            stacked = np.concatenate([values[role][:, j] for role in ROLES])
+            _, inverse = np.unique(stacked, return_inverse=True)  # NaNs are one level
+        else:
+            stacked = np.concatenate([encoded[role][:, blocks[name]] for role in ROLES])
+            _, inverse = np.unique(stacked, axis=0, return_inverse=True)
+        for role, part in zip(ROLES, np.split(inverse.reshape(-1), cuts)):
+            levels[role][:, j] = part
+    return Tables(columns, numeric, blocks, levels, values, dict(encoded))

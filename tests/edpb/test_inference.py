@@ -1,0 +1,62 @@
+"""Inference and linkability: nearest synthetic rows on known columns, anonymeter's defects
+fixed (relative error on |secret|, missing values equal)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from synthcheck.edpb.inference import guessed, inference
+from synthcheck.edpb.linkability import linkability
+from tests.edpb.tables import tables_of
+
+KINDS = {"age": "numeric", "city": "categorical", "balance": "numeric"}
+
+
+def frame(ages, cities, balances) -> pd.DataFrame:
+    return pd.DataFrame({"age": np.asarray(ages, float), "city": pd.Series(cities, dtype=object),
+                         "balance": np.asarray(balances, float)})
+
+
+def test_a_numeric_guess_is_judged_relative_to_the_secret_not_the_guess():
+    # each record's nearest synthetic row on (age, city) is the row at the same position
+    synthetic = frame([20, 40, 60], ["a", "b", "c"], [-1.0, 100.0, 0.0])
+    members = frame([20, 40, 60], ["a", "b", "c"], [-100.0, 104.0, 0.0])
+    tables = tables_of(synthetic, members, members, KINDS)
+    right = guessed(tables, "members", np.arange(3), "balance", ("age", "city"), 0.05)
+    # -1 for -100 is wrong (anonymeter 1.1: |g - s| / g < 0.05 with g = -1 counts it right);
+    # 100 for 104 is within 5 % of 104; 0 for 0 is exact
+    assert right.tolist() == [False, True, True]
+
+
+def test_two_missing_values_are_equal_in_guesses_and_in_distances():
+    synthetic = frame([20, np.nan], [None, "b"], [np.nan, 5.0])
+    members = frame([np.nan, 20], ["b", None], [5.0, np.nan])
+    tables = tables_of(synthetic, members, members, KINDS)
+    right = guessed(tables, "members", np.arange(2), "balance", ("age", "city"), 0.05)
+    assert right.tolist() == [True, True]  # member 1's nearest row (20, missing) has missing
+
+
+def test_copied_records_are_linked_and_inferred_the_holdout_is_the_control():
+    rng = np.random.default_rng(4)
+    size = 400
+
+    def people() -> pd.DataFrame:
+        return frame(rng.integers(18, 90, size), rng.choice(list("abcdefgh"), size),
+                     rng.normal(1000, 300, size).round(2))
+
+    members, holdout = people(), people()
+    tables = tables_of(members.copy(), members, holdout, KINDS)
+    rows = np.arange(size)
+    found, on_members, _ = inference(tables, rows, rows, secret="balance",
+                                              known=tuple(KINDS), confidence=0.95)
+    assert found.known_columns == ("age", "city") and found.tolerance == 0.05
+    # ties on (age, city) make some guesses wrong, on the holdout alike
+    assert found.attack_rate > 0.6 and found.control_rate < 0.3 and found.low > 0.5
+    assert on_members.sum() == found.attack_successes
+    linked, _, _ = linkability(tables, rows, rows, first=("age", "city"), second=("balance",),
+                               neighbours=1, confidence=0.95)
+    assert linked.attack_rate > 0.5 and linked.control_rate < 0.05 and linked.low > 0.4
+    clean = tables_of(people(), members, holdout, KINDS)
+    honest, _, _ = inference(clean, rows, rows, secret="city", known=tuple(KINDS),
+                             confidence=0.95)
+    assert honest.tolerance is None and honest.low == 0.0
