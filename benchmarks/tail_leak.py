@@ -3,7 +3,8 @@ and a total leak under a strict board policy.
 
     python -m benchmarks.tail_leak [--tables doctorcontacts,randhie] [--seeds 3] [--share 0.02]
 
-Each run: 1,500 train and 1,500 holdout rows of a corpus table (synthcheck/demo_data/corpus),
+Each run: 1,500 train and 1,500 holdout rows of a corpus table (synthcheck/demo_data/corpus,
+else the first 1,500 rows of benchmarks/data's slices),
 a release of ``share`` x 1,500 near-copies of random train rows (numbers times 1 + 1 % normal
 noise, rounded to the column's precision; categories kept) and other real records (the
 population slice) for the rest. Prints the verdict, each FAIL reason's check, and the tail
@@ -18,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 CORPUS = Path(__file__).resolve().parent.parent / "synthcheck" / "demo_data" / "corpus"
+BENCH = Path(__file__).resolve().parent / "data"
+ROWS = 1500
 
 BOARD_POLICY = """\
 name = "board"
@@ -30,8 +33,12 @@ max_epsilon = 1.0
 
 
 def corpus(name: str) -> dict[str, pd.DataFrame]:
-    return {part: pd.read_csv(CORPUS / f"{name}_{part}.csv.gz")
-            for part in ("train", "holdout", "population")}
+    """1,500 rows each of train, holdout and population: the packaged corpus slices, or the
+    first 1,500 rows of benchmarks/data's 3,000-row slices (seeded random order already)."""
+    parts = ("train", "holdout", "population")
+    if (CORPUS / f"{name}_train.csv.gz").exists():
+        return {part: pd.read_csv(CORPUS / f"{name}_{part}.csv.gz") for part in parts}
+    return {part: pd.read_csv(BENCH / name / f"{part}.csv.gz").head(ROWS) for part in parts}
 
 
 def _decimals(values: pd.Series) -> int:

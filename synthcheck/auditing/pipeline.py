@@ -663,7 +663,7 @@ def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
     sampled = plan.candidates_info if isinstance(plan.candidates_info, dict) else {}
     verdict = evaluate(parameters.policy, {n: r for n, r in results.items() if n in limited},
                        checks, findings, (copies or {}).get("unique_rows"),
-                       holdout_available=sampled.get("of_non_members"))
+                       holdout_available=sampled.get("of_non_members"), tail=True)
     verdict_level = verdict.level
     if not limited:  # only exact-copy: its bounds are shown at the level one attack would get
         families = {c.check: sum(1 for d in checks if d.check == c.check) for c in checks}

@@ -286,6 +286,7 @@ class PolicyRecord:
     source: str | None = None
     text: str = ""
     worst_case: dict[str, int] | None = section()  # zero-tolerance counts, when set
+    tail: bool | None = section()  # False: the tail check switched off (recorded only then)
 
 
 # -- counts and overall -----------------------------------------------------------------------

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from synthcheck.auditing.holdout_check import CHECK as PREMISE_CHECK
 from synthcheck.auditing.results import HEADLINE_FPR, AuditResults, Outcome, PolicyCheck, Side
 from synthcheck.support import formatting as fmt
-from synthcheck.verdict.policy import CHECKS
+from synthcheck.verdict.policy import CHECKS, TAIL_CHECK
 
 #: what limits an undecided check, as the verdict sentence says it (``PolicyCheck.limited_by``)
 LIMITED_BY = {
@@ -45,6 +45,8 @@ def figure_phrase(check: PolicyCheck, with_limit: bool = True) -> str:
     """A check's figure, bound and limit as the table shows them:
     "TPR at FPR 1 % ≥ 8.4 % (limit 5.0 %)"."""
     metric = metric_of(check)
+    if check.check == TAIL_CHECK:  # its limit is a share of alpha, stated under the table
+        return f"{check.figure} beyond chance, {bound_text(check)}"
     if metric == "p":  # its limit is a share of alpha, stated under the table
         return f"{check.figure} {bound_text(check)}, copied more than the holdout explains"
     if check.outcome is Outcome.FAIL:

@@ -327,7 +327,7 @@ def policy_grid(results: AuditResults | Mapping) -> dict:
     label, limit, unit) and ``rows`` (attack -> limit key -> the ``PolicyCheck``); every other
     check (the copy family: exact copies, exact values of excluded columns) in ``other``,
     each with its own sentence."""
-    from synthcheck.verdict.policy import CHECKS
+    from synthcheck.verdict.policy import CHECKS, TAIL_CHECK
 
     results = as_results(results)
     limits = results.policy.limits
@@ -336,13 +336,20 @@ def policy_grid(results: AuditResults | Mapping) -> dict:
         key = check.check
         if key == PREMISE_CHECK:  # the holdout check has its own table
             continue
+        if key == TAIL_CHECK:  # one per attack: a column of its own, its bound a p-value
+            columns.setdefault(key, {"key": key, "label": "Tail: flagged at FPR 0.1 %",
+                                     "limit": check.limit, "unit": "p",
+                                     "limit_text": f"p ≤ {check.limit:.2g} (its α share)"})
+            rows.setdefault(check.subject, {})[key] = check
+            continue
         if key not in limits and key not in CHECKS:
             other.append(check)
             continue
         metric, _fpr, label = CHECKS.get(key, (_guess_metric(key), None, _label(key)))
         unit = {"tpr": "percent", "epsilon": "epsilon"}.get(metric, "number")
         columns.setdefault(key, {"key": key, "label": label, "limit": check.limit,
-                                 "unit": unit})
+                                 "unit": unit,
+                                 "limit_text": f"limit {format_bound(check.limit, unit)}"})
         rows.setdefault(check.subject, {})[key] = check
     return {"columns": list(columns.values()), "rows": rows, "other": other}
 
@@ -453,7 +460,7 @@ def format_bound(value, unit: str) -> str:
     the verdict's sentences write it (``support.formatting``)."""
     if value is None:
         return "–"
-    return fmt.figure({"percent": "tpr", "epsilon": "epsilon"}.get(unit, "auc"), value)
+    return fmt.figure({"percent": "tpr", "epsilon": "epsilon", "p": "p"}.get(unit, "auc"), value)
 
 
 def format_p(value) -> str:

@@ -33,6 +33,7 @@ else:  # pragma: no cover
 
 from synthcheck.errors import InputError
 from synthcheck.measure import stats
+from synthcheck.measure.attack_results import FLAG_FPR
 from synthcheck.support import formatting as fmt
 from synthcheck.verdict.outcome import CannotFail, Outcome, PolicyCheck, Side
 
@@ -41,6 +42,7 @@ DEFAULT_POLICY_TEXT = """\
 name = "default"
 alpha = 0.05               # chance that a clean release is wrongly FAILed (family-wise)
 multiplicity = "bonferroni"
+tail = true                # FAIL on more members than chance at FPR 0.1 % (own alpha share)
 
 [limits]
 max_auc = 0.60             # ROC AUC (0.5 = guessing)
@@ -64,7 +66,15 @@ CHECKS = {
 # test per column left out of the distances (excluded columns, the id column). A copy check's
 # family is its ``CopyCheck.check``. The rows test needs a real share of its own: five verbatim
 # train rows against none (1,500 each) give p = 0.0098 (synthcheck.measure.copies), under 0.015 here.
-ALPHA_SHARES = {"attacks": 3.0, "copied_rows": 1.5, "copied_values": 0.5}
+# "tail": one check per attack the limits read, members flagged at FPR 0.1 % against chance
+# (issue 16: 30 near-copied members of 1,500 stay under every rate limit but are 15 times what
+# chance flags there). Adding it moved the rows test's share from 0.015 to 0.0125 (0.0136
+# without value checks), still above that 0.0098.
+ALPHA_SHARES = {"attacks": 3.0, "copied_rows": 1.5, "copied_values": 0.5, "tail": 1.0}
+
+#: the tail check's key in results (``PolicyCheck.check``) and its figure
+TAIL_CHECK = "tail"
+TAIL_FIGURE = "members flagged at FPR 0.1 %"
 
 # A check is called decidable at n records when a release without leakage PASSes it with this
 # probability; INCONCLUSIVE reasons give the n that reaches it.
@@ -81,6 +91,7 @@ class Policy:
     source: str | None = None
     extra: dict = field(default_factory=dict)
     worst_case: dict[str, int] = field(default_factory=dict)  # WORST_CASE_KEYS: tolerated counts
+    tail: bool = True  # the tail check (TAIL_CHECK) on every attack the limits read
 
     def checks_per_attack(self) -> int:
         return len(self.limits)
@@ -113,12 +124,14 @@ class Policy:
                      "alpha": self.alpha, "multiplicity": self.multiplicity, "text": self.text}
         if self.worst_case:
             described["worst_case"] = dict(self.worst_case)
+        if not self.tail:  # recorded only when switched off (the default is on)
+            described["tail"] = False
         return described
 
 
 # What a policy may say: every other key, at any level, is refused (a typo must not leave a
 # limit at its default). A new family of checks adds its keys here and its limits to CHECKS.
-POLICY_KEYS = ("name", "alpha", "multiplicity", "limits", "worst_case")
+POLICY_KEYS = ("name", "alpha", "multiplicity", "limits", "worst_case", "tail")
 # [worst_case]: zero-tolerance counts, not statistics (no share of alpha). A board that will not
 # release a table holding even one member's whole record that no other real record in the
 # audit shares sets max_unique_rows_copied = 0. Off by default: a release of other real records
@@ -166,12 +179,17 @@ def parse_policy(text: str | dict, source: str | None = None) -> Policy:
     multiplicity = document.get("multiplicity", "bonferroni")
     if multiplicity != "bonferroni":
         raise InputError(f"multiplicity must be 'bonferroni', got {multiplicity!r}", source=source)
+    tail = document.get("tail", True)
+    if not isinstance(tail, bool):
+        raise InputError(f"tail must be true or false (the check of members flagged at FPR "
+                         f"0.1 % against chance), got {tail!r}", source=source)
     name = document.get("name", Path(source).stem if source and not source.startswith("<")
                         else "custom")
     if not isinstance(name, str):
         raise InputError(f"name must be a string, got {name!r}", source=source)
     return Policy(name=name, limits={k: float(v) for k, v in limits.items()}, alpha=float(alpha),
-                  multiplicity=multiplicity, text=text, source=source, worst_case=worst_case)
+                  multiplicity=multiplicity, text=text, source=source, worst_case=worst_case,
+                  tail=tail)
 
 
 def _worst_case(table, source: str | None) -> dict[str, int]:
@@ -462,11 +480,11 @@ def cannot_fail(policy: Policy, members: int, non_members: int, level: float,
     return tuple(found)
 
 
-def attack_families(policy: Policy, attacks: int, copy_counts: dict[str, int] | None = None
-                    ) -> dict[str, int]:
-    """Checks per family (``ALPHA_SHARES``) for ``attacks`` attacks read by the limits and
-    the copy checks counted in ``copy_counts``."""
-    families = {"attacks": attacks * len(policy.limits)}
+def attack_families(policy: Policy, attacks: int, copy_counts: dict[str, int] | None = None,
+                    tails: int = 0) -> dict[str, int]:
+    """Checks per family (``ALPHA_SHARES``) for ``attacks`` attacks read by the limits, the
+    copy checks counted in ``copy_counts`` and ``tails`` tail checks."""
+    families = {"attacks": attacks * len(policy.limits), TAIL_CHECK: tails}
     for family, count in (copy_counts or {}).items():
         families[family] = families.get(family, 0) + count
     return families
@@ -477,29 +495,54 @@ def expected_cannot_fail(policy: Policy, members: int, non_members: int, attacks
                          ) -> tuple[CannotFail, ...]:
     """``cannot_fail`` before the audit runs, from the number of attacks the limits will read
     and the copy checks expected (the verdict recomputes it with the checks it has)."""
-    families = attack_families(policy, attacks, copy_counts)
+    tails = attacks if policy.tail and tail_measurable(non_members) else 0
+    families = attack_families(policy, attacks, copy_counts, tails)
     if not families["attacks"]:
         return ()
     return cannot_fail(policy, members, non_members, 1.0 - policy.family_alpha("attacks", families),
                        delta)
 
 
+def tail_measurable(non_members: int) -> bool:
+    """Whether FPR 0.1 % (the flagging rate) is measurable with this many non-members."""
+    return non_members >= stats.minimum_non_members(FLAG_FPR)
+
+
+def _tail_check(attack: str, flagged, alpha: float) -> PolicyCheck:
+    """Members flagged at FPR 0.1 % (an ``AttackResult.flagged()``) against chance: FAIL when
+    the beta-binomial p-value of at least that many is at most the check's share of alpha."""
+    fails = flagged.p_value <= alpha
+    relation = "at most" if fails else "above"
+    return PolicyCheck(check=TAIL_CHECK, subject=attack, limit=alpha, bound=flagged.p_value,
+                       level=1.0 - alpha, side=Side.P_VALUE, figure=TAIL_FIGURE,
+                       outcome=Outcome.FAIL if fails else Outcome.PASS,
+                       reason=f"{attack}: {flagged.members:,} members flagged at FPR 0.1 % "
+                              f"where chance alone flags about {flagged.expected_members:.0f}; "
+                              f"{fmt.p_value(flagged.p_value)}, {relation} its share of alpha "
+                              f"{alpha:.3g}")
+
+
 def evaluate(policy: Policy, attacks: dict, copy_checks: tuple[CopyCheck, ...] = (),
              findings: dict[str, str | None] | None = None,
              unique_rows: dict | None = None, *,
-             holdout_available: int | None = None) -> Verdict:
+             holdout_available: int | None = None, tail: bool = False) -> Verdict:
     """The verdict: every limit on every attack (``AttackResult``s) and every copy check, each
     at its share of alpha (``ALPHA_SHARES``), and the policy's zero-tolerance counts
     (``worst_case``) on ``unique_rows`` (members' whole records that no other real record
     shares, found verbatim: the copies block's "unique_rows"). ``findings``: per attack, a
     plain sentence on what it found, added to the reason of each limit that FAILs on it.
     ``holdout_available``: the holdout records there were to score (more than were scored under
-    ``--max-candidates``), for the reasons of undecided checks."""
+    ``--max-candidates``), for the reasons of undecided checks. ``tail``: also the tail
+    check on each attack (``TAIL_CHECK``, its own share of alpha) when the policy has it on and
+    FPR 0.1 % is measurable; the audit passes True."""
     findings = findings or {}
     counts: dict[str, int] = {}
     for check in copy_checks:
         counts[check.check] = counts.get(check.check, 0) + 1
-    families = attack_families(policy, len(attacks), counts)
+    tails = {name: result.flagged() for name, result in attacks.items()} \
+        if tail and policy.tail else {}
+    tails = {name: found for name, found in tails.items() if found is not None}
+    families = attack_families(policy, len(attacks), counts, len(tails))
     reasons = []
     level, pass_level = 1.0, policy.pass_level()
     unfailable: tuple[CannotFail, ...] = ()
@@ -513,6 +556,9 @@ def evaluate(policy: Policy, attacks: dict, copy_checks: tuple[CopyCheck, ...] =
             _attack_check(key, limit, name, result, level, pass_level, holdout_available),
             said.get(key)), findings.get(name))
                     for name, result in attacks.items() for key, limit in policy.limits.items()]
+    reasons += [_with_finding(_tail_check(name, found, policy.family_alpha(TAIL_CHECK, families)),
+                              findings.get(name))
+                for name, found in tails.items()]
     reasons += [_copy_check(check, policy.family_alpha(check.check, families))
                 for check in copy_checks]
     if unique_rows is not None:

@@ -1,0 +1,22 @@
+"""Issue 16's must-show: under the default policy, a release where 2 % of 1,500 members are
+near-copies (1 % noise) and the rest other real records FAILs on two corpus tables, by the tail
+check (the release is benchmarks/tail_leak.py's)."""
+from __future__ import annotations
+
+import pytest
+
+import synthcheck
+from benchmarks.tail_leak import corpus, tail_release
+
+pytestmark = pytest.mark.slow  # whole audits
+
+
+@pytest.mark.parametrize("table", ["randhie", "loans"])
+def test_two_percent_near_copies_fail_under_the_default_policy(table):
+    tables = corpus(table)
+    found = synthcheck.audit(tables["train"], tables["holdout"],
+                             synthetic=tail_release(tables, 0.02, seed=0), seed=0)
+    assert found.verdict == "FAIL"
+    tails = [c for c in found.results.failing() if c.check == "tail"]
+    assert tails, [c.reason for c in found.results.failing()]
+    assert "beyond chance" in found.summary.replace("\n  ", " ")
