@@ -33,8 +33,10 @@ install: system-deps $(VENV)/.installed
 demo: install
 	$(VENV)/bin/synthcheck demo --out demo-out
 
+# One pytest worker per core (pytest-xdist); tests of one module share a worker, so a module's
+# fixtures are built once. `pytest -m "not slow"` (no -n) stays the quick loop.
 test: install
-	$(VENV_PYTHON) -m pytest -q
+	$(VENV_PYTHON) -m pytest -q -n auto --dist loadscope
 
 bench: install
 	$(VENV_PYTHON) -m pip install -q -e ".[bench]"

@@ -1,6 +1,7 @@
 """Shared fixtures: the bundled UCI Adult slices and ways to make controlled releases."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,18 @@ def partial_leak(adult: dict, seed: int, share: float = 0.10) -> pd.DataFrame:
     release = pd.concat([leaked, honest], ignore_index=True)
     release["person_id"] = [f"S{i}" for i in range(len(release))]
     return release.sample(frac=1, random_state=seed).reset_index(drop=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_blas_thread_per_worker():
+    """Under pytest-xdist (`make test` runs one worker per core) each worker keeps to one BLAS /
+    OpenMP thread: two workers with a thread pool per core each would fight over the cores."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(limits=1):
+        yield
 
 
 @pytest.fixture(autouse=True)
