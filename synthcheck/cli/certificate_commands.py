@@ -214,6 +214,11 @@ def run_verify(args: argparse.Namespace) -> int:
         for line in report.lines():
             print(fit(f"  {line}"))  # 100 columns for a CI log
         print(fit(VERDICT_LINES[report.status]))
+        if report.ok and report.results is not None and report.results.verdict.value != "PASS":
+            # VALID is about the document; a reader skimming a CI log must not take it for a PASS
+            print(fit(f"NOTE: this genuine certificate's verdict is "
+                      f"{report.results.verdict.value}, not PASS (to gate on the verdict: "
+                      f"--require-verdict PASS)"))
     return {"VALID": EXIT_OK, "UNTRUSTED": EXIT_UNTRUSTED}.get(report.status, EXIT_INVALID)
 
 

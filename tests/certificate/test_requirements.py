@@ -34,6 +34,7 @@ def test_a_fail_certificate_does_not_pass_the_gate(example_results, tmp_path, si
     failing = certify(example_results | {"verdict": "FAIL"}, tmp_path, signer, "fail")
     code, out = verify(capsys, failing, issuer_dir)
     assert code == 0 and "VALID" in out  # genuine: the document itself is fine
+    assert "verdict is FAIL, not PASS" in " ".join(out.split())  # but it is not read as a PASS
     code, out = verify(capsys, failing, issuer_dir, "--require-verdict", "PASS")
     assert code == 1, out
     assert "requirement NOT met (--require-verdict): verdict FAIL is not one of the accepted " \

@@ -13,7 +13,7 @@ from synthcheck.cli.main import main
 from synthcheck.errors import InputError
 
 sdv_metadata = pytest.importorskip("sdv.metadata")
-from sdv.single_table import GaussianCopulaSynthesizer
+from sdv.single_table import GaussianCopulaSynthesizer  # noqa: E402 (after the importorskip)
 
 pytestmark = pytest.mark.slow  # whole audits (the quick loop is -m 'not slow')
 

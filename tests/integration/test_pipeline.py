@@ -99,7 +99,9 @@ def test_same_seed_gives_identical_results_json(adult):
     first = run(adult, leaky, seed=11).to_json()
     second = run(adult, leaky, seed=11).to_json()
     assert _without_timestamp(first) == _without_timestamp(second)
-    strip = lambda text: "\n".join(l for l in text.splitlines() if '"created"' not in l)
+    def strip(text: str) -> str:
+        return "\n".join(line for line in text.splitlines() if '"created"' not in line)
+
     assert strip(first) == strip(second)  # byte for byte apart from the timestamp
 
 
