@@ -49,7 +49,7 @@ def _pair(lower: stats.Interval, upper: stats.Interval) -> BoundPair:
 def attack_figures(result: AttackResult, *, description: str, details: dict,
                    confidence: float, epsilon_level: float, verdict_level: float,
                    pass_level: float) -> AttackFigures:
-    """One attack's figures: the tables' at ``confidence`` (two-sided), ε at
+    """One attack's figures: the tables' at ``confidence`` (two-sided), ε and its ceiling at
     ``epsilon_level``, and the verdict's one-sided bounds (lows at ``verdict_level``, highs at
     ``pass_level``)."""
     fpr, tpr = stats.roc_curve(result.members, result.non_members)
@@ -62,6 +62,7 @@ def attack_figures(result: AttackResult, *, description: str, details: dict,
         advantage=float(result.advantage()),
         epsilon_lower_bound=float(result.epsilon(epsilon_level)),
         epsilon_level=epsilon_level,
+        epsilon_ceiling=float(result.epsilon_ceiling(epsilon_level)),
         flagged=None if flagged is None else Flagged(
             flagged.members, flagged.non_members,
             ChanceCount(flagged.expected_members, flagged.expected_non_members),
@@ -71,7 +72,8 @@ def attack_figures(result: AttackResult, *, description: str, details: dict,
             auc=_pair(result.auc_bounds(verdict_level), result.auc_bounds(pass_level)),
             tpr_at_fpr={f: _pair(result.tpr_bounds(f, verdict_level),
                                  result.tpr_bounds(f, pass_level)) for f in FPR_TARGETS},
-            epsilon_lower_bound=float(result.epsilon(verdict_level))),
+            epsilon_lower_bound=float(result.epsilon(verdict_level)),
+            epsilon_ceiling=float(result.epsilon_ceiling(verdict_level))),
         curves=Curves(
             roc={"fpr": tuple(float(v) for v in fpr), "tpr": tuple(float(v) for v in tpr)},
             score_histogram=plain(stats.histogram(
@@ -122,6 +124,7 @@ def overall(figures: dict[str, AttackFigures]) -> Overall:
                     for f in FPR_TARGETS},
         advantage=figures[advantage_from].advantage,
         epsilon_lower_bound=figures[epsilon_from].epsilon_lower_bound,
+        epsilon_ceiling=figures[epsilon_from].epsilon_ceiling,
         from_attack={"auc": auc_from, "tpr_at_fpr": {repr(f): tpr_from[f] for f in FPR_TARGETS},
                      "advantage": advantage_from, "epsilon_lower_bound": epsilon_from},
         strongest=best)

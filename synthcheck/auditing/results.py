@@ -74,6 +74,8 @@ class VerdictBounds:
     auc: BoundPair
     tpr_at_fpr: dict[float, BoundPair | None]
     epsilon_lower_bound: float
+    #: the largest ε bound this audit could show at ``level`` (a perfect attack). Issue 16.
+    epsilon_ceiling: float | None = section()
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,10 @@ class AttackFigures:
     curves: Curves
     details: dict[str, Any] = field(default_factory=dict)
     epsilon_level: float | None = section()
+    #: the largest ε bound this audit design could show at ``epsilon_level``: a perfect attack
+    #: (every member above every non-member) with these candidates and δ; at least
+    #: ``epsilon_lower_bound``. Issue 16: "ε ≥ 0.00" next to it reads as weak, not as private.
+    epsilon_ceiling: float | None = section()
 
     def tpr(self, fpr: float = HEADLINE_FPR) -> TprEstimate | None:
         return self.tpr_at_fpr.get(fpr)
@@ -354,6 +360,8 @@ class Overall:
     epsilon_lower_bound: float
     from_attack: dict[str, Any]
     strongest: Strongest | None = section()
+    #: the ceiling of the attack ``epsilon_lower_bound`` comes from (issue 16)
+    epsilon_ceiling: float | None = section()
 
 
 # -- the whole ----------------------------------------------------------------------------------

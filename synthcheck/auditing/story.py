@@ -146,6 +146,13 @@ def headline(results: AuditResults) -> Headline:
     return Headline(best.describe() if best else "none", attack, tpr_check, epsilon_check)
 
 
+def epsilon_ceiling(results: AuditResults, check: PolicyCheck) -> float | None:
+    """The most the ε check's attack could have shown at the check's level (None in documents
+    before issue 16)."""
+    attack = results.attacks.get(check.subject)
+    return None if attack is None else attack.verdict_bounds.epsilon_ceiling
+
+
 def headline_sentences(results: AuditResults) -> list[str]:
     """The plain sentences after the verdict sentence (numbers from the policy table)."""
     found = headline(results)
@@ -163,10 +170,18 @@ def headline_sentences(results: AuditResults) -> list[str]:
         lines[0] = ("Measured against this holdout, which the check above finds used: "
                     + lines[0][0].lower() + lines[0][1:])
     if found.epsilon_check is not None:
+        ceiling = epsilon_ceiling(results, found.epsilon_check)
+        could = ("" if ceiling is None else
+                 f"; this audit could show at most {fmt.epsilon(ceiling)}")
         if found.epsilon_check.bound > 0:
             lines.append("Differential privacy: the generator is not (ε, δ)-private for any ε "
                          f"below {bound_text(found.epsilon_check)} "
-                         f"({found.epsilon_check.subject}).")
+                         f"({found.epsilon_check.subject}{could}).")
+        elif ceiling is not None and not any(c.check == "max_epsilon"
+                                             for c in results.cannot_fail or ()):
+            lines.append(f"Differential privacy: ε ≥ {bound_text(found.epsilon_check)}{could} "
+                         "(a perfect attack at this size, level and δ); the attacks showed none, "
+                         "which is not a sign that the generator is private.")
         elif any(c.check == "max_epsilon" for c in results.cannot_fail or ()):
             ceiling = next(c for c in results.cannot_fail if c.check == "max_epsilon")
             lines.append("Differential privacy: no measurable lower bound on ε, and at this "

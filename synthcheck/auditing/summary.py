@@ -161,7 +161,10 @@ def summary_text(results: AuditResults) -> str:
     lines += _wrapped(f"strongest attack: {strongest}")
     source = overall.from_attack.get("epsilon_lower_bound")
     lines += _wrapped(f"epsilon lower bound: {fmt.epsilon(overall.epsilon_lower_bound)}"
-                      + (f" ({source}{epsilon_at}, the highest over attacks)" if source else ""))
+                      + (f" ({source}{epsilon_at}, the highest over attacks)" if source else "")
+                      + ("" if overall.epsilon_ceiling is None else
+                         f"; this audit could show at most {fmt.epsilon(overall.epsilon_ceiling)}"
+                         " (a perfect attack with these candidates, level and delta)"))
     lines.append("")
     policy = results.policy
     lines += _wrapped(f"VERDICT: {results.verdict.value} (policy '{policy.name}', "

@@ -36,3 +36,38 @@ def test_the_table_and_the_verdict_label_their_epsilon_levels(example_results):
     assert f"ε lower bound<br><span class=\"limit\">at {100 * level:.2f} %" in html
     text = " ".join(summary_text(results).split())
     assert f"one-run epsilon lower bound at {100 * level:.2f} %" in text
+
+
+def test_the_ceiling_stands_beside_every_epsilon(example_results):
+    # issue 16: "ε ≥ 0.00" alone reads as "private"; the ceiling says how much the audit could show
+    for attack in example_results["attacks"].values():
+        attack["epsilon_ceiling"] = 4.5
+        attack["verdict_bounds"]["epsilon_ceiling"] = 0.31
+        attack["epsilon_lower_bound"] = attack["verdict_bounds"]["epsilon_lower_bound"] = 0.0
+    example_results["overall"]["epsilon_ceiling"] = 4.5
+    example_results["overall"]["epsilon_lower_bound"] = 0.0
+    results = from_document(example_results)
+    html = render_html(build_context(results, ISSUANCE), "pdf")
+    page_one, numbers = html.split('id="numbers"')[:2]
+    assert "ε ≥ 0.00; this audit could show at most 0.31" in page_one
+    assert numbers.count("could show ≤ 4.50") == len(results.attacks) + 1  # and the overall row
+    text = " ".join(summary_text(results).split())
+    assert "epsilon lower bound: 0.00" in text and "this audit could show at most 4.50" in text
+
+
+def test_attack_figures_carry_the_ceiling_at_both_levels():
+    import numpy as np
+
+    from synthcheck.auditing.figures import attack_figures
+    from synthcheck.measure.attack_results import AttackResult
+
+    rng = np.random.default_rng(3)
+    for shift in (0.0, 3.0):
+        result = AttackResult(members=rng.normal(shift, 1, 1200), non_members=rng.normal(size=1000),
+                              delta=None, seed=3)
+        figures = attack_figures(result, description="x", details={}, confidence=0.95,
+                                 epsilon_level=0.9875, verdict_level=0.999, pass_level=0.95)
+        assert figures.epsilon_ceiling >= figures.epsilon_lower_bound
+        bounds = figures.verdict_bounds
+        assert bounds.epsilon_ceiling >= bounds.epsilon_lower_bound
+        assert figures.epsilon_ceiling > bounds.epsilon_ceiling > 1.0  # the stricter level, lower
