@@ -26,6 +26,8 @@ import pandas as pd
 from synthcheck.attacks import Attack, AttackInputs
 from synthcheck.auditing.results import HoldoutAttack, HoldoutCheck
 from synthcheck.distance.crossfit import make_folds
+from synthcheck.measure.twins import CHECK as TWINS_CHECK
+from synthcheck.measure.twins import TwinTest
 from synthcheck.support import formatting as fmt
 from synthcheck.verdict.outcome import Outcome, PolicyCheck, Side
 
@@ -62,6 +64,27 @@ def premise_reason(found: HoldoutCheck) -> PolicyCheck | None:
                "was likely used to train it (or the reference comes from another population); "
                "members vs holdout cannot show the leakage, and the audit cannot PASS",
         level=found.level, figure="auc", side=Side.LOWER, limited_by="premise")
+
+
+def twins_reason(found: TwinTest, alpha: float) -> PolicyCheck | None:
+    """The verdict's check when the holdout holds more train twins than a random split gives
+    (None otherwise): INCONCLUSIVE, among the premise's reasons. A false alarm on an honest
+    split has probability at most ``alpha`` (an exact permutation test), and it can only stop
+    a PASS."""
+    if found.p_value > alpha:
+        return None
+    return PolicyCheck(
+        check=TWINS_CHECK, subject="holdout vs train", limit=alpha, bound=found.p_value,
+        outcome=Outcome.INCONCLUSIVE,
+        reason=f"holdout: {found.holdout_with_twin} of {found.holdout_rows} holdout records "
+               "equal a train record on every audited column under another id or excluded "
+               f"value, against {found.train_with_twin} of {found.train_rows} train records "
+               "equal to another train record: more than a random split gives (permutation "
+               f"{fmt.p_value(found.p_value)} ≤ α {alpha:g}). Train records put into the holdout "
+               "would be scored as non-members and hide the leakage, so the audit cannot PASS; "
+               "drop them from the holdout or show that the split was random",
+        level=1.0 - alpha, figure="train twins in the holdout", side=Side.P_VALUE,
+        limited_by="premise")
 
 
 def premise_text(found: HoldoutCheck | None) -> str:

@@ -27,7 +27,7 @@ from synthcheck.attacks import Attack, AttackInputs
 from synthcheck.attacks.base import AttackScores
 from synthcheck.auditing import figures as _figures
 from synthcheck.auditing.holdout_check import check_holdout as _check_holdout
-from synthcheck.auditing.holdout_check import premise_reason, premise_text
+from synthcheck.auditing.holdout_check import premise_reason, premise_text, twins_reason
 from synthcheck.auditing.parameters import AuditParameters
 from synthcheck.auditing.results import (
     AttackFigures,
@@ -77,6 +77,7 @@ from synthcheck.measure import attack_results as _results
 from synthcheck.measure import copies as _copies
 from synthcheck.measure import stats
 from synthcheck.measure.attribution import ColumnAttribution
+from synthcheck.measure.twins import TwinTest, twin_test
 from synthcheck.support.codec import decode, encode, plain
 from synthcheck.support.files import write_atomically
 from synthcheck.support.progress import Progress
@@ -278,7 +279,7 @@ def run(train: TableLike, holdout: TableLike, synthetic: TableLike | None, gener
         if counted_attacks is not None:
             plan = dataclasses.replace(plan, attacks=tuple(counted_attacks))
         meter.note("statistics and verdict")
-        measured = measure(scored, plan, parameters, copies, holdout_check)
+        measured = measure(scored, plan, parameters, copies, holdout_check, real.twins)
         measured.edpb = edpb
         meter.note("writing the per-record table and the results")
         return assemble(real, release, plan, scored, measured, parameters)
@@ -301,6 +302,8 @@ class RealInputs:
     # holdout rows equal to a train row on the audited columns only (another id or excluded
     # value): different records, audited, but left out of the copy test like their train twins
     holdout_natural_duplicates: np.ndarray | None = None
+    # holdout records with a train twin vs train records with another (synthcheck.measure.twins)
+    twins: TwinTest | None = None
     # --reference: further real records, never scored (None: not given)
     reference_table: Table | None = None
     reference_typed: pd.DataFrame | None = None
@@ -359,6 +362,10 @@ def read_inputs(train: TableLike, holdout: TableLike, metadata: Any,
     check_sample_size(len(train_typed), len(holdout_typed), parameters)
     real = RealInputs(train_table, holdout_table, train_typed, holdout_typed, types, dropped,
                       duplicated, train_also_in_holdout, natural)
+    if natural.any():  # without a holdout record equal to a train one there is nothing to test
+        real.twins = twin_test(pd.util.hash_pandas_object(train_typed, index=False).to_numpy(),
+                               pd.util.hash_pandas_object(holdout_typed, index=False).to_numpy(),
+                               rng_for(parameters.seed, "twins"))
     if reference_table is not None:
         read_reference(real, reference_table, parameters, say)
     return real
@@ -644,7 +651,8 @@ class Measured:
 
 
 def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
-            copies: dict | None = None, holdout: HoldoutCheck | None = None) -> Measured:
+            copies: dict | None = None, holdout: HoldoutCheck | None = None,
+            twins: TwinTest | None = None) -> Measured:
     """Each attack's statistics, then the verdict of the policy (on the attacks its limits
     read, and on the copy checks); every figure is computed here, once. A holdout found
     closer to the release than the reference records turns a PASS into INCONCLUSIVE (its
@@ -677,9 +685,12 @@ def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
             result, description=description, details=details,
             confidence=parameters.confidence, epsilon_level=epsilon_level,
             verdict_level=verdict_level, pass_level=verdict.pass_level)
-    premise = premise_reason(holdout) if holdout is not None else None
-    if premise is not None:
-        reasons = (premise,) + tuple(verdict.reasons)
+    premises = [found for found in (
+        premise_reason(holdout) if holdout is not None else None,
+        twins_reason(twins, parameters.policy.alpha) if twins is not None else None)
+        if found is not None]
+    if premises:
+        reasons = tuple(premises) + tuple(verdict.reasons)
         verdict = dataclasses.replace(verdict, reasons=reasons,
                                       outcome=Outcome.combine(r.outcome for r in reasons))
     return Measured(figures, verdict,
@@ -736,6 +747,7 @@ def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
         train_duplicated_records=real.duplicated_train,
         holdout_natural_duplicates=int(real.holdout_natural_duplicates.sum())
         if real.holdout_natural_duplicates is not None else 0,
+        holdout_twins_p=None if real.twins is None else real.twins.p_value,
         metadata=plain(types.metadata_record),
         reference=None if real.reference_table is None else dataclasses.replace(
             _input_file(real.reference_table),

@@ -203,6 +203,9 @@ class Inputs:
     #: holdout records equal to a train record on the audited columns only (another id or
     #: excluded value): audited, left out of the copy test on both sides. Since 0.3.0.
     holdout_natural_duplicates: int | None = section()
+    #: the permutation p-value of "more holdout records with a train twin than a random split
+    #: gives" (synthcheck.measure.twins); None when no holdout record has one. Since 0.3.0.
+    holdout_twins_p: float | None = section()
     #: what --metadata decided (sdtype and datetime format of each column it named, the
     #: primary key), so a buyer reproduces the audit without the vendor's file. Since 0.3.0.
     metadata: dict[str, Any] | None = section()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from synthcheck.auditing.holdout_check import CHECK as PREMISE_CHECK
 from synthcheck.auditing.results import HEADLINE_FPR, AuditResults, Outcome, PolicyCheck, Side
+from synthcheck.measure.twins import CHECK as TWINS_CHECK
 from synthcheck.support import formatting as fmt
 from synthcheck.verdict.policy import CHECKS, TAIL_CHECK
 
@@ -47,6 +48,8 @@ def figure_phrase(check: PolicyCheck, with_limit: bool = True) -> str:
     metric = metric_of(check)
     if check.check == TAIL_CHECK:  # its limit is a share of alpha, stated under the table
         return f"{check.figure} beyond chance, {bound_text(check)}"
+    if check.check == TWINS_CHECK:  # the premise: a random split of train and holdout
+        return f"{check.figure} beyond a random split, {bound_text(check)}"
     if metric == "p":  # its limit is a share of alpha, stated under the table
         return f"{check.figure} {bound_text(check)}, copied more than the holdout explains"
     if check.outcome is Outcome.FAIL:

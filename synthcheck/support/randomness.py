@@ -30,6 +30,7 @@ STREAMS: dict[str, int] = {
     "attribution": 0xA77,        # records re-scored for column attribution
     "risk-ties": 0x71E5,         # random tie-break of the risk percentile (seed-dependent)
     "edpb": 0xED9B,              # EDPB risks: records sampled, singling-out predicates
+    "twins": 0x7715,             # permutations of the holdout-twins test (measure.twins)
 }
 
 

@@ -57,6 +57,32 @@ def test_natural_duplicates_are_audited_and_counted(frames, tmp_path, capsys):
     rows = results["copies"]["rows"]
     assert rows["non_members"] == 300 - len(AUDITED_TWINS)  # the copy test leaves them out
     assert "natural duplicates" in captured.err
+    # three twins are what a random split can give (p ~ 1/8): the premise check stays quiet
+    assert results["inputs"]["holdout_twins_p"] > 0.05
+    assert not any(c["check"] == "holdout_twins" for c in results["verdict_reasons"])
+
+
+@pytest.mark.slow
+def test_train_records_put_into_the_holdout_stop_a_pass(adult, tmp_path, capsys):
+    """A vendor who copies train records into the holdout under fresh ids makes members look
+    like non-members (every attack drifts toward chance): more train twins in the holdout than
+    a random split gives turns the clean release's PASS into INCONCLUSIVE, and says why."""
+    train, holdout = adult["train"].copy(), adult["holdout"].copy()
+    columns = [c for c in train.columns if c != "person_id"]
+    frames = {"train": train, "holdout": holdout, "synthetic": adult["population"]}
+    args = ["audit", "--id-column", "person_id", "--json", *write(tmp_path, frames)]
+    assert main(args) == 0, capsys.readouterr().err  # honest: PASS
+    capsys.readouterr()
+    holdout.loc[:11, columns] = train.loc[500:511, columns].to_numpy()  # 12 planted, own ids
+    code = main(["audit", "--id-column", "person_id", "--json", *write(tmp_path, frames)])
+    captured = capsys.readouterr()
+    results = json.loads(captured.out)
+    assert code == 3, captured.err
+    assert results["verdict"] == "INCONCLUSIVE"
+    assert results["inputs"]["holdout_twins_p"] <= 0.05
+    first = results["verdict_reasons"][0]
+    assert first["check"] == "holdout_twins" and first["outcome"] == "INCONCLUSIVE"
+    assert "12 of 1500 holdout records equal a train record" in first["reason"]
 
 
 def test_rows_identical_in_every_column_are_refused_counting_all(frames, tmp_path, capsys):
