@@ -47,7 +47,7 @@ def figure_phrase(check: PolicyCheck, with_limit: bool = True) -> str:
     "TPR at FPR 1 % ≥ 8.4 % (limit 5.0 %)"."""
     metric = metric_of(check)
     if check.check == TAIL_CHECK:  # its limit is a share of alpha, stated under the table
-        return f"{check.figure} beyond chance, {bound_text(check)}"
+        return f"{check.figure} {bound_text(check)}"
     if check.check == TWINS_CHECK:  # the premise: a random split of train and holdout
         return f"{check.figure} beyond a random split, {bound_text(check)}"
     if metric == "p":  # its limit is a share of alpha, stated under the table
@@ -177,13 +177,15 @@ def headline_sentences(results: AuditResults) -> list[str]:
         could = ("" if ceiling is None else
                  f"; this audit could show at most {fmt.epsilon(ceiling)}")
         if found.epsilon_check.bound > 0:
+            # the ceiling is in the policy table's ε column head: not repeated here (page 1)
             lines.append("Differential privacy: the generator is not (ε, δ)-private for any ε "
                          f"below {bound_text(found.epsilon_check)} "
-                         f"({found.epsilon_check.subject}{could}).")
+                         f"({found.epsilon_check.subject}).")
         elif ceiling is not None and not any(c.check == "max_epsilon"
                                              for c in results.cannot_fail or ()):
-            lines.append(f"Differential privacy: ε ≥ {bound_text(found.epsilon_check)}{could} "
-                         "(a perfect attack at this size, level and δ); the attacks showed none, "
+            # "none measurable", as the policy table says, rather than "ε ≥ 0.00"
+            lines.append(f"Differential privacy: no measurable lower bound on ε{could} (a "
+                         "perfect attack at this size, level and δ); the attacks showed none, "
                          "which is not a sign that the generator is private.")
         elif any(c.check == "max_epsilon" for c in results.cannot_fail or ()):
             ceiling = next(c for c in results.cannot_fail if c.check == "max_epsilon")

@@ -347,11 +347,21 @@ def policy_grid(results: AuditResults | Mapping) -> dict:
             continue
         metric, _fpr, label = CHECKS.get(key, (_guess_metric(key), None, _label(key)))
         unit = {"tpr": "percent", "epsilon": "epsilon"}.get(metric, "number")
+        limit_text = f"limit {format_bound(check.limit, unit)}"
+        ceiling = _epsilon_ceiling(results) if metric == "epsilon" else None
+        if ceiling is not None:  # the most a perfect attack could show at the verdict's level
+            limit_text += f", ≤ {format_bound(ceiling, unit)} possible"
         columns.setdefault(key, {"key": key, "label": label, "limit": check.limit,
-                                 "unit": unit,
-                                 "limit_text": f"limit {format_bound(check.limit, unit)}"})
+                                 "unit": unit, "limit_text": limit_text})
         rows.setdefault(check.subject, {})[key] = check
     return {"columns": list(columns.values()), "rows": rows, "other": other}
+
+
+def _epsilon_ceiling(results: AuditResults) -> float | None:
+    """The ε ceiling at the verdict's level (the same for every attack); None before issue 16."""
+    found = [a.verdict_bounds.epsilon_ceiling for a in results.attacks.values()
+             if a.verdict_bounds.epsilon_ceiling is not None]
+    return max(found) if found else None
 
 
 def _guess_metric(key: str) -> str | None:

@@ -49,7 +49,8 @@ def test_the_ceiling_stands_beside_every_epsilon(example_results):
     results = from_document(example_results)
     html = render_html(build_context(results, ISSUANCE), "pdf")
     page_one, numbers = html.split('id="numbers"')[:2]
-    assert "ε ≥ 0.00; this audit could show at most 0.31" in page_one
+    assert "no measurable lower bound on ε; this audit could show at most 0.31" in page_one
+    assert "limit 1.00, ≤ 0.31 possible" in page_one  # the policy table's ε column
     assert numbers.count("could show ≤ 4.50") == len(results.attacks) + 1  # and the overall row
     text = " ".join(summary_text(results).split())
     assert "epsilon lower bound: 0.00" in text and "this audit could show at most 4.50" in text
