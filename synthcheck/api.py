@@ -76,6 +76,8 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
           policy: Any = P.policy, seed: int = P.seed, confidence: float = P.confidence,
           folds: int = P.folds, delta: float = P.delta, density: str = P.density,
           neighbours: str = P.neighbours, max_candidates: int | None = P.max_candidates,
+          known_columns: Sequence[str] | str | None = P.known_columns,
+          secret_columns: Sequence[str] | str | None = P.secret_columns,
           drop_overlap: bool = P.drop_overlap, generator_params: dict | str | None = P.generator_params,
           synthetic_rows: int | None = P.synthetic_rows, shadows: int | None = P.shadows,
           jobs: int | None = P.jobs, scheduler: Any = P.scheduler,
@@ -109,6 +111,7 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
         id_column=id_column, drop_overlap=drop_overlap, attacks=attacks, policy=policy,
         seed=seed, confidence=confidence, folds=folds, delta=delta, density=density,
         neighbours=neighbours, max_candidates=max_candidates, generator_params=generator_params,
+        known_columns=known_columns, secret_columns=secret_columns,
         synthetic_rows=synthetic_rows, shadows=shadows, jobs=jobs, scheduler=scheduler)
     parameters.check_with(generator=generator is not None, synthetic=synthetic is not None)
     if not any(progress is mode or progress == mode for mode in (True, False, *PROGRESS_MODES)):

@@ -134,6 +134,23 @@ class Text(Constraint):
 
 
 @dataclass(frozen=True)
+class ColumnNames(Constraint):
+    """Column names: a list, or one string "age,income". Whether they are audited columns is
+    checked once the inputs are read (``pipeline.check_edpb_columns``)."""
+
+    def check(self, name: str, value: Any) -> tuple[str, ...]:
+        if isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise InputError(f"must be a list of column names, got {_shown(value)}",
+                             parameter=name)
+        chosen = tuple(dict.fromkeys(v.strip() for v in value if v.strip()))
+        if not chosen:
+            raise InputError("no column named", parameter=name)
+        return chosen
+
+
+@dataclass(frozen=True)
 class AttackNames(Constraint):
     """Attacks: registry names (a list, or one string "dcr" or "dcr,shadow") and, from Python,
     attack instances with their own parameters (each validated by ``Attack.validate``)."""
@@ -256,6 +273,13 @@ class AuditParameters:
     max_candidates: int | None = parameter(
         Optional(Integer(1)), None, "score a seeded sample of N train + holdout records, "
         "stratified by membership, for a quicker run (default: every record)")
+    known_columns: tuple[str, ...] | None = parameter(
+        Optional(ColumnNames()), None, "comma-separated columns an attacker is assumed to know, "
+        "for the EDPB risks: singling out, linkability (these columns cut in two halves, in "
+        "table order) and inference (default: every audited column)")
+    secret_columns: tuple[str, ...] | None = parameter(
+        Optional(ColumnNames()), None, "comma-separated columns inference tries to guess, each "
+        "from the known columns other than itself (default: every audited column)")
     generator_params: dict | None = parameter(
         Optional(GeneratorParams()), None, "parameters for the generator: inline JSON such as "
         "'{\"epochs\": 300}' or a JSON file (SDV: constructor arguments; module:callable: "
@@ -306,6 +330,7 @@ class AuditParameters:
     def recorded(self) -> dict:
         """The method's parameters as results.json records them."""
         return {"seed": self.seed, "confidence": self.confidence, "folds": self.folds,
+                "known_columns": self.known_columns, "secret_columns": self.secret_columns,
                 "delta": self.delta}
 
 

@@ -279,8 +279,8 @@ def run(train: TableLike, holdout: TableLike, synthetic: TableLike | None, gener
         if counted_attacks is not None:
             plan = dataclasses.replace(plan, attacks=tuple(counted_attacks))
         meter.note("statistics and verdict")
-        measured = measure(scored, plan, parameters, copies, holdout_check, real.twins)
-        measured.edpb = edpb
+        measured = measure(scored, plan, parameters, copies, holdout_check, real.twins,
+                           edpb)
         meter.note("writing the per-record table and the results")
         return assemble(real, release, plan, scored, measured, parameters)
 
@@ -358,6 +358,7 @@ def read_inputs(train: TableLike, holdout: TableLike, metadata: Any,
                               holdout_table.frame[keep].reset_index(drop=True), holdout_table.sha256)
         holdout_typed = holdout_typed[keep].reset_index(drop=True)
         say(f"dropped {dropped} holdout row(s) that also appear in train")
+    check_edpb_columns(types, parameters)
     check_holdout_size(len(holdout_typed), parameters.folds, holdout_table.source)
     check_sample_size(len(train_typed), len(holdout_typed), parameters)
     real = RealInputs(train_table, holdout_table, train_typed, holdout_typed, types, dropped,
@@ -369,6 +370,20 @@ def read_inputs(train: TableLike, holdout: TableLike, metadata: Any,
     if reference_table is not None:
         read_reference(real, reference_table, parameters, say)
     return real
+
+
+def check_edpb_columns(types: ColumnTypes, parameters: AuditParameters) -> None:
+    """``known_columns`` and ``secret_columns`` name audited columns (an excluded column or
+    the id column is not in the encoding the EDPB attacks read)."""
+    for name in ("known_columns", "secret_columns"):
+        for column in getattr(parameters, name) or ():
+            if column in types.kinds:
+                continue
+            why = types.excluded.get(column) or ("the id column" if column == types.id_column
+                                                 else None)
+            raise InputError(f"'{column}' is not an audited column" + (
+                f" ({why})" if why else f"; audited: {', '.join(types.columns)}"),
+                parameter=name)
 
 
 def read_reference(real: RealInputs, table: Table, parameters: AuditParameters,
@@ -591,14 +606,16 @@ def assess_edpb(plan: Plan, parameters: AuditParameters, say: Callable[[str], No
                 ) -> EdpbAssessment:
     """Singling out, linkability and inference of the release, the holdout as control
     (``synthcheck.edpb``), on the scored candidates."""
-    from synthcheck.edpb.assess import assess
+    from synthcheck.edpb.assess import EdpbSettings, assess
 
     inputs = plan.inputs
     say("singling out, linkability and inference ...")
     found, records = assess(inputs.encoder, inputs.types.kinds, inputs.synthetic,
                             inputs.encoded_synthetic, inputs.candidates,
                             inputs.encoded_candidates, inputs.is_member, seed=parameters.seed,
-                            confidence=parameters.confidence)
+                            confidence=parameters.confidence,
+                            settings=EdpbSettings(known_columns=parameters.known_columns,
+                                                  secret_columns=parameters.secret_columns))
     return EdpbAssessment(found, records)
 
 
@@ -652,7 +669,8 @@ class Measured:
 
 def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
             copies: dict | None = None, holdout: HoldoutCheck | None = None,
-            twins: TwinTest | None = None) -> Measured:
+            twins: TwinTest | None = None,
+            edpb: EdpbAssessment | None = None) -> Measured:
     """Each attack's statistics, then the verdict of the policy (on the attacks its limits
     read, and on the copy checks); every figure is computed here, once. A holdout found
     closer to the release than the reference records turns a PASS into INCONCLUSIVE (its
@@ -671,7 +689,8 @@ def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
     sampled = plan.candidates_info if isinstance(plan.candidates_info, dict) else {}
     verdict = evaluate(parameters.policy, {n: r for n, r in results.items() if n in limited},
                        checks, findings, (copies or {}).get("unique_rows"),
-                       holdout_available=sampled.get("of_non_members"), tail=True)
+                       holdout_available=sampled.get("of_non_members"), tail=True,
+                       edpb=None if edpb is None else edpb.risks)
     verdict_level = verdict.level
     if not limited:  # only exact-copy: its bounds are shown at the level one attack would get
         families = {c.check: sum(1 for d in checks if d.check == c.check) for c in checks}
@@ -695,7 +714,7 @@ def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
                                       outcome=Outcome.combine(r.outcome for r in reasons))
     return Measured(figures, verdict,
                     None if copies is None else decode(Copies, encode(copies)),
-                    attribute(plan, parameters), holdout)
+                    attribute(plan, parameters), holdout, edpb)
 
 
 def attribute(plan: Plan, parameters: AuditParameters) -> Any:

@@ -278,6 +278,10 @@ class RecordedParameters:
     #: how ``delta`` was chosen when not given: "1/m^2" (m: the candidates the one-run audit
     #: guesses on, twice the smaller of members and non-members); None: given. Since 0.4.0.
     delta_rule: str | None = section()
+    #: the EDPB risks' attacker knowledge as given (None: the default, every audited column;
+    #: ``edpb`` records the columns used). Since schema 1.3.
+    known_columns: tuple[str, ...] | None = section()
+    secret_columns: tuple[str, ...] | None = section()
 
     @property
     def sampled(self) -> CandidateSample | None:
@@ -296,6 +300,7 @@ class PolicyRecord:
     text: str = ""
     worst_case: dict[str, int] | None = section()  # zero-tolerance counts, when set
     tail: bool | None = section()  # False: the tail check switched off (recorded only then)
+    edpb: dict[str, float] | None = section()  # limits on the EDPB risks, when set
 
 
 # -- counts and overall -----------------------------------------------------------------------

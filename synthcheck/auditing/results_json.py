@@ -127,6 +127,9 @@ def audit_arguments(results: AuditResults, *, with_generator: bool) -> dict[str,
                          or (results.inputs.reference.rows_dropped
                              if results.inputs.reference is not None else 0) or 0) > 0,
     }
+    for name in ("known_columns", "secret_columns"):
+        if getattr(recorded, name) is not None:
+            arguments[name] = getattr(recorded, name)
     if recorded.density_estimator is not None:
         arguments["density"] = recorded.density_estimator
     if recorded.sampled is not None:

@@ -13,7 +13,7 @@ from synthcheck.auditing.holdout_check import CHECK as PREMISE_CHECK
 from synthcheck.auditing.results import HEADLINE_FPR, AuditResults, Outcome, PolicyCheck, Side
 from synthcheck.measure.twins import CHECK as TWINS_CHECK
 from synthcheck.support import formatting as fmt
-from synthcheck.verdict.policy import CHECKS, TAIL_CHECK
+from synthcheck.verdict.policy import CHECKS, EDPB_KEYS, TAIL_CHECK
 
 #: what limits an undecided check, as the verdict sentence says it (``PolicyCheck.limited_by``)
 LIMITED_BY = {
@@ -26,6 +26,8 @@ LIMITED_BY = {
 
 def metric_of(check: PolicyCheck) -> str:
     """The quantity a check's bound is on: "auc", "tpr", "epsilon" or "p"."""
+    if check.check in EDPB_KEYS:
+        return "tpr"  # a risk, in percent like a rate
     if check.side is Side.P_VALUE or check.check not in CHECKS:
         return "p" if check.side is Side.P_VALUE or check.check.startswith("copied") else "auc"
     return CHECKS[check.check][0]
@@ -71,13 +73,22 @@ def checks_phrase(checks: tuple[PolicyCheck, ...]) -> tuple[str | None, str]:
     """Several checks grouped by subject, and their limits said once when several subjects
     share them: ("AUC 0.600; TPR at FPR 1 % 5.0 %", "dcr: AUC ≥ 0.652, TPR at FPR 1 % ≥
     8.4 %; dcr-ratio: ..."); (None, ...) with each limit beside its figure otherwise."""
+    inferred = [c for c in checks if c.check == "max_inference_risk"]
+    grouped = None
+    if len(inferred) > 2:  # one phrase for many secret columns, not a column each
+        checks = tuple(c for c in checks if c.check != "max_inference_risk")
+        bounds = sorted(c.bound or 0.0 for c in inferred)
+        grouped = (f"inference of {len(inferred)} secret columns: EDPB risk "
+                   f"{'≥' if inferred[0].side is Side.LOWER else '≤'} "
+                   f"{fmt.percent(bounds[0])} to {fmt.percent(bounds[-1])} "
+                   f"(limit {limit_text(inferred[0])})")
     subjects: dict[str, list[PolicyCheck]] = {}
     for check in checks:
         subjects.setdefault(check.subject, []).append(check)
     limits = {(c.figure, limit_text(c)) for c in checks if metric_of(c) != "p"}
     shared = len(subjects) > 1 and len({figure for figure, _ in limits}) == len(limits) > 0
-    named = "; ".join(f"{subject}: " + ", ".join(figure_phrase(c, not shared) for c in group)
-                      for subject, group in subjects.items())
+    named = "; ".join([f"{subject}: " + ", ".join(figure_phrase(c, not shared) for c in group)
+                       for subject, group in subjects.items()] + ([grouped] if grouped else []))
     listed = "; ".join(f"{figure} {limit}" for figure, limit in sorted(limits))
     return (listed if shared else None), named
 
@@ -196,4 +207,79 @@ def headline_sentences(results: AuditResults) -> list[str]:
         else:
             lines.append("Differential privacy: no measurable lower bound on ε (this does not "
                          "show that the generator is private).")
+    return lines
+
+
+# -- the EDPB criteria ----------------------------------------------------------------------
+
+#: The three criteria in plain words (Article 29 Working Party, Opinion 05/2014), said once for
+#: the certificate and the owner's report.
+EDPB_CRITERIA = {
+    "singling out": ("Can someone isolate one person's record? Conditions read off the release "
+                    "(a value it holds once, an extreme, a combination of three values) are put "
+                    "to the members and to as many holdout records; the release singles people "
+                    "out when such a condition picks out exactly one member more often than "
+                    "exactly one holdout record."),
+    "linkability": ("Can two parts of a person's record, held in two places, be joined through "
+                   "the release? Each part is matched to its closest synthetic row; they are "
+                   "linked when both land on the same row, a risk when that happens more often "
+                   "for members than for holdout records."),
+    "inference": ("Can someone who knows some of a person's values learn another (a secret "
+                 "column)? The guess is the secret in the closest synthetic row on the known "
+                 "columns (a number counts as right within 5 % of the secret); a risk when it "
+                 "is right more often for members than for holdout records."),
+}
+EDPB_RISK_SENTENCE = (
+    "Each risk is (success on members − success on holdout records) / (1 − success on holdout "
+    "records): 0 when the release tells an attacker no more about the people it was made from "
+    "than about anyone else, 1 when every attack the holdout resists succeeds on its members.")
+
+
+@dataclass(frozen=True)
+class EdpbRow:
+    """One EDPB risk as the summary and the certificate show it, and the policy's check on it
+    (None: the policy sets no limit on it)."""
+
+    criterion: str  # "singling out", "linkability", "inference"
+    subject: str  # "singling out", "linkability", "inference of 'income'"
+    risk: object  # synthcheck.edpb.risk.Risk
+    check: PolicyCheck | None
+
+
+def edpb_rows(results: AuditResults, inference_rows: int | None = None) -> list[EdpbRow]:
+    """Singling out, linkability and each secret column's inference, highest inference risk
+    first (at most ``inference_rows`` of them); empty when the audit did not assess them."""
+    edpb = results.edpb
+    if edpb is None:
+        return []
+    checks = {c.subject: c for c in results.checks if c.check in EDPB_KEYS}
+    rows = [EdpbRow("singling out", "singling out", edpb.singling_out,
+                    checks.get("singling out"))]
+    if edpb.linkability is not None:
+        rows.append(EdpbRow("linkability", "linkability", edpb.linkability,
+                            checks.get("linkability")))
+    inferred = sorted(edpb.inference.items(), key=lambda item: -item[1].risk)
+    for name, risk in inferred[:inference_rows]:
+        subject = f"inference of '{name}'"
+        rows.append(EdpbRow("inference", subject, risk, checks.get(subject)))
+    return rows
+
+
+def edpb_lines(results: AuditResults) -> list[str]:
+    """The summary's EDPB block: each risk with its interval and the two success rates."""
+    edpb = results.edpb
+    if edpb is None:
+        return []
+    shown = 3
+    lines = [(f"EDPB risks (risk [{fmt.level(edpb.level)} CI]; success on members vs on as "
+              f"many holdout records, {edpb.records:,} each):")]
+    for row in edpb_rows(results, shown):
+        risk = row.risk
+        lines.append(f"  {row.subject}: {fmt.percent(risk.risk)} [{fmt.percent(risk.low)}, "
+                     f"{fmt.percent(risk.high)}] ({fmt.percent(risk.attack_rate)} vs "
+                     f"{fmt.percent(risk.control_rate)})"
+                     + (f" {row.check.outcome.value}" if row.check is not None else ""))
+    if len(edpb.inference) > shown:
+        lines.append(f"  inference: the {shown} highest of {len(edpb.inference)} secret columns "
+                     "shown (all in results.json)")
     return lines

@@ -15,7 +15,7 @@ from synthcheck.auditing.results import (
     ValueCopies,
     fpr_label,
 )
-from synthcheck.auditing.story import verdict_sentence
+from synthcheck.auditing.story import edpb_lines, verdict_sentence
 from synthcheck.support import formatting as fmt
 
 
@@ -155,6 +155,8 @@ def summary_text(results: AuditResults) -> str:
         lines += _wrapped(line.lstrip(), " " * (len(line) - len(line.lstrip())))
     for line in attribution_lines(results):
         lines += _wrapped(line)
+    for line in edpb_lines(results):
+        lines += _wrapped(line.lstrip(), " " * (len(line) - len(line.lstrip())))
     overall = results.overall
     strongest = overall.strongest.describe() if overall.strongest else (
         overall.strongest_attack or "not recorded")

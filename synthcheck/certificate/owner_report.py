@@ -72,6 +72,7 @@ def build_context(results: AuditResults, records: pd.DataFrame, top: int = TOP_R
         "records": _record_rows(records, attacks, top),
         "records_total": int((records["role"] == "train").sum()),
         "has_reasons": "matches_exactly" in records.columns,
+        "edpb_records": _edpb_rows(records, top),
         "figures": {
             "roc": plots.roc_curves(results.attacks, counts.non_members, counts.members),
             "scores": plots.score_histograms(results.attacks),
@@ -83,6 +84,23 @@ def build_context(results: AuditResults, records: pd.DataFrame, top: int = TOP_R
         },
         "stylesheet": _stylesheet(),
     }
+
+
+def _edpb_rows(records: pd.DataFrame, top: int) -> dict | None:
+    """Members singled out (by how many of the release's predicates), linked or with secrets
+    guessed: the ``top`` most singled out, and how many of each (None: not assessed)."""
+    if "edpb_singled_out" not in records.columns:
+        return None
+    members = records[(records["role"] == "train") & records["edpb_singled_out"].notna()]
+    chosen = members[(members["edpb_singled_out"] > 0) | (members["edpb_linked"] > 0)]
+    ranked = chosen.sort_values(["edpb_singled_out", "edpb_linked", "edpb_secrets_inferred",
+                                 "row"], ascending=[False, False, False, True]).head(top)
+    return {"assessed": len(members), "singled_out": int((members["edpb_singled_out"] > 0).sum()),
+            "linked": int((members["edpb_linked"] > 0).sum()),
+            "rows": [{"id": str(r["id"]), "row": int(r["row"]),
+                      "singled_out": int(r["edpb_singled_out"]), "linked": bool(r["edpb_linked"]),
+                      "inferred": int(r["edpb_secrets_inferred"])}
+                     for _, r in ranked.iterrows()]}
 
 
 def _percent(value) -> str:

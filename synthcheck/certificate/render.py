@@ -212,6 +212,10 @@ def render_html(context: Mapping, variant: str, template: Template | None = None
                                              stylesheet=template.stylesheet_url())
 
 
+#: inference rows on the certificate (the highest risks; every secret column is in results.json)
+EDPB_INFERENCE_ROWS = 5
+
+
 def build_context(results: AuditResults | Mapping, issuance: Issuance) -> dict:
     """Everything the template shows. Figures come from the results' fixed-size summaries,
     never from records."""
@@ -234,6 +238,9 @@ def build_context(results: AuditResults | Mapping, issuance: Issuance) -> dict:
         "column_type_counts": column_types,
         "method_rows": method_rows(results),
         "attribution": attribution_lines(results),
+        "edpb_rows": story.edpb_rows(results, EDPB_INFERENCE_ROWS),
+        "edpb_criteria": story.EDPB_CRITERIA,
+        "edpb_risk_sentence": story.EDPB_RISK_SENTENCE,
         "figures": {
             "roc": plots.roc_curves(attacks, results.counts.non_members,
                                     results.counts.members),
@@ -327,14 +334,14 @@ def policy_grid(results: AuditResults | Mapping) -> dict:
     label, limit, unit) and ``rows`` (attack -> limit key -> the ``PolicyCheck``); every other
     check (the copy family: exact copies, exact values of excluded columns) in ``other``,
     each with its own sentence."""
-    from synthcheck.verdict.policy import CHECKS, TAIL_CHECK
+    from synthcheck.verdict.policy import CHECKS, EDPB_KEYS, TAIL_CHECK
 
     results = as_results(results)
     limits = results.policy.limits
     columns, rows, other = {}, {}, []
     for check in results.checks:
         key = check.check
-        if key == PREMISE_CHECK:  # the holdout check has its own table
+        if key == PREMISE_CHECK or key in EDPB_KEYS:  # each has its own table
             continue
         if key == TAIL_CHECK:  # one per attack: a column of its own, its bound a p-value
             columns.setdefault(key, {"key": key, "label": "Tail: flagged at FPR 0.1 %",

@@ -94,6 +94,8 @@ def _add_audit_parser(subparsers) -> None:
     _option(method, "density", metavar="{auto,kde,classifier}")
     _option(method, "neighbours", metavar="{auto,exact,approx}")
     _option(method, "max_candidates", metavar="N")
+    _option(method, "known_columns", metavar="LIST")
+    _option(method, "secret_columns", metavar="LIST")
     _option(method, "scheduler", metavar="ADDRESS")
     generator = parser.add_argument_group(
         "generator",

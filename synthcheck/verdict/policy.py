@@ -70,7 +70,10 @@ CHECKS = {
 # (issue 16: 30 near-copied members of 1,500 stay under every rate limit but are 15 times what
 # chance flags there). Adding it moved the rows test's share from 0.015 to 0.0125 (0.0136
 # without value checks), still above that 0.0098.
-ALPHA_SHARES = {"attacks": 3.0, "copied_rows": 1.5, "copied_values": 0.5, "tail": 1.0}
+# "edpb": one check per EDPB risk a [edpb] limit reads (singling out, linkability, inference of
+# each secret column), present only when the policy sets such limits.
+ALPHA_SHARES = {"attacks": 3.0, "copied_rows": 1.5, "copied_values": 0.5, "tail": 1.0,
+                "edpb": 1.0}
 
 #: the tail check's key in results (``PolicyCheck.check``) and its figure
 TAIL_CHECK = "tail"
@@ -92,6 +95,7 @@ class Policy:
     extra: dict = field(default_factory=dict)
     worst_case: dict[str, int] = field(default_factory=dict)  # WORST_CASE_KEYS: tolerated counts
     tail: bool = True  # the tail check (TAIL_CHECK) on every attack the limits read
+    edpb: dict[str, float] = field(default_factory=dict)  # EDPB_KEYS: limits on the risks
 
     def checks_per_attack(self) -> int:
         return len(self.limits)
@@ -126,18 +130,27 @@ class Policy:
             described["worst_case"] = dict(self.worst_case)
         if not self.tail:  # recorded only when switched off (the default is on)
             described["tail"] = False
+        if self.edpb:
+            described["edpb"] = dict(self.edpb)
         return described
 
 
 # What a policy may say: every other key, at any level, is refused (a typo must not leave a
 # limit at its default). A new family of checks adds its keys here and its limits to CHECKS.
-POLICY_KEYS = ("name", "alpha", "multiplicity", "limits", "worst_case", "tail")
+POLICY_KEYS = ("name", "alpha", "multiplicity", "limits", "worst_case", "tail", "edpb")
 # [worst_case]: zero-tolerance counts, not statistics (no share of alpha). A board that will not
 # release a table holding even one member's whole record that no other real record in the
 # audit shares sets max_unique_rows_copied = 0. Off by default: a release of other real records
 # can hold such a row when the population has its twin outside the audit (narrow tables).
 WORST_CASE_KEYS = {"max_unique_rows_copied": "member records that no other real record "
                                              "shares, copied verbatim into the release"}
+# [edpb]: limits on the EDPB risks (synthcheck.edpb: risk = (attack - control) / (1 - control),
+# the holdout the control), each read like an attack's limit: FAIL when the risk's one-sided
+# lower bound exceeds it (at the "edpb" family's share of alpha), PASS when its upper bound at
+# 1 - alpha is within it. Off by default: a release's EDPB risks are reported whatever the policy.
+EDPB_KEYS = {"max_singling_out_risk": "singling out",
+             "max_linkability_risk": "linkability",
+             "max_inference_risk": "inference (each secret column)"}
 ALPHA_RANGE = (0.0, 0.5)  # (exclusive, inclusive): the family-wise false-FAIL rate
 LIMIT_RANGES = {"auc": (0.0, 1.0), "tpr": (0.0, 1.0), "epsilon": (0.0, math.inf)}  # inclusive
 
@@ -171,6 +184,7 @@ def parse_policy(text: str | dict, source: str | None = None) -> Policy:
     for key, value in limits.items():
         _check_limit(key, value, source)
     worst_case = _worst_case(document.get("worst_case", {}), source)
+    edpb = _edpb_limits(document.get("edpb", {}), source)
     alpha = document.get("alpha", 0.05)
     low, high = ALPHA_RANGE
     if not _is_number(alpha) or not low < alpha <= high:
@@ -189,7 +203,7 @@ def parse_policy(text: str | dict, source: str | None = None) -> Policy:
         raise InputError(f"name must be a string, got {name!r}", source=source)
     return Policy(name=name, limits={k: float(v) for k, v in limits.items()}, alpha=float(alpha),
                   multiplicity=multiplicity, text=text, source=source, worst_case=worst_case,
-                  tail=tail)
+                  tail=tail, edpb=edpb)
 
 
 def _worst_case(table, source: str | None) -> dict[str, int]:
@@ -203,6 +217,21 @@ def _worst_case(table, source: str | None) -> dict[str, int]:
             raise InputError(f"worst_case '{key}' must be a whole number >= 0 (a count of "
                              f"records), got {value!r}", source=source)
     return {key: int(value) for key, value in table.items()}
+
+
+def _edpb_limits(table, source: str | None) -> dict[str, float]:
+    if not isinstance(table, dict):
+        raise InputError("edpb must be a table ([edpb])", source=source)
+    for key, value in table.items():
+        if key not in EDPB_KEYS:
+            raise InputError(f"unknown key '{key}' in [edpb]; known: {', '.join(EDPB_KEYS)}",
+                             source=source)
+        if not _is_number(value) or not 0.0 <= value <= 1.0:
+            hint = f" (a fraction: {value:g} % is {value / 100:g})" if _is_number(value) \
+                and 1 < value <= 100 else ""
+            raise InputError(f"edpb limit '{key}' must be a risk in [0, 1], got {value!r}{hint}",
+                             source=source)
+    return {key: float(value) for key, value in table.items()}
 
 
 def _is_number(value) -> bool:
@@ -522,10 +551,60 @@ def _tail_check(attack: str, flagged, alpha: float) -> PolicyCheck:
                               f"{alpha:.3g}")
 
 
+def edpb_subjects(policy: Policy, edpb) -> list[tuple[str, float, str, object]]:
+    """(limit key, limit, subject, risk) of every EDPB risk a [edpb] limit reads, from the
+    audit's ``synthcheck.edpb.assess.Edpb`` (None: not assessed)."""
+    if edpb is None or not policy.edpb:
+        return []
+    found = []
+    for key, limit in policy.edpb.items():
+        if key == "max_singling_out_risk":
+            found.append((key, limit, "singling out", edpb.singling_out))
+        elif key == "max_linkability_risk" and edpb.linkability is not None:
+            found.append((key, limit, "linkability", edpb.linkability))
+        elif key == "max_inference_risk":
+            found += [(key, limit, f"inference of '{name}'", risk)
+                      for name, risk in edpb.inference.items()]
+    return found
+
+
+def _edpb_check(key: str, limit: float, subject: str, risk, level: float,
+                pass_level: float) -> PolicyCheck:
+    """One [edpb] limit on one risk: its one-sided lower bound at ``level`` for FAIL, its upper
+    bound at ``pass_level`` for PASS (``synthcheck.edpb.risk`` at 2 x level - 1 two-sided)."""
+    from synthcheck.edpb.risk import risk_of
+
+    def bounds(at: float):
+        return risk_of(risk.attack_successes, risk.attacks, risk.control_successes,
+                       risk.controls, 2.0 * at - 1.0)
+
+    low, high = bounds(level).low, bounds(pass_level).high
+    pct = fmt.percent
+    rates = (f"the attack succeeded in {pct(risk.attack_rate)} of {risk.attacks:,} tries on "
+             f"members and {pct(risk.control_rate)} on as many holdout records")
+    check = partial(PolicyCheck, check=key, subject=subject, limit=limit, figure="EDPB risk")
+    if low > limit:
+        return check(bound=low, level=level, side=Side.LOWER, outcome=Outcome.FAIL,
+                     reason=f"{subject}: risk is at least {pct(low)} (one-sided "
+                            f"{fmt.level(level)} lower bound), above the limit {pct(limit)}; "
+                            f"{rates}")
+    if high <= limit:
+        return check(bound=high, level=pass_level, side=Side.UPPER, outcome=Outcome.PASS,
+                     reason=f"{subject}: risk is at most {pct(high)} (one-sided "
+                            f"{fmt.level(pass_level)} upper bound), within the limit {pct(limit)}")
+    return check(bound=high, level=pass_level, side=Side.UPPER, outcome=Outcome.INCONCLUSIVE,
+                 limited_by="holdout",
+                 reason=f"{subject}: risk between {pct(low)} and {pct(high)} (one-sided bounds "
+                        f"at {fmt.level(level)} and {fmt.level(pass_level)}) straddles the "
+                        f"limit {pct(limit)}; {rates}; more holdout records (and as many "
+                        "members) would narrow it")
+
+
 def evaluate(policy: Policy, attacks: dict, copy_checks: tuple[CopyCheck, ...] = (),
              findings: dict[str, str | None] | None = None,
              unique_rows: dict | None = None, *,
-             holdout_available: int | None = None, tail: bool = False) -> Verdict:
+             holdout_available: int | None = None, tail: bool = False,
+             edpb=None) -> Verdict:
     """The verdict: every limit on every attack (``AttackResult``s) and every copy check, each
     at its share of alpha (``ALPHA_SHARES``), and the policy's zero-tolerance counts
     (``worst_case``) on ``unique_rows`` (members' whole records that no other real record
@@ -542,6 +621,9 @@ def evaluate(policy: Policy, attacks: dict, copy_checks: tuple[CopyCheck, ...] =
     tails = {name: result.flagged() for name, result in attacks.items()} \
         if tail and policy.tail else {}
     tails = {name: found for name, found in tails.items() if found is not None}
+    risks = edpb_subjects(policy, edpb)
+    if risks:
+        counts["edpb"] = len(risks)
     families = attack_families(policy, len(attacks), counts, len(tails))
     reasons = []
     level, pass_level = 1.0, policy.pass_level()
@@ -564,5 +646,9 @@ def evaluate(policy: Policy, attacks: dict, copy_checks: tuple[CopyCheck, ...] =
     if unique_rows is not None:
         reasons += [_worst_case_check(key, tolerated, unique_rows)
                     for key, tolerated in policy.worst_case.items()]
+    if risks:
+        edpb_level = 1.0 - policy.family_alpha("edpb", families)
+        reasons += [_edpb_check(key, limit, subject, risk, edpb_level, pass_level)
+                    for key, limit, subject, risk in risks]
     verdict = Outcome.combine(r.outcome for r in reasons)
     return Verdict(verdict, tuple(reasons), level, pass_level, unfailable)
