@@ -1,9 +1,12 @@
 """Attribute inference (anonymeter's design): knowing some columns of a person, guess a secret
 column from the nearest synthetic row on the known ones.
 
-A guess is right when it equals the secret (two missing values are equal) or, for a numeric
-secret ``s``, when ``|guess - s| <= tolerance x |s|``: relative to the secret, not to the guess
-as anonymeter 1.1 does (where every negative guess counts as right). The attack rate is the
+A guess is right when it equals the secret (two missing values are equal) or, for a number
+``s``, when ``|guess - s| <= tolerance x |s|``: relative to the secret, not to the guess as
+anonymeter 1.1 does (where every negative guess counts as right). Dates and booleans must be
+equal: a tolerance relative to seconds since 1970 would be years wide. (So would one relative to
+a year written as a number, 2010 +- 100: such a column's control rate is near 1 and its risk
+interval says it cannot tell.) The attack rate is the
 share of members whose secret is guessed, the control rate the same on the holdout: the
 holdout's rate is what the population's regularities give anyone.
 """
@@ -16,6 +19,7 @@ import numpy as np
 from synthcheck.edpb.linkability import nearest_rows
 from synthcheck.edpb.risk import Risk, risk_of
 from synthcheck.edpb.tables import Tables
+from synthcheck.inputs.columns import NUMERIC
 
 TOLERANCE = 0.05  # a numeric guess within 5 % of the secret is right (anonymeter's default)
 
@@ -33,7 +37,7 @@ def guessed(tables: Tables, role: str, rows: np.ndarray, secret: str, known, tol
     j = tables.columns.index(secret)
     guess = nearest_rows(tables, role, rows, known, 1)[:, 0]
     right = tables.levels["synthetic"][guess, j] == tables.levels[role][rows, j]
-    if tables.numeric[j]:
+    if tables.kinds[j] == NUMERIC:
         truth, value = tables.values[role][rows, j], tables.values["synthetic"][guess, j]
         with np.errstate(invalid="ignore"):
             right |= np.abs(value - truth) <= tolerance * np.abs(truth)
@@ -48,6 +52,6 @@ def inference(tables: Tables, members: np.ndarray, holdout: np.ndarray, *, secre
     attack = guessed(tables, "members", members, secret, known, tolerance)
     control = guessed(tables, "holdout", holdout, secret, known, tolerance)
     risk = risk_of(int(attack.sum()), len(attack), int(control.sum()), len(control), confidence)
-    numeric = bool(tables.numeric[tables.columns.index(secret)])
+    numeric = tables.kinds[tables.columns.index(secret)] == NUMERIC
     return (Inference(**vars(risk), known_columns=known,
                       tolerance=tolerance if numeric else None), attack, control)

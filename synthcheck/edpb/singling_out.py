@@ -32,8 +32,8 @@ EQUAL, AT_LEAST, AT_MOST = 0, 1, 2
 UNUSED = -1
 UNIVARIATE, MULTIVARIATE = 0, 1
 CELLS_PER_CHUNK = 4_000_000  # predicates x rows evaluated at once
-MULTIVARIATE_ATTEMPTS = 20  # x the predicates asked, before saying fewer were found
-SATURATED = 0.02  # a draw adding fewer new predicates than this x asked ends the search
+MULTIVARIATE_ATTEMPTS = 50  # x the predicates asked, before saying fewer were found
+MAX_CELLS = 400_000_000  # candidate predicates x release rows evaluated at most, in all
 MIN_ORDERED_LEVELS = 3  # an ordered column with fewer distinct values gets == only
 
 
@@ -201,15 +201,14 @@ def make_predicates(tables: Tables, univariate: int, multivariate: int, width: i
                    "rows (values it holds once and unique extremes), fewer than asked")
     width = max(1, min(width, len(tables.columns)))
     kept, tried = Predicates.empty(width), 0
-    while len(kept) < multivariate and tried < MULTIVARIATE_ATTEMPTS * multivariate:
+    attempts = min(MULTIVARIATE_ATTEMPTS * multivariate,
+                   max(multivariate, MAX_CELLS // max(tables.rows("synthetic"), 1)))
+    while len(kept) < multivariate and tried < attempts:
         candidates = multivariate_candidates(tables, multivariate, width, generator)
         tried += multivariate
         counts, _ = satisfied(tables, "synthetic", candidates)
-        before = len(kept)
         kept = Predicates.join([kept, candidates.take(counts == 1)], width)
         kept = kept.take(_distinct(kept))
-        if len(kept) - before < SATURATED * multivariate:
-            break  # the release gives few new ones: more draws would mostly repeat them
     if len(kept) > multivariate:
         kept = kept.take(np.arange(multivariate))
     if multivariate and len(kept) < multivariate:

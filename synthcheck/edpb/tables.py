@@ -29,6 +29,7 @@ class Tables:
 
     columns: tuple[str, ...]
     numeric: np.ndarray
+    kinds: tuple[str, ...]
     blocks: dict[str, slice]
     levels: dict[str, np.ndarray]
     values: dict[str, np.ndarray]
@@ -68,4 +69,5 @@ def make_tables(encoder, kinds: dict[str, str], encoded: dict[str, np.ndarray],
             _, inverse = np.unique(stacked, axis=0, return_inverse=True)
         for role, part in zip(ROLES, np.split(inverse.reshape(-1), cuts)):
             levels[role][:, j] = part
-    return Tables(columns, numeric, blocks, levels, values, dict(encoded))
+    return Tables(columns, numeric, tuple(kinds[c] for c in columns), blocks, levels, values,
+                  dict(encoded))

@@ -60,3 +60,14 @@ def test_copied_records_are_linked_and_inferred_the_holdout_is_the_control():
     honest, _, _ = inference(clean, rows, rows, secret="city", known=tuple(KINDS),
                              confidence=0.95)
     assert honest.tolerance is None and honest.low == 0.0
+
+
+def test_dates_must_be_equal_a_tolerance_relative_to_epoch_seconds_would_be_years_wide():
+    kinds = {"age": "numeric", "city": "categorical", "born": "datetime"}
+    day = 86_400.0
+    synthetic = pd.DataFrame({"age": [20.0, 40.0], "city": ["a", "b"],
+                              "born": [1e9, 1.2e9 + 30 * day]})
+    members = pd.DataFrame({"age": [20.0, 40.0], "city": ["a", "b"], "born": [1e9, 1.2e9]})
+    tables = tables_of(synthetic, members, members, kinds)
+    right = guessed(tables, "members", np.arange(2), "born", ("age", "city"), 0.05)
+    assert right.tolist() == [True, False]  # a month off is wrong, though within 5 % of 1.2e9
