@@ -24,7 +24,7 @@ from synthcheck.support.randomness import rng
 
 MAX_RECORDS = 2000  # members and holdout records each
 UNIVARIATE = 500  # singling-out predicates asked for
-MULTIVARIATE = 1000
+MULTIVARIATE = 500
 COLUMNS_PER_PREDICATE = 3
 NEIGHBOURS = 1  # linkability: the pieces share one of their nearest synthetic rows
 
