@@ -118,6 +118,9 @@ def test_installed_wheel_runs_the_demo(wheel, tmp_path):
     done = synthcheck("demo", "--out", "demo", "--shadows", "4")
     assert done.returncode == 0, done.stderr[-2000:]
     assert "VERDICT:" in done.stdout and "✗" not in done.stdout
+    for line in done.stdout.splitlines():  # a CI log's width, but for an unbreakable path
+        assert len(line) <= 100 or any(len(word) > 50 for word in line.split()), line
+    assert any(line.startswith("VALID: ") for line in done.stdout.splitlines())
     out = work / "demo"
     certificate = out / "certificate.pdf"
     signature = subprocess.run(["pdfsig", str(certificate)], capture_output=True, text=True)

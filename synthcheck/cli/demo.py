@@ -45,9 +45,13 @@ def run_demo(out: Path, seed: int = 0, shadows: int = 8) -> int:
     print(f"wrote signed certificate {certificate}\n")
     report = verify_certificate(certificate, {"train": train, "holdout": holdout,
                                               "synthetic": paths["synthetic"]}, trust=cert)
-    print(f"synthcheck verify {certificate} --train {train} --holdout {holdout} "
-          f"--synthetic {paths['synthetic']} --trust {cert}")
+    from synthcheck.cli.certificate_commands import VERDICT_LINES
+    from synthcheck.support.formatting import fit
+
+    print(fit(f"synthcheck verify {certificate} --train {train} --holdout {holdout} "
+              f"--synthetic {paths['synthetic']} --trust {cert}"))
     for line in report.lines():
-        print(f"  {line}")
+        print(fit(f"  {line}"))  # 100 columns, as verify prints them
+    print(fit(VERDICT_LINES[report.status]))
     print("\nalso check the signature with poppler: pdfsig " + str(certificate))
     return ExitCode.PASS if report.ok else ExitCode.FAIL
