@@ -33,10 +33,12 @@ install: system-deps $(VENV)/.installed
 demo: install
 	$(VENV)/bin/synthcheck demo --out demo-out
 
-# One pytest worker per core (pytest-xdist); tests of one module share a worker, so a module's
-# fixtures are built once. `pytest -m "not slow"` (no -n) stays the quick loop.
+# Two pytest workers (pytest-xdist; `make test TEST_WORKERS=8` on a bigger machine). Not
+# `-n auto`: in a container with a CPU quota it counts the host's cores. Tests of one module
+# share a worker, so a module's fixtures are built once. `pytest -m "not slow"` is the quick loop.
+TEST_WORKERS ?= 2
 test: install
-	$(VENV_PYTHON) -m pytest -q -n auto --dist loadscope
+	$(VENV_PYTHON) -m pytest -q -n $(TEST_WORKERS) --dist loadscope
 
 bench: install
 	$(VENV_PYTHON) -m pip install -q -e ".[bench]"
