@@ -81,6 +81,7 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
           drop_overlap: bool = P.drop_overlap, generator_params: dict | str | None = P.generator_params,
           synthetic_rows: int | None = P.synthetic_rows, shadows: int | None = P.shadows,
           jobs: int | None = P.jobs, scheduler: Any = P.scheduler,
+          canaries: int | None = P.canaries, claimed_epsilon: float | None = P.claimed_epsilon,
           progress: bool | str = "auto", quiet: bool = False,
           log: Callable[[str], None] | None = None) -> Audit:
     """Run a membership inference audit of ``synthetic`` (or of ``generator``'s release).
@@ -112,7 +113,8 @@ def audit(train: TableLike, holdout: TableLike, synthetic: TableLike | None = No
         seed=seed, confidence=confidence, folds=folds, delta=delta, density=density,
         neighbours=neighbours, max_candidates=max_candidates, generator_params=generator_params,
         known_columns=known_columns, secret_columns=secret_columns,
-        synthetic_rows=synthetic_rows, shadows=shadows, jobs=jobs, scheduler=scheduler)
+        synthetic_rows=synthetic_rows, shadows=shadows, jobs=jobs, scheduler=scheduler,
+        canaries=canaries, claimed_epsilon=claimed_epsilon)
     parameters.check_with(generator=generator is not None, synthetic=synthetic is not None)
     if not any(progress is mode or progress == mode for mode in (True, False, *PROGRESS_MODES)):
         raise InputError(f"must be True, False or one of {', '.join(PROGRESS_MODES)}, got "

@@ -8,6 +8,7 @@ Nothing here imports pandas, so ``synthcheck --help`` stays fast.
 """
 from __future__ import annotations
 
+import math
 import numbers
 import os
 from dataclasses import dataclass, field, fields
@@ -17,7 +18,7 @@ from synthcheck.errors import InputError
 from synthcheck.generators import DEFAULT_SHADOWS, MIN_SHADOWS
 from synthcheck.inputs.validate import MIN_SYNTHETIC
 
-GENERATOR_ONLY = ("generator_params", "synthetic_rows", "shadows", "jobs")
+GENERATOR_ONLY = ("generator_params", "synthetic_rows", "shadows", "jobs", "canaries")
 
 
 def _shown(value: Any) -> str:
@@ -290,6 +291,15 @@ class AuditParameters:
     shadows: int | None = parameter(
         Optional(Integer(MIN_SHADOWS)), None, f"shadow generators fitted for the shadow attack "
         f"(default {DEFAULT_SHADOWS}, at least {MIN_SHADOWS}; each is one fit of the generator)")
+    canaries: int | None = parameter(
+        Optional(Integer(20, 10_000)), None,
+        "canary audit: make N canary records (rare categories, extreme numbers), put each in "
+        "a copy of train by a fair coin, fit the generator once more on it and bound its "
+        "epsilon from the canaries (one-run audit; N in [20, 10000])")
+    claimed_epsilon: float | None = parameter(
+        Optional(Real(0.0, math.inf, low_open=True)), None,
+        "the epsilon the generator is claimed to satisfy: with --canaries the verdict FAILs "
+        "('DP claim refuted') when the canary bound exceeds it (policy key claimed_epsilon)")
     jobs: int | None = parameter(
         Optional(Integer(-1, excluded=(0,))), None,
         "local processes for shadow fits (default -1: every core; 1: no subprocesses)")
@@ -317,6 +327,9 @@ class AuditParameters:
                        if (REGISTRY[a] if isinstance(a, str) else a).requires_generator]
             if needing:
                 raise InputError(f"attack '{needing[0]}' needs a generator", parameter="attacks")
+        if self.claimed_epsilon is not None and self.canaries is None:
+            raise InputError("applies only with --canaries (the canary audit is what can refute "
+                             "a DP claim)", parameter="claimed_epsilon")
         if self.neighbours == "approx":
             from synthcheck.support.dependencies import available, install_command
 

@@ -32,6 +32,7 @@ from synthcheck.auditing.parameters import AuditParameters
 from synthcheck.auditing.results import (
     AttackFigures,
     AuditResults,
+    CanaryAudit,
     CandidateSample,
     Copies,
     Counts,
@@ -268,6 +269,7 @@ def run(train: TableLike, holdout: TableLike, synthetic: TableLike | None, gener
         meter.note("reading the release" if generator is None else "making the release")
         release = make_release(synthetic, generator, real, parameters, say)
         meter.note("encoding the tables")
+        canary = audit_canaries(real, release, parameters, say)
         plan = plan_audit(real, release, parameters, meter, say)
         warn_cannot_fail(real, plan, parameters, say)
         scored = score(plan, say)
@@ -280,7 +282,7 @@ def run(train: TableLike, holdout: TableLike, synthetic: TableLike | None, gener
             plan = dataclasses.replace(plan, attacks=tuple(counted_attacks))
         meter.note("statistics and verdict")
         measured = measure(scored, plan, parameters, copies, holdout_check, real.twins,
-                           edpb)
+                           edpb, canary)
         meter.note("writing the per-record table and the results")
         return assemble(real, release, plan, scored, measured, parameters)
 
@@ -520,6 +522,31 @@ def plan_audit(real: RealInputs, release: Release, parameters: AuditParameters,
                 candidates_info)
 
 
+def audit_canaries(real: RealInputs, release: Release, parameters: AuditParameters,
+                   say: Callable[[str], None]) -> Any:
+    """``--canaries``: the canary audit (``synthcheck.generators.canaries``), one fit of the
+    generator of its own: (a ``measure.canary.CanaryResult``, what the fit made); None without
+    ``--canaries``."""
+    if parameters.canaries is None or release.generator is None:
+        if parameters.policy.claimed_epsilon is not None:
+            say("warning: the policy's claimed_epsilon is checked only by a canary audit "
+                "(--canaries N with a generator): not checked")
+        return None
+    from synthcheck.generators import fit_and_sample
+    from synthcheck.generators.canaries import run_canaries
+    from synthcheck.measure.canary import CanaryResult
+    from synthcheck.support.randomness import seed_for
+
+    setup = release.generator
+    train = setup.pool.iloc[:setup.training_rows].reset_index(drop=True)
+    found = run_canaries(lambda frame, rows, seed: fit_and_sample(setup.spec, frame, rows, seed),
+                         train, real.types, parameters.canaries,
+                         seed_for(parameters.seed, "canary-fit"),
+                         rng_for(parameters.seed, "canaries"), say)
+    return CanaryResult(scores=found.scores, included=found.included, delta=parameters.delta,
+                        seed=parameters.seed), found
+
+
 def warn_cannot_fail(real: RealInputs, plan: Plan, parameters: AuditParameters,
                      say: Callable[[str], None]) -> None:
     """Before any attack runs: each limit of the policy that no attack could FAIL at this
@@ -665,12 +692,13 @@ class Measured:
     attribution: ColumnAttribution | None = None
     holdout: HoldoutCheck | None = None  # the holdout vs --reference check, when run
     edpb: EdpbAssessment | None = None  # singling out, linkability, inference
+    canary: CanaryAudit | None = None  # --canaries
 
 
 def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
             copies: dict | None = None, holdout: HoldoutCheck | None = None,
             twins: TwinTest | None = None,
-            edpb: EdpbAssessment | None = None) -> Measured:
+            edpb: EdpbAssessment | None = None, canary: Any = None) -> Measured:
     """Each attack's statistics, then the verdict of the policy (on the attacks its limits
     read, and on the copy checks); every figure is computed here, once. A holdout found
     closer to the release than the reference records turns a PASS into INCONCLUSIVE (its
@@ -690,7 +718,9 @@ def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
     verdict = evaluate(parameters.policy, {n: r for n, r in results.items() if n in limited},
                        checks, findings, (copies or {}).get("unique_rows"),
                        holdout_available=sampled.get("of_non_members"), tail=True,
-                       edpb=None if edpb is None else edpb.risks)
+                       edpb=None if edpb is None else edpb.risks,
+                       canary=None if canary is None else canary[0],
+                       claimed_epsilon=parameters.claimed_epsilon)
     verdict_level = verdict.level
     if not limited:  # only exact-copy: its bounds are shown at the level one attack would get
         families = {c.check: sum(1 for d in checks if d.check == c.check) for c in checks}
@@ -714,7 +744,37 @@ def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
                                       outcome=Outcome.combine(r.outcome for r in reasons))
     return Measured(figures, verdict,
                     None if copies is None else decode(Copies, encode(copies)),
-                    attribute(plan, parameters), holdout, edpb)
+                    attribute(plan, parameters), holdout, edpb,
+                    canary=None if canary is None else canary_audit(canary, verdict, parameters))
+
+
+#: how canaries are made and scored, as results.json records it
+CANARY_DESIGN = ("each canary a random train row with each audited column, by a fair coin, set "
+                 "to the column's minimum or maximum (numbers) or one of its rarest values "
+                 "(categories); each included in a copy of train by an independent fair coin; "
+                 "one fit of the generator on that copy, sampled as many rows; attacks: distance "
+                 "to the nearest sampled row and exact copy, Bonferroni over the two")
+
+
+def canary_audit(canary: Any, verdict: Verdict, parameters: AuditParameters) -> CanaryAudit:
+    """results.json's ``canary_audit``: at the claimed-ε check's level when there is one, else
+    at the audit's confidence."""
+    from synthcheck.generators.canaries import CANARY_ATTACKS
+    from synthcheck.verdict.policy import CANARY_CHECK
+
+    result, found = canary
+    check = next((c for c in verdict.reasons if c.check == CANARY_CHECK), None)
+    level = check.level if check is not None else parameters.confidence
+    bound, attack = result.epsilon(level)
+    inside = result.included
+    aucs = {name: float(stats.roc_auc(result.scores[name][inside],
+                                      result.scores[name][~inside]).value)
+            for name in CANARY_ATTACKS if inside.any() and not inside.all()}
+    return CanaryAudit(canaries=result.canaries, included=int(inside.sum()),
+                       epsilon_lower_bound=bound, epsilon_ceiling=result.ceiling(level),
+                       level=level, delta=result.delta_used, attack=attack, attacks=aucs,
+                       claimed_epsilon=None if check is None else check.limit,
+                       fitted_rows=found.fitted_rows, design=CANARY_DESIGN)
 
 
 def attribute(plan: Plan, parameters: AuditParameters) -> Any:
@@ -809,6 +869,7 @@ def assemble(real: RealInputs, release: Release, plan: Plan, scored: Scores,
         edpb=None if measured.edpb is None else measured.edpb.risks,
         premise=premise_text(measured.holdout),
         cannot_fail=measured.verdict.cannot_fail,
+        canary_audit=measured.canary,
         summaries=plain(_results.summaries(inputs.synthetic_neighbours().distances[:, 0],
                                             is_member, records["risk_percentile"].to_numpy())),
         notes=tuple(NOTES))

@@ -301,6 +301,28 @@ class PolicyRecord:
     worst_case: dict[str, int] | None = section()  # zero-tolerance counts, when set
     tail: bool | None = section()  # False: the tail check switched off (recorded only then)
     edpb: dict[str, float] | None = section()  # limits on the EDPB risks, when set
+    claimed_epsilon: float | None = section()  # the DP claim a canary audit checks
+
+
+@dataclass(frozen=True)
+class CanaryAudit:
+    """The canary audit (``--canaries``; synthcheck/generators/canaries.py): ``canaries`` made,
+    ``included`` in the canary fit's training copy by fair coins, the one-run ε lower bound on
+    them at ``level`` with ``delta`` (the largest over ``attacks``, each at a Bonferroni share;
+    ``attack`` the one it comes from) and the most this design could show
+    (``epsilon_ceiling``). A fit of its own, never the release certified. Issue 16."""
+
+    canaries: int
+    included: int
+    epsilon_lower_bound: float
+    epsilon_ceiling: float
+    level: float
+    delta: float
+    attack: str
+    attacks: dict[str, float] = field(default_factory=dict)  # each attack's score AUC
+    claimed_epsilon: float | None = None
+    fitted_rows: int | None = None
+    design: str = ""
 
 
 # -- counts and overall -----------------------------------------------------------------------
@@ -408,6 +430,8 @@ class AuditResults:
     #: the policy's limits no attack could FAIL at this size, level and δ (a perfect attack's
     #: bound would not exceed them): their PASS says nothing. Since issue 16.
     cannot_fail: tuple[CannotFail, ...] | None = section()
+    #: ``--canaries``: the canary audit of the generator (a fit of its own). Issue 16.
+    canary_audit: CanaryAudit | None = section()
     #: singling out, linkability and inference against the holdout (``synthcheck.edpb``).
     #: Since schema 1.3.
     edpb: Edpb | None = section()

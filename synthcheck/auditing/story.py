@@ -13,7 +13,7 @@ from synthcheck.auditing.holdout_check import CHECK as PREMISE_CHECK
 from synthcheck.auditing.results import HEADLINE_FPR, AuditResults, Outcome, PolicyCheck, Side
 from synthcheck.measure.twins import CHECK as TWINS_CHECK
 from synthcheck.support import formatting as fmt
-from synthcheck.verdict.policy import CHECKS, EDPB_KEYS, TAIL_CHECK
+from synthcheck.verdict.policy import CANARY_CHECK, CHECKS, EDPB_KEYS, TAIL_CHECK
 
 #: what limits an undecided check, as the verdict sentence says it (``PolicyCheck.limited_by``)
 LIMITED_BY = {
@@ -28,6 +28,8 @@ def metric_of(check: PolicyCheck) -> str:
     """The quantity a check's bound is on: "auc", "tpr", "epsilon" or "p"."""
     if check.check in EDPB_KEYS:
         return "tpr"  # a risk, in percent like a rate
+    if check.check == CANARY_CHECK:
+        return "epsilon"
     if check.side is Side.P_VALUE or check.check not in CHECKS:
         return "p" if check.side is Side.P_VALUE or check.check.startswith("copied") else "auc"
     return CHECKS[check.check][0]
@@ -48,6 +50,8 @@ def figure_phrase(check: PolicyCheck, with_limit: bool = True) -> str:
     """A check's figure, bound and limit as the table shows them:
     "TPR at FPR 1 % ≥ 8.4 % (limit 5.0 %)"."""
     metric = metric_of(check)
+    if check.check == CANARY_CHECK and check.outcome is Outcome.FAIL:
+        return f"DP claim refuted, ε ≥ {bound_text(check)} (claimed {limit_text(check)})"
     if check.check == TAIL_CHECK:  # its limit is a share of alpha, stated under the table
         return f"{check.figure} {bound_text(check)}"
     if check.check == TWINS_CHECK:  # the premise: a random split of train and holdout

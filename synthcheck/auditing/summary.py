@@ -167,6 +167,14 @@ def summary_text(results: AuditResults) -> str:
                       + ("" if overall.epsilon_ceiling is None else
                          f"; this audit could show at most {fmt.epsilon(overall.epsilon_ceiling)}"
                          " (a perfect attack with these candidates, level and delta)"))
+    canary = results.canary_audit
+    if canary is not None:
+        lines += _wrapped(f"canary audit (one more fit of the generator): {canary.canaries} "
+                          f"canaries, {canary.included} included by fair coins; epsilon lower "
+                          f"bound {fmt.epsilon(canary.epsilon_lower_bound)} at "
+                          f"{fmt.level(canary.level)} ({canary.attack}, delta "
+                          f"{canary.delta:.2g}); this design could show at most "
+                          f"{fmt.epsilon(canary.epsilon_ceiling)}")
     lines.append("")
     policy = results.policy
     lines += _wrapped(f"VERDICT: {results.verdict.value} (policy '{policy.name}', "

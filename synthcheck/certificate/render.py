@@ -334,7 +334,7 @@ def policy_grid(results: AuditResults | Mapping) -> dict:
     label, limit, unit) and ``rows`` (attack -> limit key -> the ``PolicyCheck``); every other
     check (the copy family: exact copies, exact values of excluded columns) in ``other``,
     each with its own sentence."""
-    from synthcheck.verdict.policy import CHECKS, EDPB_KEYS, TAIL_CHECK
+    from synthcheck.verdict.policy import CANARY_CHECK, CHECKS, EDPB_KEYS, TAIL_CHECK
 
     results = as_results(results)
     limits = results.policy.limits
@@ -342,6 +342,12 @@ def policy_grid(results: AuditResults | Mapping) -> dict:
     for check in results.checks:
         key = check.check
         if key == PREMISE_CHECK or key in EDPB_KEYS:  # each has its own table
+            continue
+        if key == CANARY_CHECK:  # the canary audit's DP claim: a row and column of its own
+            columns.setdefault(key, {"key": key, "label": "Canary ε (claimed)",
+                                     "limit": check.limit, "unit": "epsilon",
+                                     "limit_text": f"claimed {format_bound(check.limit, 'epsilon')}"})
+            rows.setdefault(check.subject, {})[key] = check
             continue
         if key == TAIL_CHECK:  # one per attack: a column of its own, its bound a p-value
             columns.setdefault(key, {"key": key, "label": "Tail: flagged at FPR 0.1 %",

@@ -113,6 +113,8 @@ def _add_audit_parser(subparsers) -> None:
     _option(generator, "synthetic_rows", metavar="N")
     _option(generator, "shadows", metavar="K")
     _option(generator, "jobs", metavar="N")
+    _option(generator, "canaries", metavar="N")
+    _option(generator, "claimed_epsilon", metavar="E")
     output = parser.add_argument_group("output")
     output.add_argument("--out", metavar="DIR", help="write results.json and records.parquet here")
     output.add_argument("--report", metavar="FILE",

@@ -31,6 +31,8 @@ STREAMS: dict[str, int] = {
     "risk-ties": 0x71E5,         # random tie-break of the risk percentile (seed-dependent)
     "edpb": 0xED9B,              # EDPB risks: records sampled, singling-out predicates
     "twins": 0x7715,             # permutations of the holdout-twins test (measure.twins)
+    "canaries": 0xCA1A,          # canary records and their inclusion coins (canary audit)
+    "canary-fit": 0xCAF1,        # the canary audit's generator fit and sample
 }
 
 

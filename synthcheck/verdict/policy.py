@@ -71,9 +71,13 @@ CHECKS = {
 # chance flags there). Adding it moved the rows test's share from 0.015 to 0.0125 (0.0136
 # without value checks), still above that 0.0098.
 # "edpb": one check per EDPB risk a [edpb] limit reads (singling out, linkability, inference of
-# each secret column), present only when the policy sets such limits.
+# each secret column), present only when the policy sets such limits. "canary": the claimed-ε
+# check of a canary audit (one check).
 ALPHA_SHARES = {"attacks": 3.0, "copied_rows": 1.5, "copied_values": 0.5, "tail": 1.0,
-                "edpb": 1.0}
+                "edpb": 1.0, "canary": 1.0}
+
+#: the canary audit's check of a DP claim (``claimed_epsilon``)
+CANARY_CHECK = "claimed_epsilon"
 
 #: the tail check's key in results (``PolicyCheck.check``) and its figure
 TAIL_CHECK = "tail"
@@ -96,6 +100,7 @@ class Policy:
     worst_case: dict[str, int] = field(default_factory=dict)  # WORST_CASE_KEYS: tolerated counts
     tail: bool = True  # the tail check (TAIL_CHECK) on every attack the limits read
     edpb: dict[str, float] = field(default_factory=dict)  # EDPB_KEYS: limits on the risks
+    claimed_epsilon: float | None = None  # the DP claim a canary audit checks (CANARY_CHECK)
 
     def checks_per_attack(self) -> int:
         return len(self.limits)
@@ -132,12 +137,15 @@ class Policy:
             described["tail"] = False
         if self.edpb:
             described["edpb"] = dict(self.edpb)
+        if self.claimed_epsilon is not None:
+            described["claimed_epsilon"] = self.claimed_epsilon
         return described
 
 
 # What a policy may say: every other key, at any level, is refused (a typo must not leave a
 # limit at its default). A new family of checks adds its keys here and its limits to CHECKS.
-POLICY_KEYS = ("name", "alpha", "multiplicity", "limits", "worst_case", "tail", "edpb")
+POLICY_KEYS = ("name", "alpha", "multiplicity", "limits", "worst_case", "tail", "edpb",
+               "claimed_epsilon")
 # [worst_case]: zero-tolerance counts, not statistics (no share of alpha). A board that will not
 # release a table holding even one member's whole record that no other real record in the
 # audit shares sets max_unique_rows_copied = 0. Off by default: a release of other real records
@@ -193,6 +201,10 @@ def parse_policy(text: str | dict, source: str | None = None) -> Policy:
     multiplicity = document.get("multiplicity", "bonferroni")
     if multiplicity != "bonferroni":
         raise InputError(f"multiplicity must be 'bonferroni', got {multiplicity!r}", source=source)
+    claimed = document.get("claimed_epsilon")
+    if claimed is not None and (not _is_number(claimed) or claimed <= 0):
+        raise InputError(f"claimed_epsilon must be a number above 0 (the ε the generator is "
+                         f"claimed to satisfy), got {claimed!r}", source=source)
     tail = document.get("tail", True)
     if not isinstance(tail, bool):
         raise InputError(f"tail must be true or false (the check of members flagged at FPR "
@@ -203,7 +215,8 @@ def parse_policy(text: str | dict, source: str | None = None) -> Policy:
         raise InputError(f"name must be a string, got {name!r}", source=source)
     return Policy(name=name, limits={k: float(v) for k, v in limits.items()}, alpha=float(alpha),
                   multiplicity=multiplicity, text=text, source=source, worst_case=worst_case,
-                  tail=tail, edpb=edpb)
+                  tail=tail, edpb=edpb,
+                  claimed_epsilon=None if claimed is None else float(claimed))
 
 
 def _worst_case(table, source: str | None) -> dict[str, int]:
@@ -600,11 +613,31 @@ def _edpb_check(key: str, limit: float, subject: str, risk, level: float,
                         "members) would narrow it")
 
 
+def _canary_check(canary, claimed: float, alpha: float) -> PolicyCheck:
+    """The canary audit against a DP claim: FAIL ("DP claim refuted") when its ε lower bound
+    at 1 - ``alpha`` exceeds the claimed ε."""
+    level = 1.0 - alpha
+    bound, attack = canary.epsilon(level)
+    ceiling = canary.ceiling(level)
+    fails = bound > claimed
+    shown, limit = fmt.epsilon(bound), fmt.epsilon(claimed)
+    reason = (f"canary audit: DP claim refuted: ε lower bound {shown} (at {fmt.level(level)}, "
+              f"{attack} on {canary.canaries:,} canaries) exceeds the claimed ε {limit}"
+              if fails else
+              f"canary audit: ε lower bound {shown} (at {fmt.level(level)}, {canary.canaries:,} "
+              f"canaries) is within the claimed ε {limit}; this audit could show at most "
+              f"{fmt.epsilon(ceiling)}" + (", so it cannot refute this claim" if ceiling <= claimed
+                                          else ""))
+    return PolicyCheck(check=CANARY_CHECK, subject="canary audit", limit=claimed, bound=bound,
+                       level=level, side=Side.LOWER, figure="canary ε lower bound",
+                       outcome=Outcome.FAIL if fails else Outcome.PASS, reason=reason)
+
+
 def evaluate(policy: Policy, attacks: dict, copy_checks: tuple[CopyCheck, ...] = (),
              findings: dict[str, str | None] | None = None,
              unique_rows: dict | None = None, *,
              holdout_available: int | None = None, tail: bool = False,
-             edpb=None) -> Verdict:
+             edpb=None, canary=None, claimed_epsilon: float | None = None) -> Verdict:
     """The verdict: every limit on every attack (``AttackResult``s) and every copy check, each
     at its share of alpha (``ALPHA_SHARES``), and the policy's zero-tolerance counts
     (``worst_case``) on ``unique_rows`` (members' whole records that no other real record
@@ -613,7 +646,9 @@ def evaluate(policy: Policy, attacks: dict, copy_checks: tuple[CopyCheck, ...] =
     ``holdout_available``: the holdout records there were to score (more than were scored under
     ``--max-candidates``), for the reasons of undecided checks. ``tail``: also the tail
     check on each attack (``TAIL_CHECK``, its own share of alpha) when the policy has it on and
-    FPR 0.1 % is measurable; the audit passes True."""
+    FPR 0.1 % is measurable; the audit passes True. ``canary``: a canary audit's result
+    (``measure.canary.CanaryResult``), checked against ``claimed_epsilon`` (else the policy's)
+    at its own share of alpha when a claim is made."""
     findings = findings or {}
     counts: dict[str, int] = {}
     for check in copy_checks:
@@ -625,6 +660,9 @@ def evaluate(policy: Policy, attacks: dict, copy_checks: tuple[CopyCheck, ...] =
     if risks:
         counts["edpb"] = len(risks)
     families = attack_families(policy, len(attacks), counts, len(tails))
+    claimed = claimed_epsilon if claimed_epsilon is not None else policy.claimed_epsilon
+    if canary is not None and claimed is not None:
+        families["canary"] = 1
     reasons = []
     level, pass_level = 1.0, policy.pass_level()
     unfailable: tuple[CannotFail, ...] = ()
@@ -643,6 +681,8 @@ def evaluate(policy: Policy, attacks: dict, copy_checks: tuple[CopyCheck, ...] =
                 for name, found in tails.items()]
     reasons += [_copy_check(check, policy.family_alpha(check.check, families))
                 for check in copy_checks]
+    if families.get("canary"):
+        reasons.append(_canary_check(canary, claimed, policy.family_alpha("canary", families)))
     if unique_rows is not None:
         reasons += [_worst_case_check(key, tolerated, unique_rows)
                     for key, tolerated in policy.worst_case.items()]

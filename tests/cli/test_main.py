@@ -211,3 +211,24 @@ def test_a_missing_holdout_from_python_is_named():
 
     with pytest.raises(InputError, match="^holdout: holdout is required"):
         synthcheck.audit(TRAIN, None, synthetic=POPULATION)
+
+
+@pytest.mark.parametrize("extra, fragments", [
+    (["--canaries", "100"], ("--canaries", "generator")),
+    (["--canaries", "5", "--generator", "synthcheck.generators.controls:NoisyCopies"],
+     ("--canaries", "20")),
+    (["--canaries", "100", "--claimed-epsilon", "0",
+      "--generator", "synthcheck.generators.controls:NoisyCopies"], ("--claimed-epsilon",)),
+    (["--claimed-epsilon", "1", "--generator", "synthcheck.generators.controls:NoisyCopies"],
+     ("--claimed-epsilon", "--canaries")),
+])
+def test_canary_audit_bad_input_is_one_line_before_any_fit(capsys, monkeypatch, extra,
+                                                            fragments):
+    import synthcheck.generators as generators
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("a generator was fitted before the input was checked")
+
+    monkeypatch.setattr(generators, "fit_and_sample", no_fit)
+    code, _, err = audit(capsys, *extra)
+    assert_one_line_error(code, err, *fragments)

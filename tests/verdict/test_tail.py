@@ -59,3 +59,13 @@ def test_clean_releases_fail_the_tail_at_most_at_its_share():
     failed = sum(evaluate(policy, {"a": few_near_copies(0, size=1000, seed=seed)},
                           tail=True).outcome == "FAIL" for seed in range(400))
     assert failed / 400 <= 0.09, failed
+
+
+def test_claimed_epsilon_is_a_policy_key_above_zero():
+    from synthcheck.errors import InputError
+
+    policy = parse_policy("claimed_epsilon = 1.5\n[limits]\nmax_auc = 0.6\n")
+    assert policy.claimed_epsilon == 1.5 and policy.describe()["claimed_epsilon"] == 1.5
+    for bad in ("0", "-1", '"one"'):
+        with pytest.raises(InputError, match="claimed_epsilon"):
+            parse_policy(f"claimed_epsilon = {bad}\n[limits]\nmax_auc = 0.6\n")
