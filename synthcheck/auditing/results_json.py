@@ -142,4 +142,9 @@ def audit_arguments(results: AuditResults, *, with_generator: bool) -> dict[str,
             arguments["shadows"] = generator["shadows"]
         if generator.get("params"):
             arguments["generator_params"] = dict(generator["params"])
+        canary = results.canary_audit
+        if canary is not None:  # the canary audit: seeded, so the same canaries and coins
+            arguments["canaries"] = canary.canaries
+            if canary.claimed_epsilon is not None:
+                arguments["claimed_epsilon"] = canary.claimed_epsilon
     return arguments

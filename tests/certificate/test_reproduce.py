@@ -212,3 +212,22 @@ def test_reproduce_reuses_the_certified_metadata(tmp_path, releases, signer, iss
     assert code == 2
     assert "other.json: column 'education': disagrees with the metadata the certificate " \
            "records: not named here, sdtype 'categorical' certified" in err
+
+
+@pytest.mark.slow
+def test_a_canary_audit_is_reproduced_only_with_the_generator(releases):
+    from synthcheck.auditing.reproduce import reproduce
+
+    generator = "synthcheck.generators.controls:NoisyCopies"
+    files = {"train": TRAIN, "holdout": HOLDOUT, "synthetic": releases[0]}
+    certified = synthcheck.audit(TRAIN, HOLDOUT, synthetic=releases[0], generator=generator,
+                                 attacks="dcr", canaries=100, claimed_epsilon=1.0,
+                                 id_column="person_id").results
+    assert certified.canary_audit is not None
+    without = reproduce(certified, files)
+    assert without.ok, [d.describe() for d in without.differences]
+    assert without.not_reproduced == ["canary audit"]
+    with_generator = reproduce(certified, files, generator=generator)
+    assert with_generator.ok, [d.describe() for d in with_generator.differences]
+    assert not with_generator.not_reproduced
+    assert with_generator.compared > without.compared
