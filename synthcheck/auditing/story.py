@@ -230,8 +230,9 @@ EDPB_CRITERIA = {
                    "for members than for holdout records."),
     "inference": ("Can someone who knows some of a person's values learn another (a secret "
                  "column)? The guess is the secret in the closest synthetic row on the known "
-                 "columns (a number counts as right within 5 % of the secret); a risk when it "
-                 "is right more often for members than for holdout records."),
+                 "columns (a number counts as right within 5 % of the secret and of the "
+                 "column's spread); a risk when it is right more often for members than for "
+                 "holdout records."),
 }
 EDPB_RISK_SENTENCE = (
     "Each risk is (success on members − success on holdout records) / (1 − success on holdout "

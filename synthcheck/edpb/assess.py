@@ -39,7 +39,8 @@ METHOD = (
     "for numbers above or below the median), a success when exactly one record satisfies it. "
     "Linkability: two column sets matched to their nearest synthetic rows separately, a "
     "success when they meet. Inference: a secret column guessed from the nearest synthetic row "
-    "on the known columns, right when equal or, for numbers, within the tolerance x |secret|. "
+    "on the known columns, right when equal or, for numbers, within the tolerance x the smaller "
+    "of |secret| and the column's standard deviation in the release (dates exactly). "
     "Missing values equal missing values; neighbour searches are the audit's exact ones.")
 
 
