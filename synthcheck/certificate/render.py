@@ -128,6 +128,9 @@ def render_pdf(results: AuditResults | Mapping, issuance: Issuance,
     template = Template.at(template_dir)
     context = build_context(results, issuance)
     html = template.render(context, PDF_VARIANT)
+    if _page_one_spills(html, template.base_url):
+        context = {**context, "page_one_flows": True}
+        html = template.render(context, PDF_VARIANT)
     try:
         return _write_pdf(html, results, PDF_VARIANT, template.base_url), PDF_VARIANT
     except Exception as exc:  # noqa: BLE001 - weasyprint raises assorted errors for PDF/A
@@ -227,6 +230,7 @@ def build_context(results: AuditResults | Mapping, issuance: Issuance) -> dict:
     return {
         "r": results,
         "issuance": issuance,
+        "page_one_flows": False,  # render_pdf sets it when page 1 spills onto page 2
         "policy_grid": policy_grid(results),
         "inputs_rows": {role: input_rows(results, role) for role in certified_roles(results)},
         "issued_text": f"{issuance.issued:%Y-%m-%d %H:%M} UTC",
@@ -413,6 +417,23 @@ def _value(value) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(_value(v) for v in value)
     return str(value)
+
+
+#: page 1's content ending in the top part of page 2 (a share of the page's height) leaves
+#: that page nearly empty before the next section's forced break: let the next section follow
+SPILL_SHARE = 0.5
+
+
+def _page_one_spills(html: str, base_url: str) -> bool:
+    """True when page 1's content ends early on page 2 (the anchor ``page-one-end`` of the
+    bundled template; an issuer's template without it is left as it is)."""
+    import weasyprint
+
+    document = weasyprint.HTML(string=html, base_url=base_url).render()
+    for index, page in enumerate(document.pages):
+        if "page-one-end" in page.anchors:
+            return index >= 1 and page.anchors["page-one-end"][1] < SPILL_SHARE * page.height
+    return False
 
 
 def _write_pdf(html: str, results: AuditResults, variant: str | None, base_url: str) -> bytes:

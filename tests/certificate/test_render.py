@@ -96,6 +96,30 @@ def test_four_attacks_fit_five_pages_without_near_empty_ones(tmp_path, example_r
     assert f"Numbers explained: page {numbers_page}; figures: page {figures_page}." in flat
 
 
+def _near_empty_pages(pdf: bytes, tmp_path) -> list[int]:
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(pdf)
+    pages = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"],
+                           capture_output=True, check=True).stdout.decode().split("\f")
+    pages = [page for page in pages if page.strip()]
+    return [number for number, page in enumerate(pages[:-1], start=1)
+            if len([line for line in page.splitlines() if line.strip()]) < 10]
+
+
+@pytest.mark.slow
+@needs_poppler
+def test_a_page_one_that_spills_does_not_leave_page_two_nearly_empty(tmp_path, example_results):
+    """A long page 1 (here: many excluded columns, as a long FAIL's verdict text does) spills a
+    few lines onto page 2; the next section then follows them instead of starting a new page."""
+    results = four_attack_results(example_results)
+    for extra in (6, 12, 18, 24):
+        results["inputs"]["excluded_columns"] = {
+            f"free_text_{k}": "id-like text: 99 % of values distinct, checked for verbatim copies"
+            for k in range(extra)}
+        pdf, _ = render_pdf(results, ISSUANCE)
+        assert not _near_empty_pages(pdf, tmp_path), extra
+
+
 @needs_poppler
 def test_results_table_says_not_measurable(signed_example):
     text = pdftotext(signed_example)
