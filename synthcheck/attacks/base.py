@@ -320,6 +320,13 @@ class Attack(ABC):
         ``score`` gives."""
         return None
 
+    def leave_one_out_scores(self, inputs: AttackInputs, rows: np.ndarray
+                             ) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
+        """For an attack that does not score from distances: the ``rows``' scores, and their
+        scores with each audited column left out (column -> scores), computed its own way;
+        None when it cannot (then ``why_not_attributed`` says why)."""
+        return None
+
     def why_not_attributed(self) -> str:
         """Why ``score_from_view`` gives None, for results.json."""
         return "it reads more than distances; attributing it would re-run it once per column"

@@ -136,6 +136,27 @@ class QueryMatches:
     unique_found: np.ndarray
     unique_columns: np.ndarray
     extreme_columns: np.ndarray
+    #: with ``match(keep=rows)``: every query's surprise for those rows (queries x rows; the
+    #: pooled extremes last, one per ordered column) and the columns each row of it reads
+    kept_weights: np.ndarray | None = None
+    kept_columns: tuple[tuple[str, ...], ...] = ()
+
+    def without_each_column(self, columns: list[str], queries: int
+                            ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The kept rows' scores, and their scores with every query that reads a column left
+        out (one array per column): the score's own rule over the remaining queries."""
+        weights = self.kept_weights
+
+        def scored(rows: np.ndarray) -> np.ndarray:
+            if not rows.any():
+                return np.zeros(weights.shape[1])
+            chosen = weights[rows]
+            return chosen.max(axis=0) + TIE_BREAK * chosen.sum(axis=0) / queries
+
+        everything = np.ones(len(self.kept_columns), dtype=bool)
+        return scored(everything), {
+            column: scored(np.array([column not in read for read in self.kept_columns]))
+            for column in columns}
 
 
 def surprise(found: np.ndarray, rarity: np.ndarray, group: np.ndarray, groups: int,
@@ -176,11 +197,13 @@ class QueryMatcher:
                    choose_queries(list(types.columns), width, combinations, seed))
 
     def match(self, release: pd.DataFrame, group: np.ndarray | None = None,
-              reference: np.ndarray | None = None) -> QueryMatches:
+              reference: np.ndarray | None = None,
+              keep: np.ndarray | None = None) -> QueryMatches:
         """Score every candidate against ``release``. A found value weighs -log of the rate at
         which reference records of its rarity class are found (``surprise``): with ``group``
         (cross-fitting folds) and ``reference`` (the holdout), each candidate's rate comes from
-        the holdout outside its fold; without, from every candidate (no labels used)."""
+        the holdout outside its fold; without, from every candidate (no labels used).
+        ``keep``: candidate rows whose every query's surprise is kept (column attribution)."""
         n, columns = len(self.candidates), list(self.types.columns)
         if group is None:
             group, groups, reference = np.zeros(n, dtype=np.int64), 1, np.ones(n, dtype=bool)
@@ -193,7 +216,8 @@ class QueryMatcher:
         extreme_columns = np.zeros((n, len(columns)), dtype=bool)
         ordered = set(self.types.of_kind(NUMERIC, DATETIME))
         # a column's extremes are pooled into one class over the columns: each has two at most
-        pooled_found, pooled_class = [], []
+        pooled_found, pooled_class, pooled_columns = [], [], []
+        kept, kept_columns = [], []
         edges = np.asarray(RARITY_EDGES)
         for query in self.queries:
             if len(query) == 1:
@@ -221,9 +245,13 @@ class QueryMatcher:
                     rarity = np.where(beyond & held, EXTREME, rarity)
                     pooled_found.append(found & (rarity == EXTREME))
                     pooled_class.append(np.where(rarity == EXTREME, EXTREME, -1))
+                    pooled_columns.append(query)
                     rarity = np.where(rarity == EXTREME, -1, rarity)
             weight = surprise(found, rarity, group, groups, reference)
             strongest, total = np.maximum(strongest, weight), total + weight
+            if keep is not None:
+                kept.append(weight[keep])
+                kept_columns.append(query)
         if pooled_found:
             found = np.concatenate(pooled_found)
             weights = surprise(found, np.concatenate(pooled_class),
@@ -231,10 +259,14 @@ class QueryMatcher:
                                np.tile(reference, len(pooled_found))).reshape(len(pooled_found), n)
             strongest = np.maximum(strongest, weights.max(axis=0))
             total += weights.sum(axis=0)
+            if keep is not None:
+                kept += list(weights[:, keep])
+                kept_columns += pooled_columns
         # the strongest match decides; the mean (at most the strongest) only orders records
         # whose strongest matches are alike
         score = strongest + TIE_BREAK * total / len(self.queries)
-        return QueryMatches(score, unique_found, unique_columns, extreme_columns)
+        return QueryMatches(score, unique_found, unique_columns, extreme_columns,
+                            None if keep is None else np.vstack(kept), tuple(kept_columns))
 
     def _real_extreme(self, column: str) -> np.ndarray:
         """Candidates whose value no other real record reaches: the column's unique min or max."""
@@ -267,9 +299,15 @@ class QueryMatch(Attack):
         self.width = width
         self.combinations = combinations
 
-    def why_not_attributed(self) -> str:
-        return ("its score is the most surprising of many column queries (single columns, "
-                "pairs, triples); leaving a column out would re-run every query once per column")
+    def leave_one_out_scores(self, inputs: AttackInputs, rows: np.ndarray
+                             ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The ``rows``' scores, and their scores without the queries that read each column:
+        one more pass of the queries, keeping every query's surprise for those rows."""
+        matcher = QueryMatcher.build(inputs.candidates, inputs.types, inputs.seed,
+                                     int(self.width), int(self.combinations))
+        found = matcher.match(inputs.synthetic, inputs.folds.candidate_fold,
+                              ~inputs.is_member, keep=rows)
+        return found.without_each_column(list(inputs.types.columns), len(matcher.queries))
 
     def finding(self, details: Mapping[str, Any]) -> str | None:
         return copied_values_sentence(details)

@@ -16,8 +16,10 @@ DeLong's paired interval at a Bonferroni level over columns and attacks, is c's 
 success. A column "stands out" only when that interval lies above 0, so chance differences are
 not ranked as causes. Kernel densities (density-ratio's kde) are summed over the same K rows,
 for the full encoding as for each leave-out, so both sides of the difference are alike.
-Attacks that read more than distances (a classifier, shadow fits) would need a re-fit per
-column and are listed as not attributed, with why.
+An attack that does not score from distances may re-score itself without each column its own
+way (``Attack.leave_one_out_scores``): query-match drops every query that reads the column, on
+the same records, which is exact (``exact_share`` 1). Attacks that read more than distances and
+cannot (a classifier, shadow fits: a re-fit per column) are listed as not attributed, with why.
 
 ``record_reasons`` answers "why is this record at risk" for the data owner: which columns of
 a record its closest synthetic row matches exactly or within a tenth of a standard deviation,
@@ -237,13 +239,18 @@ def attribute_columns(attacks: list[Attack] | tuple[Attack, ...], inputs: Attack
                              *(density or (None, None)), bandwidth)
 
     full_view = view(None)
-    scorable, not_attributed = {}, {}
+    scorable, own_way, not_attributed = {}, {}, {}
     for attack in attacks:
         scores = attack.score_from_view(full_view, inputs)
-        if scores is None:
-            not_attributed[attack.name] = attack.why_not_attributed()
-        else:
+        if scores is not None:
             scorable[attack] = np.asarray(scores, dtype=np.float64)
+            continue
+        left_out = attack.leave_one_out_scores(inputs, sample)
+        if left_out is None:
+            not_attributed[attack.name] = attack.why_not_attributed()
+        else:  # an attack that re-scores itself without each column (query-match)
+            own_way[attack] = left_out
+            scorable[attack] = np.asarray(left_out[0], dtype=np.float64)
     level = stats.bonferroni_level(confidence, max(1, len(names) * len(scorable)))
     exact = synthetic.exact & reference.exact
     found = {}
@@ -251,12 +258,16 @@ def attribute_columns(attacks: list[Attack] | tuple[Attack, ...], inputs: Attack
         auc = stats.roc_auc(full_scores[is_member], full_scores[~is_member]).value
         effects = []
         for c, name in enumerate(names):
-            scores = np.asarray(attack.score_from_view(view(c), inputs), dtype=np.float64)
+            if attack in own_way:  # exact by construction: nothing approximated
+                scores, proven = np.asarray(own_way[attack][1][name], dtype=np.float64), 1.0
+            else:
+                scores = np.asarray(attack.score_from_view(view(c), inputs), dtype=np.float64)
+                proven = float(exact[:, c].mean())
             scores = np.where(np.isnan(scores), -np.inf, scores)
             drop = stats.paired_auc_difference(full_scores[is_member], full_scores[~is_member],
                                                scores[is_member], scores[~is_member], level)
             effects.append(ColumnEffect(name, float(auc - drop.value), drop,
-                                        float(exact[:, c].mean()), bool(drop.low > 0.0)))
+                                        proven, bool(drop.low > 0.0)))
         effects.sort(key=lambda e: (-e.auc_drop.value, e.column))
         found[attack.name] = AttackAttribution(
             float(auc), tuple(effects), tuple(e.column for e in effects if e.stands_out))

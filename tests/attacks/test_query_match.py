@@ -191,3 +191,34 @@ def test_clean_releases_of_other_real_records_do_not_fail_the_policy(table):
         verdict = evaluate(default_policy(), {"query-match": attack_result(
             scores, is_member, delta=1e-5, seed=seed)})
         assert verdict.outcome != "FAIL", (table, seed, [r.reason for r in verdict.reasons])
+
+
+def test_leaving_each_column_out_rescores_exactly_and_finds_the_copied_column():
+    """Column attribution (issue 18): the kept surprises give back the attack's own scores, and
+    a release that copies members' values of one column into strangers' rows loses its power
+    when that column's queries are left out, and only then."""
+    tables = corpus("loans", 400)
+    train, holdout, population = tables["train"], tables["holdout"], tables["population"]
+    types = decide_types(load_table(train, "train"), None, None)
+    copied = next(c for c in types.of_kind("numeric") if train[c].nunique() > 300)
+    release = population.copy()
+    release[copied] = train[copied].sample(frac=1, random_state=0).to_numpy()
+    typed = [coerce_table(load_table(frame, role), types)
+             for frame, role in ((train, "train"), (holdout, "holdout"), (release, "synthetic"))]
+    candidates = pd.concat(typed[:2], ignore_index=True)
+    is_member = np.r_[np.ones(len(train), bool), np.zeros(len(holdout), bool)]
+    folds = make_folds(is_member, 5, 0)
+    matcher = QueryMatcher.build(candidates, types, 0)
+    rows = np.arange(0, len(candidates), 2)
+    found = matcher.match(typed[2], folds.candidate_fold, ~is_member, keep=rows)
+    full, without = found.without_each_column(list(types.columns), len(matcher.queries))
+    assert np.allclose(full, found.score[rows])
+
+    def auc(scores):
+        member = is_member[rows]
+        return stats.roc_auc(scores[member], scores[~member]).value
+
+    assert auc(full) > 0.9
+    drops = {column: auc(full) - auc(scores) for column, scores in without.items()}
+    assert max(drops, key=drops.get) == copied, sorted(drops.items(), key=lambda i: -i[1])[:3]
+    assert sorted(drops.values())[-2] < 0.05  # no other column carries it
