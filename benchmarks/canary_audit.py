@@ -89,6 +89,8 @@ def spec_for(name: str, types) -> GeneratorSpec:
         return make_spec(NearestNeighbourInterpolation, types)
     if name == "copula":
         return make_spec("sdv:GaussianCopulaSynthesizer", types)
+    if name == "cart":
+        return make_spec("benchmarks.peer_generators:SynthpopCart", types)
     raise SystemExit(f"unknown generator {name}")
 
 

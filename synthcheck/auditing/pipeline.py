@@ -752,8 +752,9 @@ def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
 CANARY_DESIGN = ("each canary a random train row with each audited column, by a fair coin, set "
                  "to the column's minimum or maximum (numbers) or one of its rarest values "
                  "(categories); each included in a copy of train by an independent fair coin; "
-                 "one fit of the generator on that copy, sampled as many rows; attacks: distance "
-                 "to the nearest sampled row and exact copy, Bonferroni over the two")
+                 "one fit of the generator on that copy, sampled 20 times as many rows (at most "
+                 "100,000); attacks: distance to the nearest sampled row, exact copy and the most "
+                 "cells one sampled row holds verbatim, Bonferroni over the three")
 
 
 def canary_audit(canary: Any, verdict: Verdict, parameters: AuditParameters) -> CanaryAudit:

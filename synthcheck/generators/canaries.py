@@ -16,10 +16,26 @@ valid combination, within the column types (values are taken from train's own co
 dtypes, precision and categories stay valid). Columns left out of the audit (and the id
 column) keep the base row's value. Canaries equal to a train row or to each other are redrawn.
 
-Scoring (``score_canaries``): two attacks, fixed in advance, combined by Bonferroni in the
+Sampling: the canary fit is sampled ``SAMPLE_FACTOR`` times as many rows as it was fitted on
+(at most ``SAMPLE_CAP``, never fewer than the fitted rows). More rows give a generator that
+keeps parts of its records more chances to show them (measured on synthpop's sequential CART,
+benchmarks/canary_audit.py: at 1,000 canaries its median bound rose from 0.7 to above 1 with
+20 times the rows). Sound when the DP claim covers the fitted generator, so that sampling is
+post-processing (every model-based DP synthesiser: DP-SGD, MST, AIM, PrivBayes, noisy
+marginals); a generator whose claim covers only one sample of n rows (fresh noise on the
+records per call) is outside what this audit checks.
+
+Scoring (``score_canaries``): three attacks, fixed in advance, combined by Bonferroni in the
 bound: "distance" (minus the distance from the canary to its nearest sampled row: numbers
 scaled by train's standard deviation, categories 0/1 per column, summed over the audited
-columns) and "exact-copy" (1 when a sampled row equals the canary on every audited column).
+columns), "exact-copy" (1 when a sampled row equals the canary on every audited column) and
+"matched-cells" (the query-match idea, ``synthcheck.attacks.query_match``, on canaries: the
+largest number of the canary's audited cells that one sampled row holds verbatim, a missing
+cell never a match; ties broken by the distance, as ``1 / (2 (1 + distance))`` added, which
+stays below one cell). A generator that stitches rows from parts of its records (sequential
+CART draws each column's value from a leaf holding the record) puts a canary's rare and
+extreme values together into a sampled row without putting the row near the canary on the
+other columns: distance misses it, the count of matched cells does not.
 Canary values never leave this module: only scores and counts do.
 """
 from __future__ import annotations
@@ -37,7 +53,11 @@ from synthcheck.inputs.columns import ColumnTypes
 #: typical tables
 CANARY_RANGE = (20, 10_000)
 #: the canary attacks, in the order their bounds are computed
-CANARY_ATTACKS = ("distance", "exact-copy")
+CANARY_ATTACKS = ("distance", "exact-copy", "matched-cells")
+#: the canary fit is sampled this many times as many rows as it was fitted on ...
+SAMPLE_FACTOR = 20
+#: ... but at most this many (and never fewer than the fitted rows)
+SAMPLE_CAP = 100_000
 #: rarest values a categorical canary cell is drawn from: the least frequent share of a column's
 #: distinct values (at least one)
 RARE_SHARE = 0.1
@@ -122,11 +142,25 @@ def _castable(column: pd.Series, like: pd.Series) -> bool:
     return True
 
 
-def _distances(canaries: pd.DataFrame, sample: pd.DataFrame, train: pd.DataFrame,
-               columns: list[str]) -> np.ndarray:
-    """Distance from each canary to its nearest sampled row (numbers over train's sd, missing
-    against a value 1, categories 0/1), in blocks so memory stays bounded."""
+def sampled_rows(fitted_rows: int) -> int:
+    """How many rows the canary fit is sampled (see the module's docstring)."""
+    return max(fitted_rows, min(SAMPLE_FACTOR * fitted_rows, SAMPLE_CAP))
+
+
+def _codes(canaries: pd.Series, sample: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Shared codes of the canaries' and the sample's values (missing: -1)."""
+    both = pd.concat([canaries.astype(object), sample.astype(object)], ignore_index=True)
+    codes = pd.factorize(both, use_na_sentinel=True)[0]
+    return codes[:len(canaries)], codes[len(canaries):]
+
+
+def _nearest(canaries: pd.DataFrame, sample: pd.DataFrame, train: pd.DataFrame,
+             columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """For each canary: the distance to its nearest sampled row (numbers over train's sd,
+    missing against a value 1, categories 0/1) and the most cells one sampled row holds
+    verbatim (missing never a match), in blocks so memory stays bounded."""
     nearest = np.full(len(canaries), np.inf)
+    matched = np.zeros(len(canaries))
     numeric = [c for c in columns if _is_number(train[c])]
     other = [c for c in columns if c not in numeric]
     scale = {c: float(train[c].std()) or 1.0 for c in numeric}
@@ -134,10 +168,12 @@ def _distances(canaries: pd.DataFrame, sample: pd.DataFrame, train: pd.DataFrame
     for name in other:  # shared codes for the canaries' and the sample's values
         both = pd.concat([canaries[name], sample[name]], ignore_index=True).astype(str)
         codes[name] = pd.factorize(both)[0]
+    exact = {name: _codes(canaries[name], sample[name]) for name in columns}
     block = max(1, 2_000_000 // max(len(sample), 1))
     for start in range(0, len(canaries), block):
         stop = min(start + block, len(canaries))
         total = np.zeros((stop - start, len(sample)))
+        same = np.zeros((stop - start, len(sample)), dtype=np.int32)
         for name in numeric:
             a = pd.to_numeric(canaries[name].iloc[start:stop], errors="coerce").to_numpy(float)
             b = pd.to_numeric(sample[name], errors="coerce").to_numpy(float)
@@ -148,16 +184,22 @@ def _distances(canaries: pd.DataFrame, sample: pd.DataFrame, train: pd.DataFrame
             a = codes[name][start:stop]
             b = codes[name][len(canaries):]
             total += a[:, None] != b[None, :]
+        for name in columns:
+            a, b = exact[name]
+            a = a[start:stop]
+            same += (a[:, None] == b[None, :]) & (a >= 0)[:, None]
         nearest[start:stop] = total.min(axis=1)
-    return nearest
+        matched[start:stop] = same.max(axis=1)
+    return nearest, matched
 
 
 def score_canaries(canaries: pd.DataFrame, sample: pd.DataFrame, train: pd.DataFrame,
                    types: ColumnTypes) -> dict[str, np.ndarray]:
     """Each canary attack's scores (see the module's docstring)."""
     columns = _audited(types, train)
-    nearest = _distances(canaries, sample, train, columns)
-    return {"distance": -nearest, "exact-copy": (nearest == 0.0).astype(float)}
+    nearest, matched = _nearest(canaries, sample, train, columns)
+    return {"distance": -nearest, "exact-copy": (nearest == 0.0).astype(float),
+            "matched-cells": matched + 0.5 / (1.0 + nearest)}
 
 
 def run_canaries(fit_and_sample: Callable[[pd.DataFrame, int, int], pd.DataFrame],
@@ -165,14 +207,14 @@ def run_canaries(fit_and_sample: Callable[[pd.DataFrame, int, int], pd.DataFrame
                  rng: np.random.Generator, log: Callable[[str], None]) -> CanaryScores:
     """Make ``count`` canaries, include each in a copy of ``train`` by a fair coin, fit the
     generator once on it (``fit_and_sample(training, rows, seed)``), and score the canaries
-    against its sample (as many rows as the copy has)."""
+    against its sample (``sampled_rows`` of the copy's rows)."""
     canaries = make_canaries(train, types, count, rng)
     included = rng.random(count) < 0.5
     training = pd.concat([train, canaries[included]], ignore_index=True)
     training = training.iloc[rng.permutation(len(training))].reset_index(drop=True)
     log(f"canary audit: fitting the generator once more on train plus {int(included.sum())} "
         f"of {count} canaries ({len(training)} rows) ...")
-    sample = fit_and_sample(training, len(training), seed)
+    sample = fit_and_sample(training, sampled_rows(len(training)), seed)
     scores = score_canaries(canaries, sample, train, types)
     return CanaryScores(scores=scores, included=included, fitted_rows=len(training),
                         sampled_rows=len(sample))
