@@ -56,6 +56,18 @@ def _one_blas_thread_per_worker():
         yield
 
 
+@pytest.fixture
+def verdict_only(monkeypatch):
+    """For tests that run many whole audits and read only the verdict and the attacks' figures
+    (the verdict's power and error rates): the data owner's extras, column attribution and the
+    EDPB risks, are skipped. Under the default policy (no EDPB limits) neither can change a
+    verdict, and together they are about half of an audit at the fixtures' size."""
+    from synthcheck.auditing import pipeline
+
+    monkeypatch.setattr(pipeline, "attribute", lambda plan, parameters: None)
+    monkeypatch.setattr(pipeline, "assess_edpb", lambda plan, parameters, say: None)
+
+
 @pytest.fixture(autouse=True)
 def _whole_audits_are_marked_slow(request, monkeypatch):
     """`pytest -m "not slow"` is the quick loop: a test that completes a whole audit in-process

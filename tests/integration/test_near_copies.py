@@ -18,7 +18,8 @@ import pytest
 
 import synthcheck
 
-pytestmark = pytest.mark.slow  # whole audits (the quick loop is -m 'not slow')
+pytestmark = [pytest.mark.slow,  # whole audits (the quick loop is -m 'not slow')
+              pytest.mark.usefixtures("verdict_only")]  # verdicts only: no owner's extras
 
 CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "corpus"
 

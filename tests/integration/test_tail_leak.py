@@ -8,7 +8,8 @@ import pytest
 import synthcheck
 from benchmarks.tail_leak import corpus, tail_release
 
-pytestmark = pytest.mark.slow  # whole audits
+pytestmark = [pytest.mark.slow,  # whole audits (the quick loop is -m 'not slow')
+              pytest.mark.usefixtures("verdict_only")]  # verdicts only: no owner's extras
 
 
 @pytest.mark.parametrize("table", ["randhie", "loans"])

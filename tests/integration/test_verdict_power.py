@@ -16,7 +16,8 @@ import pytest
 import synthcheck
 from tests.conftest import near_copies, partial_leak
 
-pytestmark = pytest.mark.slow  # whole audits (the quick loop is -m 'not slow')
+pytestmark = [pytest.mark.slow,  # whole audits (the quick loop is -m 'not slow')
+              pytest.mark.usefixtures("verdict_only")]  # verdicts only: no owner's extras
 
 ROTATIONS = list(itertools.permutations(["train", "holdout", "population"]))
 
