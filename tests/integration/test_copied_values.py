@@ -14,6 +14,8 @@ import pytest
 import synthcheck
 from synthcheck.generators.controls import blanked_cells, shuffled_columns, stitched_rows
 
+pytestmark = pytest.mark.usefixtures("verdict_only")  # verdicts only: no owner's extras
+
 CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "corpus"
 ROWS = 600
 

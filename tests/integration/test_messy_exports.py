@@ -10,6 +10,8 @@ from synthcheck.cli.main import main
 from synthcheck.exitcodes import ExitCode
 from tests.integration.messy import MUTATIONS
 
+pytestmark = pytest.mark.usefixtures("verdict_only")  # verdicts only: no owner's extras
+
 ROLES = ("train", "holdout", "synthetic")
 #: kinds that must be refused whichever file carries them
 ALWAYS_REFUSED = {"infinity", "negative_infinity", "overflow", "truncated_last_line",

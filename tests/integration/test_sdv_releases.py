@@ -18,6 +18,8 @@ import pytest
 
 import synthcheck
 
+pytestmark = pytest.mark.usefixtures("verdict_only")  # verdicts only: no owner's extras
+
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 REASON = "held by one person copied verbatim"
 

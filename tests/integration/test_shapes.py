@@ -10,7 +10,8 @@ import pytest
 
 import synthcheck
 
-pytestmark = pytest.mark.slow  # whole audits (the quick loop is -m 'not slow')
+pytestmark = [pytest.mark.slow,  # whole audits (the quick loop is -m 'not slow')
+              pytest.mark.usefixtures("verdict_only")]  # verdicts only: no owner's extras
 
 
 def with_messy_columns(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
