@@ -286,9 +286,18 @@ def _add_policy_parser(subparsers) -> None:
 
 
 def _default_policy_text() -> str:
-    from synthcheck.verdict.policy import DEFAULT_POLICY_TEXT
+    """The built-in policy, then the optional keys it leaves off, commented out: the printed
+    text parses to the built-in policy, and a board sees every switch it can set."""
+    from synthcheck.verdict.policy import DEFAULT_POLICY_TEXT, EDPB_KEYS, WORST_CASE_KEYS
 
-    return DEFAULT_POLICY_TEXT
+    lines = ["", "# Optional, off by default (remove the '#' to use; claimed_epsilon is a",
+             "# top-level key: move it above [limits]):",
+             "# claimed_epsilon = 1.0  # a DP claim the canary audit checks (needs --canaries)",
+             "# [worst_case]  # zero tolerance: counts, not statistics"]
+    lines += [f"# {key} = 0" for key in WORST_CASE_KEYS]
+    lines += ["# [edpb]  # limits on the EDPB risks: (attack - control) / (1 - control)"]
+    lines += [f"# {key} = 0.10  # {what}" for key, what in EDPB_KEYS.items()]
+    return DEFAULT_POLICY_TEXT + "\n".join(lines) + "\n"
 
 
 def _add_demo_parser(subparsers) -> None:

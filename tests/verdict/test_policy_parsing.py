@@ -78,3 +78,20 @@ def test_an_empty_limits_table_is_named_as_empty(tmp_path):
     with pytest.raises(InputError, match=r"the \[limits\] table is empty: a policy needs at "
                                          r"least one limit \(max_auc"):
         load_policy(path)
+
+
+def test_the_printed_policy_is_the_default_and_its_optional_keys_parse(capsys):
+    """`synthcheck policy` prints the built-in policy and, commented out, every optional key:
+    as printed it parses to the default; uncommented, the optional tables parse too."""
+    assert main(["policy"]) == 0
+    printed = capsys.readouterr().out
+    assert max(len(line) for line in printed.splitlines()) <= 100
+    assert parse_policy(printed).limits == default_policy().limits
+    assert parse_policy(printed).edpb == {} and parse_policy(printed).worst_case == {}
+    optional = printed[printed.index("# [worst_case]"):]
+    uncommented = "\n".join(line[2:] for line in optional.splitlines())
+    chosen = parse_policy(DEFAULT_POLICY_TEXT + uncommented)
+    assert chosen.worst_case == {"max_unique_rows_copied": 0}
+    assert set(chosen.edpb) == {"max_singling_out_risk", "max_linkability_risk",
+                                "max_inference_risk"}
+    assert "claimed_epsilon" in printed
