@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -127,16 +127,15 @@ def render_pdf(results: AuditResults | Mapping, issuance: Issuance,
     results = as_results(results)
     template = Template.at(template_dir)
     context = build_context(results, issuance)
-    html = template.render(context, PDF_VARIANT)
-    if _page_one_spills(html, template.base_url):
-        context = {**context, "page_one_flows": True}
-        html = template.render(context, PDF_VARIANT)
+
+    def html(variant: str, flows: bool = False) -> str:
+        return template.render({**context, "page_one_flows": flows}, variant)
+
     try:
         return _write_pdf(html, results, PDF_VARIANT, template.base_url), PDF_VARIANT
     except Exception as exc:  # noqa: BLE001 - weasyprint raises assorted errors for PDF/A
         log.warning("PDF/A-3b rendering failed (%s); writing a plain PDF", exc)
-        html = template.render(context, "pdf")
-        return _write_pdf(html, results, None, template.base_url), "pdf"
+        return _write_pdf(html, results, "pdf", template.base_url), "pdf"
 
 
 @dataclass(frozen=True)
@@ -424,19 +423,20 @@ def _value(value) -> str:
 SPILL_SHARE = 0.5
 
 
-def _page_one_spills(html: str, base_url: str) -> bool:
-    """True when page 1's content ends early on page 2 (the anchor ``page-one-end`` of the
-    bundled template; an issuer's template without it is left as it is)."""
-    import weasyprint
-
-    document = weasyprint.HTML(string=html, base_url=base_url).render()
+def _page_one_spills(document) -> bool:
+    """True when page 1's content ends early on page 2 of a laid-out document (the anchor
+    ``page-one-end`` of the bundled template; an issuer's template without it is left as it
+    is)."""
     for index, page in enumerate(document.pages):
         if "page-one-end" in page.anchors:
             return index >= 1 and page.anchors["page-one-end"][1] < SPILL_SHARE * page.height
     return False
 
 
-def _write_pdf(html: str, results: AuditResults, variant: str | None, base_url: str) -> bytes:
+def _write_pdf(html: Callable[..., str], results: AuditResults, variant: str,
+               base_url: str) -> bytes:
+    """Lay out ``html(variant)`` and write it; when page 1 spills onto page 2, lay out
+    ``html(variant, flows=True)`` instead (one layout otherwise)."""
     import weasyprint
 
     created = _parse_created(results.created) or dt.datetime.now(dt.timezone.utc)
@@ -444,10 +444,14 @@ def _write_pdf(html: str, results: AuditResults, variant: str | None, base_url: 
         string=canonical_json(results), name=ATTACHMENT_NAME,
         description="synthcheck audit results (machine-readable, JSON)",
         created=created, modified=created, relationship="Data")
-    options = {"attachments": [attachment], "custom_metadata": True}
-    if variant:
+    options = {**weasyprint.DEFAULT_OPTIONS, "attachments": [attachment], "custom_metadata": True}
+    if variant != "pdf":
         options["pdf_variant"] = variant
-    return weasyprint.HTML(string=html, base_url=base_url).write_pdf(**options)
+    document = weasyprint.HTML(string=html(variant), base_url=base_url).render(**options)
+    if _page_one_spills(document):
+        document = weasyprint.HTML(string=html(variant, flows=True),
+                                   base_url=base_url).render(**options)
+    return document.write_pdf(**options)
 
 
 def _parse_created(text) -> dt.datetime | None:
