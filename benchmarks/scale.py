@@ -86,28 +86,45 @@ def child_sklearn(paths: dict, options: dict) -> dict:
 
 
 def child_audit(paths: dict, options: dict) -> dict:
-    """The whole default audit from the files, with the time of each step."""
-    import synthcheck
+    """The whole default audit from the files, with the time of each step: every label the
+    progress meter shows (steps, stages, attacks) is time-stamped, and a step lasts until the
+    next label."""
+    import contextlib
 
-    start = time.perf_counter()
+    import synthcheck
+    from synthcheck.support import progress as progress_module
+
     marks: list[tuple[float, str]] = []
-    scheduler = options.get("scheduler")
+    meter = progress_module.Progress
+    original_note, original_stage = meter.note, meter.stage
+
+    def note(self, message):
+        marks.append((time.perf_counter(), (message or "").splitlines()[0]))
+        return original_note(self, message)
+
+    @contextlib.contextmanager
+    def stage(self, label, total):
+        marks.append((time.perf_counter(), label))
+        with original_stage(self, label, total) as tick:
+            yield tick
+
+    meter.note, meter.stage = note, stage
+    start = time.perf_counter()
     result = synthcheck.audit(str(paths["train"]), str(paths["holdout"]),
                               synthetic=str(paths["synthetic"]), seed=0,
-                              neighbours=options.get("neighbours", "auto"), scheduler=scheduler,
-                              log=lambda m: marks.append((time.perf_counter(), m)))
+                              neighbours=options.get("neighbours", "auto"),
+                              scheduler=options.get("scheduler"), progress=False)
     end = time.perf_counter()
-    steps = {}
-    attack_marks = [(t, m.split()[1]) for t, m in marks if m.startswith("attack ")]
-    if attack_marks:
-        steps["read, check, encode"] = attack_marks[0][0] - start
-    for (t0, name), (t1, _) in zip(attack_marks, attack_marks[1:] + [(end, "")]):
-        steps[f"attack {name}"] = t1 - t0
-    parameters = result.results["parameters"]
-    return {"seconds": end - start, "steps": steps, "verdict": result.verdict,
-            "neighbours": parameters.get("neighbours"),
-            "density": parameters.get("density_estimator"),
-            "recall": parameters.get("neighbour_recall")}
+    steps: dict[str, float] = {}
+    for (t0, label), (t1, _) in zip(marks, marks[1:] + [(end, "")]):
+        name = label.rstrip(" .") or "?"
+        steps[name] = steps.get(name, 0.0) + (t1 - t0)
+    steps = {name: seconds for name, seconds in steps.items() if seconds >= 0.05}
+    parameters = result.results.parameters
+    recall = parameters.neighbour_recall
+    return {"seconds": end - start, "steps": steps, "verdict": str(result.verdict),
+            "neighbours": parameters.neighbours, "density": parameters.density_estimator,
+            "recall": None if recall is None else {k: str(v) for k, v in recall.items()}}
 
 
 def child_profile(paths: dict, options: dict) -> dict:
