@@ -22,7 +22,14 @@ import pandas as pd
 
 from synthcheck.distance.crossfit import ReferenceFolds
 from synthcheck.distance.encode import MixedEncoder
-from synthcheck.distance.neighbours import Neighbours, nearest, typical_spacing
+from synthcheck.distance.neighbours import (
+    PRUNED_MIN_BASE,
+    Neighbours,
+    PreparedBase,
+    nearest,
+    prepare,
+    typical_spacing,
+)
 from synthcheck.errors import InputError
 from synthcheck.inputs.columns import ColumnTypes
 from synthcheck.support.progress import Progress
@@ -51,6 +58,9 @@ class AttackInputs:
     neighbour_search: str = "exact"  # or "approx": an approximate index (synthcheck.distance.approximate)
     neighbour_recall: dict = field(default_factory=dict)  # role -> measured recall, when approx
     scheduler: Any = None  # a Dask address or Client: heavy passes run there (same results)
+    # the candidates column attribution will re-score (``measure.attribution.sample_records``):
+    # an attack's own pass may keep what re-scoring them needs (query-match's surprises)
+    attribution_rows: np.ndarray | None = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     def _memo(self, key: str, compute: Callable[[], Any]) -> Any:
@@ -72,8 +82,19 @@ class AttackInputs:
                                              self.encoded_synthetic, None, tick)
                 return nearest(self.encoded_candidates, self.encoded_synthetic, 1,
                                bandwidth=self.kde_bandwidth, on_block=tick,
-                               scheduler=self.scheduler)
+                               scheduler=self.scheduler,
+                               prepared=None if self.kde_bandwidth else self.prepared_synthetic())
         return self._memo("synthetic", compute)
+
+    def prepared_synthetic(self) -> PreparedBase | None:
+        """The synthetic table cut into the pruned search's cells, once for every exact search
+        of it (the audit's, column attribution's, the EDPB attacks'); None below the size
+        where the pruned search pays (``neighbours.PRUNED_MIN_BASE``)."""
+        return self._memo("prepared synthetic", lambda: _prepared(self.encoded_synthetic))
+
+    def prepared_reference(self) -> PreparedBase | None:
+        """``reference_pool``'s rows cut into cells, once (as ``prepared_synthetic``)."""
+        return self._memo("prepared reference", lambda: _prepared(self.reference_pool()[0]))
 
     @property
     def extra_reference_rows(self) -> int:
@@ -124,7 +145,9 @@ class AttackInputs:
                 else:
                     found = nearest(self.encoded_candidates, pool, 1,
                                     bandwidth=self.kde_bandwidth, groups=groups, on_block=tick,
-                                    scheduler=self.scheduler)
+                                    scheduler=self.scheduler,
+                                    prepared=None if self.kde_bandwidth
+                                    else self.prepared_reference())
             log_sums = None
             if found.log_kernel_sum is not None:  # densities: divide by each reference's size
                 log_sums = found.log_kernel_sum - np.log(self.reference_sizes()[fold])
@@ -157,6 +180,10 @@ class AttackInputs:
         self.neighbour_recall[role] = distance_recall(query, base, found, groups=groups,
                                                       seed=self.seed)
         return found
+
+
+def _prepared(base: np.ndarray) -> PreparedBase | None:
+    return prepare(base) if len(base) >= PRUNED_MIN_BASE else None
 
 
 @dataclass(frozen=True)

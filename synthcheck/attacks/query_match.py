@@ -303,22 +303,36 @@ class QueryMatch(Attack):
                              ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """The ``rows``' scores, and their scores without the queries that read each column:
         one more pass of the queries, keeping every query's surprise for those rows."""
-        matcher = QueryMatcher.build(inputs.candidates, inputs.types, inputs.seed,
-                                     int(self.width), int(self.combinations))
-        found = matcher.match(inputs.synthetic, inputs.folds.candidate_fold,
-                              ~inputs.is_member, keep=rows)
-        return found.without_each_column(list(inputs.types.columns), len(matcher.queries))
+        if inputs.attribution_rows is not None and np.array_equal(rows, inputs.attribution_rows):
+            found, matcher = self._matches(inputs)  # the audit's own pass kept these rows
+            queries = len(matcher.queries)
+        else:
+            matcher = QueryMatcher.build(inputs.candidates, inputs.types, inputs.seed,
+                                         int(self.width), int(self.combinations))
+            found = matcher.match(inputs.synthetic, inputs.folds.candidate_fold,
+                                  ~inputs.is_member, keep=rows)
+            queries = len(matcher.queries)
+        return found.without_each_column(list(inputs.types.columns), queries)
+
+    def _matches(self, inputs: AttackInputs) -> tuple[QueryMatches, QueryMatcher]:
+        """The one pass of the queries over the release (and the queries), computed once per
+        inputs: it keeps every query's surprise for ``inputs.attribution_rows``, so column
+        attribution re-scores those rows without a second pass."""
+        def compute() -> tuple[QueryMatches, QueryMatcher]:
+            matcher = QueryMatcher.build(inputs.candidates, inputs.types, inputs.seed,
+                                         int(self.width), int(self.combinations))
+            with inputs.progress.stage("query matches", 1) as tick:
+                found = matcher.match(inputs.synthetic, inputs.folds.candidate_fold,
+                                      ~inputs.is_member, keep=inputs.attribution_rows)
+                tick(1)
+            return found, matcher
+        return inputs._memo(f"matches {self!r}", compute)
 
     def finding(self, details: Mapping[str, Any]) -> str | None:
         return copied_values_sentence(details)
 
     def score(self, inputs: AttackInputs) -> AttackScores:
-        matcher = QueryMatcher.build(inputs.candidates, inputs.types, inputs.seed,
-                                     int(self.width), int(self.combinations))
-        with inputs.progress.stage("query matches", 1) as tick:
-            found = matcher.match(inputs.synthetic, inputs.folds.candidate_fold,
-                                  ~inputs.is_member)
-            tick(1)
+        found, matcher = self._matches(inputs)
         details = {"queries": {str(k): sum(len(q) == k for q in matcher.queries)
                                for k in range(1, int(self.width) + 1)}}
         details |= copied_rarities(found, inputs.is_member, list(inputs.types.columns),

@@ -77,7 +77,7 @@ from synthcheck.inputs.validate import (
 from synthcheck.measure import attack_results as _results
 from synthcheck.measure import copies as _copies
 from synthcheck.measure import stats
-from synthcheck.measure.attribution import ColumnAttribution
+from synthcheck.measure.attribution import RECORDS_PER_GROUP, ColumnAttribution, sample_records
 from synthcheck.measure.twins import TwinTest, twin_test
 from synthcheck.support.codec import decode, encode, plain
 from synthcheck.support.files import write_atomically
@@ -518,6 +518,7 @@ def plan_audit(real: RealInputs, release: Release, parameters: AuditParameters,
                            else encoder.transform(real.reference_typed)))
     # the one shared neighbour pass carries the kernel sums an attack asks for
     inputs.kde_bandwidth = _attacks.kernel_bandwidth(resolved, inputs)
+    inputs.attribution_rows = sample_records(is_member, RECORDS_PER_GROUP, parameters.seed)
     return Plan(tuple(attacks), tuple(resolved), inputs, train_rows, holdout_rows,
                 candidates_info)
 
@@ -642,7 +643,8 @@ def assess_edpb(plan: Plan, parameters: AuditParameters, say: Callable[[str], No
                             inputs.encoded_candidates, inputs.is_member, seed=parameters.seed,
                             confidence=parameters.confidence,
                             settings=EdpbSettings(known_columns=parameters.known_columns,
-                                                  secret_columns=parameters.secret_columns))
+                                                  secret_columns=parameters.secret_columns),
+                            prepared=inputs.prepared_synthetic())
     return EdpbAssessment(found, records)
 
 
@@ -781,7 +783,7 @@ def canary_audit(canary: Any, verdict: Verdict, parameters: AuditParameters) -> 
 def attribute(plan: Plan, parameters: AuditParameters) -> Any:
     """Each audited column's share of each distance-based attack's success
     (synthcheck.measure.attribution), on a sample of the candidates."""
-    from synthcheck.measure.attribution import RECORDS_PER_GROUP, attribute_columns
+    from synthcheck.measure.attribution import attribute_columns
 
     inputs = plan.inputs
     sampled = min(int(inputs.is_member.sum()), RECORDS_PER_GROUP) + \

@@ -37,6 +37,7 @@ PRUNED_QUERY_BLOCK = 16384
 PRUNED_MIN_BASE = 20_000  # below this the blocked search is as fast
 CELL_ROWS = 32  # mean rows per cell of the pruned search
 MAX_CELLS = 2048
+FIRST_STEP_ROWS = 64  # rows per cell the k-means' first step reads, at most
 # Cells scanned before the bound is taken: with 4 instead of 1 the bound is tighter and 23 %
 # fewer pairs are scanned in all (Adult, 200k queries x 100k rows: 8.1 % instead of 10.6 %).
 FIRST_CELLS = 4
@@ -87,6 +88,14 @@ def _merge(best_d2: np.ndarray, best_i: np.ndarray, rows: np.ndarray, d2: np.nda
         best_d2[rows[better], 0] = candidate[better]
         best_i[rows[better], 0] = ids[j[better]]
         return
+    # only rows with some distance below their k-th can change (ties keep the rows found
+    # first, as the stable sort below does): the sort then runs on few rows once bounds settle
+    closer = (d2 < best_d2[rows, -1][:, None]).any(axis=1)
+    if not closer.all():
+        rows, d2 = rows[closer], d2[closer]
+        if not len(rows):
+            return
+        local = np.arange(len(rows))
     kk = min(k, d2.shape[1])
     j = np.argpartition(d2, kk - 1, axis=1)[:, :kk] if kk < d2.shape[1] else \
         np.broadcast_to(np.arange(d2.shape[1]), d2.shape)
@@ -116,7 +125,8 @@ def _group_arrays(groups, skip_same_row: bool, n_query: int, n_base: int):
 def nearest(query: np.ndarray, base: np.ndarray, k: int = 1, *, bandwidth: float | None = None,
             skip_same_row: bool = False, on_block: Callable[[int], None] | None = None,
             groups: tuple[np.ndarray, np.ndarray] | None = None, method: str = "auto",
-            scheduler: Any = None) -> Neighbours:
+            scheduler: Any = None, prepared: PreparedBase | None = None,
+            seeds: np.ndarray | None = None) -> Neighbours:
     """The ``k`` nearest base rows of every query row (and the kernel sum if ``bandwidth``).
 
     ``skip_same_row``: query and base are the same table and a row is not its own neighbour.
@@ -127,6 +137,12 @@ def nearest(query: np.ndarray, base: np.ndarray, k: int = 1, *, bandwidth: float
     ``method``: "blocked" (the reference), "pruned" (no kernel sums), or "auto".
     ``scheduler``: a Dask scheduler address or ``distributed.Client``; each query block is then
     one Dask task (``parallel.map_blocks``), with the same result.
+    ``prepared``: ``prepare(base)`` (or a ``restricted`` one), made once for several searches
+    of the same base: the pruned search then skips building its cells, so "auto" takes it for
+    few queries too.
+    ``seeds``: (queries,) a base row already known to be near each query (k = 1, pruned
+    search, no groups): its distance is the first bound, so only cells within it are scanned
+    (the answer is the same exact nearest distance; among equally near rows the seed stays).
     """
     if len(base) == 0:
         raise ValueError("empty base table")
@@ -134,12 +150,21 @@ def nearest(query: np.ndarray, base: np.ndarray, k: int = 1, *, bandwidth: float
     query_groups, base_groups = _group_arrays(groups, skip_same_row, len(query), len(base))
     if method == "auto":
         # building the cells costs about as much as scanning 2 x MAX_CELLS queries
-        few_queries = len(query) < 2 * min(MAX_CELLS, len(base) // CELL_ROWS)
-        method = "blocked" if bandwidth or len(base) < PRUNED_MIN_BASE or few_queries else "pruned"
+        few_queries = prepared is None and len(query) < 2 * min(MAX_CELLS, len(base) // CELL_ROWS)
+        small = prepared is None and len(base) < PRUNED_MIN_BASE
+        method = "blocked" if bandwidth or small or few_queries else "pruned"
     if method == "pruned":
         if bandwidth:
             raise ValueError("kernel sums need the blocked search")
-        return _pruned(query, base, k, query_groups, base_groups, on_block, scheduler)
+        if prepared is not None and (len(prepared.cells.order) != len(base)
+                                     or len(prepared.centre) != base.shape[1]):
+            raise ValueError("prepared for another base table")
+        if seeds is not None and (k != 1 or query_groups is not None):
+            raise ValueError("seeds serve a search for one neighbour without groups")
+        return _pruned(query, base, k, query_groups, base_groups, on_block, scheduler, prepared,
+                       seeds)
+    if seeds is not None:
+        raise ValueError("seeds serve the pruned search")
     if method != "blocked":
         raise ValueError(f"unknown method {method!r}")
     return _blocked(query, base, k, bandwidth, query_groups, base_groups, on_block, scheduler)
@@ -152,12 +177,14 @@ class _QueryBlock:
     start: int
     rows: np.ndarray  # float32, not yet centred
     groups: np.ndarray | None
+    seeds: np.ndarray | None = None  # a base row known to be near each (pruned, k = 1)
 
 
-def _query_blocks(query: np.ndarray, query_groups: np.ndarray | None, size: int
-                  ) -> list[_QueryBlock]:
+def _query_blocks(query: np.ndarray, query_groups: np.ndarray | None, size: int,
+                  seeds: np.ndarray | None = None) -> list[_QueryBlock]:
     return [_QueryBlock(start, query[start:start + size],
-                        None if query_groups is None else query_groups[start:start + size])
+                        None if query_groups is None else query_groups[start:start + size],
+                        None if seeds is None else seeds[start:start + size])
             for start in range(0, len(query), size)]
 
 
@@ -280,10 +307,16 @@ def _cells(base_c: np.ndarray) -> _Cells:
     count = int(np.clip(n // CELL_ROWS, 1, MAX_CELLS))
     rng = fixed_rng("neighbour-order")
     centres = base_c[np.sort(rng.choice(n, count, replace=False))].astype(np.float32)
-    assigned = _closest_centre(base_c, centres, np.einsum("ij,ij->i", centres, centres))
+    # the first step's means from at most FIRST_STEP_ROWS rows per cell (every row up to
+    # 131,072 rows): above that the step costs as much as the final assignment and gains little
+    if n > FIRST_STEP_ROWS * count:
+        sample = base_c[np.sort(rng.choice(n, FIRST_STEP_ROWS * count, replace=False))]
+    else:
+        sample = base_c
+    assigned = _closest_centre(sample, centres, np.einsum("ij,ij->i", centres, centres))
     sizes = np.bincount(assigned, minlength=count)
     sums = np.zeros((count, base_c.shape[1]), dtype=np.float64)
-    np.add.at(sums, assigned, base_c)
+    np.add.at(sums, assigned, sample)
     filled = sizes > 0
     centres[filled] = (sums[filled] / sizes[filled, None]).astype(np.float32)
     centre_norms = np.einsum("ij,ij->i", centres, centres)
@@ -331,11 +364,54 @@ class _PrunedBase:
     k: int
 
 
-def _pruned(query, base, k, query_groups, base_groups, on_block, scheduler=None) -> Neighbours:
+@dataclass(frozen=True)
+class PreparedBase:
+    """A base table made ready for pruned searches once (``prepare``): its centre and its
+    cells. Several searches of the same base (the audit's, column attribution's, the EDPB
+    attacks') then share one k-means."""
+
+    centre: np.ndarray
+    cells: _Cells
+
+
+def prepare(base: np.ndarray) -> PreparedBase:
+    """``base`` centred and cut into cells, as the pruned search would on its own."""
     centre = base.mean(axis=0, dtype=np.float64).astype(np.float32)
-    shared = _PrunedBase(centre, _cells(np.ascontiguousarray(base - centre, dtype=np.float32)),
-                         base_groups, k)
-    blocks = _query_blocks(query, query_groups, PRUNED_QUERY_BLOCK)
+    return PreparedBase(centre, _cells(np.ascontiguousarray(base - centre, dtype=np.float32)))
+
+
+def restricted(prepared: PreparedBase, keep: np.ndarray) -> PreparedBase:
+    """The same cells for a search on the coordinates ``keep`` only (a subset of the columns'
+    blocks): each cell's rows and centre projected, its radius recomputed in the projection.
+    The search stays exact (any partition of the rows does); cells made for every coordinate
+    prune a little less than a k-means of the projection would, and cost nothing to make."""
+    keep = np.asarray(keep)
+    if keep.dtype == bool:
+        keep = np.flatnonzero(keep)
+    if np.array_equal(keep, np.arange(len(prepared.centre))):
+        return prepared
+    cells = prepared.cells
+    residuals = np.ascontiguousarray(cells.residuals[:, keep])
+    residual_norms = np.einsum("ij,ij->i", residuals, residuals)
+    centres = np.ascontiguousarray(cells.centres[:, keep])
+    sizes = np.diff(cells.starts)
+    cell_of = np.repeat(np.arange(len(sizes)), sizes)
+    radius = np.zeros(len(sizes))
+    np.maximum.at(radius, cell_of, np.sqrt(residual_norms.astype(np.float64)))
+    return PreparedBase(np.ascontiguousarray(prepared.centre[keep]),
+                        _Cells(centres, np.einsum("ij,ij->i", centres, centres), cells.order,
+                               cells.starts, residuals, residual_norms, radius))
+
+
+def _pruned(query, base, k, query_groups, base_groups, on_block, scheduler=None,
+            prepared: PreparedBase | None = None, seeds: np.ndarray | None = None
+            ) -> Neighbours:
+    prepared = prepared or prepare(base)
+    shared = _PrunedBase(prepared.centre, prepared.cells, base_groups, k)
+    # at least one block per core: few queries (the extras' samples) would run on one thread
+    size = min(PRUNED_QUERY_BLOCK, max(1024, -(-len(query) // (os.cpu_count() or 1))))
+    blocks = _query_blocks(query, query_groups, size,
+                           None if seeds is None else np.asarray(seeds, dtype=np.int64))
     _, best_i, _ = _run_blocks(_pruned_block, blocks, shared, len(query), k, on_block, scheduler)
     return _finish(query, base, best_i, None)
 
@@ -354,14 +430,20 @@ def _pruned_block(query: _QueryBlock, shared: _PrunedBase):
     to_centre2 += cells.centre_norms[None, :]
     np.maximum(to_centre2, 0.0, out=to_centre2)
     # 1. the closest non-empty cells give every query an upper bound on its k-th distance
+    # (or its seed does: a row known to be near)
     to_centre2[:, cells.starts[1:] == cells.starts[:-1]] = np.inf
-    first = min(FIRST_CELLS, len(cells.centres) - 1)
-    closest = (np.argpartition(to_centre2, first, axis=1)[:, :first] if first
-               else np.argmin(to_centre2, axis=1)[:, None])
-    pair_rows, pair_cells = np.repeat(np.arange(n), closest.shape[1]), closest.ravel()
-    by_cell = np.argsort(pair_cells, kind="stable")
-    _scan(cells, block, pair_rows[by_cell], pair_cells[by_cell], best_d2, best_i, query.groups,
-          shared.base_groups)
+    if query.seeds is not None:
+        best_i[:, 0] = query.seeds
+        best_d2[:, 0] = _seed_distances(cells, block, query.seeds)
+        closest = np.empty((n, 0), dtype=np.int64)
+    else:
+        first = min(FIRST_CELLS, len(cells.centres) - 1)
+        closest = (np.argpartition(to_centre2, first, axis=1)[:, :first] if first
+                   else np.argmin(to_centre2, axis=1)[:, None])
+        pair_rows, pair_cells = np.repeat(np.arange(n), closest.shape[1]), closest.ravel()
+        by_cell = np.argsort(pair_cells, kind="stable")
+        _scan(cells, block, pair_rows[by_cell], pair_cells[by_cell], best_d2, best_i,
+              query.groups, shared.base_groups)
     # 2. every other cell whose ball reaches inside that bound
     to_centre = np.sqrt(to_centre2, out=to_centre2)
     bound = np.sqrt(best_d2[:, -1]) * np.float32(1 + _SLACK_RELATIVE) + _SLACK_ABSOLUTE
@@ -372,6 +454,20 @@ def _pruned_block(query: _QueryBlock, shared: _PrunedBase):
     _scan(cells, block, row_of_pair, cell_of_pair, best_d2, best_i, query.groups,
           shared.base_groups)
     return best_d2, best_i, None
+
+
+def _seed_distances(cells: _Cells, block: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """Squared distances (float32, as ``_scan`` computes them) from the centred queries
+    ``block`` to their seed base rows."""
+    position = np.empty(len(cells.order), dtype=np.int64)
+    position[cells.order] = np.arange(len(cells.order))
+    at = position[seeds]
+    cell = np.searchsorted(cells.starts, at, side="right") - 1
+    relative = block - cells.centres[cell]
+    residual = cells.residuals[at]
+    d2 = (np.einsum("ij,ij->i", relative, relative) + cells.residual_norms[at]
+          - 2.0 * np.einsum("ij,ij->i", relative, residual))
+    return np.maximum(d2, 0.0).astype(np.float32)
 
 
 def typical_spacing(table: np.ndarray, seed: int, sample: int = 2000) -> float:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synthcheck.edpb.inference import TOLERANCE, Inference, inference
+from synthcheck.edpb.inference import TOLERANCE, Inference, guesses, inference
 from synthcheck.edpb.linkability import Linkability, linkability
 from synthcheck.edpb.singling_out import SinglingOut, singling_out
 from synthcheck.edpb.tables import make_tables
@@ -103,10 +103,12 @@ def resolve_columns(columns: list[str], settings: EdpbSettings
 
 def assess(encoder, kinds: dict[str, str], synthetic, encoded_synthetic: np.ndarray,
            candidates, encoded_candidates: np.ndarray, is_member: np.ndarray, *, seed: int,
-           confidence: float, settings: EdpbSettings = EdpbSettings()
+           confidence: float, settings: EdpbSettings = EdpbSettings(), prepared=None
            ) -> tuple[Edpb, EdpbRecords]:
     """The three risks of the release ``synthetic`` for the ``candidates`` (typed audited
-    columns; ``is_member`` marks the train rows) and the per-record findings."""
+    columns; ``is_member`` marks the train rows) and the per-record findings. ``prepared``:
+    ``encoded_synthetic`` cut into cells (``distance.neighbours.prepare``), when the audit
+    has them: every search here then reuses them."""
     member_rows, holdout_rows = np.flatnonzero(is_member), np.flatnonzero(~is_member)
     generator = rng(seed, "edpb")
     n = min(len(member_rows), len(holdout_rows), settings.max_records)
@@ -116,7 +118,7 @@ def assess(encoder, kinds: dict[str, str], synthetic, encoded_synthetic: np.ndar
                          {"synthetic": encoded_synthetic, "members": encoded_candidates[members],
                           "holdout": encoded_candidates[holdout]},
                          {"synthetic": synthetic, "members": candidates.iloc[members],
-                          "holdout": candidates.iloc[holdout]})
+                          "holdout": candidates.iloc[holdout]}, prepared)
     sides = {"members": np.arange(n), "holdout": np.arange(n)}
     known, secrets = resolve_columns(list(tables.columns), settings)
     records = EdpbRecords(*(np.full(len(is_member), np.nan) for _ in range(3)))
@@ -137,13 +139,16 @@ def assess(encoder, kinds: dict[str, str], synthetic, encoded_synthetic: np.ndar
         not_run["linkability"] = "needs at least two known columns"
     inferred = {}
     records.inferred[members], records.inferred[holdout] = 0.0, 0.0
+    guessable = [s for s in secrets if [c for c in known if c != s]]
+    guessed_rows, _ = guesses(tables, sides, guessable, known) if guessable else ({}, {})
     for secret in secrets:
-        if not [c for c in known if c != secret]:
+        if secret not in guessed_rows:
             not_run[f"inference of {secret}"] = "no known column other than the secret"
             continue
         inferred[secret], on_members, on_holdout = inference(
             tables, sides["members"], sides["holdout"], secret=secret, known=known,
-            tolerance=settings.tolerance, confidence=confidence)
+            tolerance=settings.tolerance, confidence=confidence,
+            guessed_rows=guessed_rows[secret])
         records.inferred[members] += on_members
         records.inferred[holdout] += on_holdout
     return (Edpb(method=METHOD, records=int(n), level=confidence, known_columns=known,

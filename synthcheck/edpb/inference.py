@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from synthcheck.distance.leave_out import nearest_without_each
+from synthcheck.distance.neighbours import nearest
 from synthcheck.edpb.linkability import nearest_rows
 from synthcheck.edpb.risk import Risk, risk_of
 from synthcheck.edpb.tables import Tables
@@ -31,12 +33,13 @@ class Inference(Risk):
     tolerance: float | None = None  # None: the secret is categorical (exact match)
 
 
-def guessed(tables: Tables, role: str, rows: np.ndarray, secret: str, known, tolerance: float
-            ) -> np.ndarray:
+def guessed(tables: Tables, role: str, rows: np.ndarray, secret: str, known, tolerance: float,
+            guess: np.ndarray | None = None) -> np.ndarray:
     """Whether each of ``rows`` of ``role`` has its ``secret`` guessed from its nearest
-    synthetic row on ``known``."""
+    synthetic row on ``known`` (``guess``: those rows, when already found by ``guesses``)."""
     j = tables.columns.index(secret)
-    guess = nearest_rows(tables, role, rows, known, 1)[:, 0]
+    if guess is None:
+        guess = nearest_rows(tables, role, rows, known, 1)[:, 0]
     right = tables.levels["synthetic"][guess, j] == tables.levels[role][rows, j]
     if tables.kinds[j] == NUMERIC:
         truth, value = tables.values[role][rows, j], tables.values["synthetic"][guess, j]
@@ -46,13 +49,46 @@ def guessed(tables: Tables, role: str, rows: np.ndarray, secret: str, known, tol
     return right
 
 
+def guesses(tables: Tables, rows: dict[str, np.ndarray], secrets, known
+            ) -> tuple[dict[str, dict[str, np.ndarray]], dict]:
+    """For each secret, each role's guessed synthetic rows (``rows``: role -> its rows): the
+    nearest on the known columns other than the secret. One search under every known column
+    for every role's rows at once serves every secret (``distance.leave_out``: exact, searched
+    again where its proof fails), and how many answers were proven, how many searched again."""
+    known = tuple(known)
+    roles = list(rows)
+    query = np.vstack([tables.encoded[role][rows[role]] for role in roles])
+    query = np.ascontiguousarray(query[:, tables.block_of(known)], dtype=np.float32)
+    base, prepared = tables.synthetic_on(known)
+    widths = [tables.blocks[c].stop - tables.blocks[c].start for c in known]
+    starts = np.r_[0, np.cumsum(widths)[:-1]].astype(np.int64)
+    left_out = [s for s in secrets if s in known and len(known) > 1]
+    found = {}
+    counts: dict = {}
+    if left_out:
+        chosen, counts = nearest_without_each(query, base, starts,
+                                              [known.index(s) for s in left_out],
+                                              prepared=prepared)
+        found = {s: chosen[:, i] for i, s in enumerate(left_out)}
+    if any(s not in known for s in secrets):  # the secret is not known: nearest on every known
+        whole = nearest(query, base, 1, prepared=prepared).indices[:, 0]
+        found |= {s: whole for s in secrets if s not in known}
+    cuts = np.cumsum([len(rows[role]) for role in roles])[:-1]
+    return ({s: dict(zip(roles, np.split(chosen, cuts))) for s, chosen in found.items()},
+            counts)
+
+
 def inference(tables: Tables, members: np.ndarray, holdout: np.ndarray, *, secret: str, known,
-              tolerance: float = TOLERANCE, confidence: float
+              tolerance: float = TOLERANCE, confidence: float,
+              guessed_rows: dict[str, np.ndarray] | None = None
               ) -> tuple[Inference, np.ndarray, np.ndarray]:
-    """The risk for ``secret``, and whether each member / holdout record's secret was guessed."""
+    """The risk for ``secret``, and whether each member / holdout record's secret was guessed
+    (``guessed_rows``: role -> the synthetic rows guessed, from ``guesses``; else searched)."""
     known = tuple(c for c in known if c != secret)
-    attack = guessed(tables, "members", members, secret, known, tolerance)
-    control = guessed(tables, "holdout", holdout, secret, known, tolerance)
+    chosen = guessed_rows or {}
+    attack = guessed(tables, "members", members, secret, known, tolerance, chosen.get("members"))
+    control = guessed(tables, "holdout", holdout, secret, known, tolerance,
+                      chosen.get("holdout"))
     risk = risk_of(int(attack.sum()), len(attack), int(control.sum()), len(control), confidence)
     numeric = tables.kinds[tables.columns.index(secret)] == NUMERIC
     return (Inference(**vars(risk), known_columns=known,

@@ -27,23 +27,30 @@ class Linkability(Risk):
 
 def nearest_rows(tables: Tables, role: str, rows: np.ndarray, columns, k: int) -> np.ndarray:
     """The ``k`` nearest synthetic rows of each of ``rows`` of ``role`` on ``columns`` only."""
+    return nearest_rows_of(tables, {role: rows}, columns, k)[role]
+
+
+def nearest_rows_of(tables: Tables, rows: dict[str, np.ndarray], columns, k: int
+                    ) -> dict[str, np.ndarray]:
+    """``nearest_rows`` for several roles' rows (role -> rows) in one search."""
     block = tables.block_of(columns)
-    query = np.ascontiguousarray(tables.encoded[role][rows][:, block], dtype=np.float32)
-    base = np.ascontiguousarray(tables.encoded["synthetic"][:, block], dtype=np.float32)
-    return nearest(query, base, k).indices
-
-
-def linked(tables: Tables, role: str, rows: np.ndarray, first, second, k: int) -> np.ndarray:
-    one = nearest_rows(tables, role, rows, first, k)
-    other = nearest_rows(tables, role, rows, second, k)
-    return (one[:, :, None] == other[:, None, :]).any(axis=(1, 2))
+    query = np.vstack([tables.encoded[role][chosen][:, block] for role, chosen in rows.items()])
+    base, prepared = tables.synthetic_on(columns)
+    found = nearest(np.ascontiguousarray(query, dtype=np.float32), base, k,
+                    prepared=prepared).indices
+    cuts = np.cumsum([len(chosen) for chosen in rows.values()])[:-1]
+    return dict(zip(rows, np.split(found, cuts)))
 
 
 def linkability(tables: Tables, members: np.ndarray, holdout: np.ndarray, *, first, second,
                 neighbours: int, confidence: float) -> tuple[Linkability, np.ndarray, np.ndarray]:
-    """The risk, and whether each member / holdout record was linked."""
-    attack = linked(tables, "members", members, first, second, neighbours)
-    control = linked(tables, "holdout", holdout, first, second, neighbours)
+    """The risk, and whether each member / holdout record was linked (one search per piece
+    for the members and the holdout together)."""
+    rows = {"members": members, "holdout": holdout}
+    one = nearest_rows_of(tables, rows, first, neighbours)
+    other = nearest_rows_of(tables, rows, second, neighbours)
+    attack, control = ((one[role][:, :, None] == other[role][:, None, :]).any(axis=(1, 2))
+                       for role in rows)
     risk = risk_of(int(attack.sum()), len(attack), int(control.sum()), len(control), confidence)
     return (Linkability(**vars(risk), first_columns=tuple(first), second_columns=tuple(second),
                         neighbours=neighbours), attack, control)

@@ -32,6 +32,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from synthcheck.attacks.base import Attack, AttackInputs, NeighbourView
+from synthcheck.distance.leave_out import column_squares, most_added
 from synthcheck.distance.neighbours import nearest
 from synthcheck.inputs.columns import CATEGORICAL
 from synthcheck.measure import stats
@@ -40,7 +41,6 @@ from synthcheck.support.randomness import rng as rng_for
 NEIGHBOURS = 32  # rows kept per candidate, synthetic and reference
 RECORDS_PER_GROUP = 5_000  # members and non-members scored for attribution, at most
 NEAR_SD = 0.1  # a number within this many standard deviations "nearly matches"
-_CHUNK_CELLS = 4_000_000  # float32 cells per block of per-column squares
 
 
 METHOD = ("AUC drop when the column is left out of the encoding: the attack re-scored on the "
@@ -115,50 +115,6 @@ def sample_records(is_member: np.ndarray, per_group: int, seed: int) -> np.ndarr
     return np.sort(np.concatenate(chosen))
 
 
-def column_squares(query: np.ndarray, base: np.ndarray, indices: np.ndarray,
-                   starts: np.ndarray) -> np.ndarray:
-    """(queries, k, columns) float32: each column block's squared difference between query i
-    and its neighbours ``base[indices[i]]`` (index -1: no neighbour, inf)."""
-    n, k = indices.shape
-    out = np.empty((n, k, len(starts)), dtype=np.float32)
-    step = max(1, _CHUNK_CELLS // max(1, k * query.shape[1]))
-    for start in range(0, n, step):
-        found = indices[start:start + step]
-        diff = base[np.maximum(found, 0)].astype(np.float32) - query[start:start + step, None, :]
-        np.square(diff, out=diff)
-        block = np.add.reduceat(diff, starts, axis=2)
-        block[found < 0] = np.inf
-        out[start:start + step] = block
-    return out
-
-
-def _block_norms(table: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """(rows, columns): the Euclidean norm of each row's block of each column."""
-    out = np.empty((len(table), len(starts)))
-    step = max(1, _CHUNK_CELLS // max(1, table.shape[1]))
-    for start in range(0, len(table), step):
-        part = table[start:start + step].astype(np.float64)
-        out[start:start + step] = np.sqrt(np.add.reduceat(part * part, starts, axis=1))
-    return out
-
-
-def _most_added(query: np.ndarray, base: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """(queries, columns): the most a column's block can add to a query's squared distance to
-    any base row; the smaller of two bounds, the triangle inequality ((|q_c| + max_j |b_jc|)^2,
-    tight for one-hot blocks) and the box of the base's range per coordinate (tight for a
-    number)."""
-    triangle = (_block_norms(query, starts) + _block_norms(base, starts).max(axis=0)) ** 2
-    low = base.min(axis=0).astype(np.float64)
-    high = base.max(axis=0).astype(np.float64)
-    box = np.empty_like(triangle)
-    step = max(1, _CHUNK_CELLS // max(1, query.shape[1]))
-    for start in range(0, len(query), step):
-        part = query[start:start + step].astype(np.float64)
-        widest = np.maximum((part - low) ** 2, (part - high) ** 2)
-        box[start:start + step] = np.add.reduceat(widest, starts, axis=1)
-    return np.minimum(triangle, box)
-
-
 @dataclass
 class _Leaveout:
     """Per candidate and column: the closest distance with that column left out, its kernel
@@ -172,11 +128,11 @@ class _Leaveout:
 
 
 def _leave_out(query: np.ndarray, base: np.ndarray, k: int, starts: np.ndarray,
-               bandwidth: float | None, groups=None) -> _Leaveout:
-    found = nearest(query, base, min(k, len(base)), groups=groups)
+               bandwidth: float | None, groups=None, prepared=None) -> _Leaveout:
+    found = nearest(query, base, min(k, len(base)), groups=groups, prepared=prepared)
     squares = column_squares(query, base, found.indices, starts)  # (n, k, p)
     full2 = np.where(found.indices >= 0, squares.sum(axis=2, dtype=np.float64), np.inf)
-    most = _most_added(query, base, starts)
+    most = most_added(query, base, starts)
     kth = full2[:, -1]
     everything = found.indices.shape[1] >= len(base)  # every row was considered
     columns = len(starts)
@@ -216,11 +172,15 @@ def attribute_columns(attacks: list[Attack] | tuple[Attack, ...], inputs: Attack
     is_member = inputs.is_member[sample]
     query = inputs.encoded_candidates[sample]
     bandwidth = inputs.kde_bandwidth
-    synthetic = _leave_out(query, inputs.encoded_synthetic, neighbours, starts, bandwidth)
+    # the cells of the audit's own pruned searches, when it made them (else made once here)
+    synthetic = _leave_out(query, inputs.encoded_synthetic, neighbours, starts, bandwidth,
+                           prepared=inputs.prepared_synthetic())
     holdout, base_fold = inputs._reference_groups()
     fold = inputs.folds.candidate_fold[sample]
+    same_pool = inputs.extra_reference_rows == 0  # then the pool is these holdout rows
     reference = _leave_out(query, inputs.encoded_candidates[holdout], neighbours, starts,
-                           bandwidth, groups=(fold, base_fold))
+                           bandwidth, groups=(fold, base_fold),
+                           prepared=inputs.prepared_reference() if same_pool else None)
     log_rows = np.log(len(inputs.encoded_synthetic))
     sizes = len(holdout) - np.bincount(base_fold[base_fold >= 0], minlength=inputs.folds.count)
     log_sizes = np.log(sizes[fold])

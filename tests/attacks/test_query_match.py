@@ -222,3 +222,31 @@ def test_leaving_each_column_out_rescores_exactly_and_finds_the_copied_column():
     drops = {column: auc(full) - auc(scores) for column, scores in without.items()}
     assert max(drops, key=drops.get) == copied, sorted(drops.items(), key=lambda i: -i[1])[:3]
     assert sorted(drops.values())[-2] < 0.05  # no other column carries it
+
+
+def test_attribution_re_scores_from_the_audits_own_pass(adult, monkeypatch):
+    """The audit's pass keeps the surprises of the rows attribution will re-score
+    (``AttackInputs.attribution_rows``): attribution reads them instead of a second pass over
+    the release, with the same scores as a pass of its own."""
+    import dataclasses
+
+    from synthcheck.attacks.query_match import QueryMatch
+    from tests.measure.test_attribution import plan_for
+
+    plan = plan_for(adult["train"].head(300), adult["holdout"].head(300),
+                    adult["population"].head(400), "person_id")
+    inputs, attack = plan.inputs, QueryMatch()
+    assert inputs.attribution_rows is not None
+    passes = []
+    original = QueryMatcher.match
+    monkeypatch.setattr(QueryMatcher, "match",
+                        lambda self, *a, **k: passes.append(1) or original(self, *a, **k))
+    scores = attack.score(inputs).scores
+    full, without = attack.leave_one_out_scores(inputs, inputs.attribution_rows)
+    assert len(passes) == 1
+    np.testing.assert_array_equal(full, scores[inputs.attribution_rows])
+    fresh = dataclasses.replace(inputs, attribution_rows=None, _cache={})
+    again_full, again = attack.leave_one_out_scores(fresh, inputs.attribution_rows)
+    assert len(passes) == 2
+    np.testing.assert_array_equal(full, again_full)
+    assert all(np.array_equal(without[c], again[c]) for c in again)
