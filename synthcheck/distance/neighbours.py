@@ -35,7 +35,7 @@ QUERY_BLOCK = 2048
 BASE_BLOCK = 8192
 PRUNED_QUERY_BLOCK = 16384
 PRUNED_MIN_BASE = 20_000  # below this the blocked search is as fast
-CELL_ROWS = 32  # mean rows per cell of the pruned search
+CELL_ROWS = 64  # mean rows per cell (32 -> 64 in session 4: fewer, larger products)
 MAX_CELLS = 2048
 FIRST_STEP_ROWS = 64  # rows per cell the k-means' first step reads, at most
 # Cells scanned before the bound is taken: with 4 instead of 1 the bound is tighter and 23 %

@@ -99,6 +99,8 @@ def satisfied(tables: Tables, role: str, predicates: Predicates, rows: np.ndarra
     if rows is not None:
         levels, values = levels[rows], values[rows]
     n = len(levels)
+    # column-major: a condition reads one contiguous row of these, not a strided column
+    levels, values = np.ascontiguousarray(levels.T), np.ascontiguousarray(values.T)
     counts = np.zeros(len(predicates), np.int64)
     first = np.zeros(len(predicates), np.int64)
     step = max(1, CELLS_PER_CHUNK // max(n, 1))
@@ -112,12 +114,12 @@ def satisfied(tables: Tables, role: str, predicates: Predicates, rows: np.ndarra
                 if len(which) == 0:
                     continue
                 if kind == EQUAL:
-                    ok = levels[:, column[which]].T == predicates.levels[part, j][which, None]
+                    ok = levels[column[which]] == predicates.levels[part, j][which, None]
                 else:
                     bound = predicates.values[part, j][which, None]
                     with np.errstate(invalid="ignore"):  # NaN (missing) satisfies no range
-                        ok = (values[:, column[which]].T >= bound if kind == AT_LEAST
-                              else values[:, column[which]].T <= bound)
+                        ok = (values[column[which]] >= bound if kind == AT_LEAST
+                              else values[column[which]] <= bound)
                 hold[which] &= ok
         counts[part] = hold.sum(axis=1)
         first[part] = hold.argmax(axis=1)
