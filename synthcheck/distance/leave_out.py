@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from synthcheck.distance.neighbours import PreparedBase, nearest, restricted
+from synthcheck.distance.neighbours import PreparedBase, masked, nearest
 
 NEIGHBOURS = 32  # rows kept per query
 _CHUNK_CELLS = 4_000_000  # float32 cells per block of per-column squares
@@ -103,9 +103,13 @@ def nearest_without_each(query: np.ndarray, base: np.ndarray, starts: np.ndarray
         counts["searched"] += len(again)
         if len(again):
             keep = np.r_[0:starts[c], ends[c]:width]
-            # the closest of the k is near: its distance bounds the search from the start
-            out[again, position] = nearest(
-                np.ascontiguousarray(query[again][:, keep]), np.ascontiguousarray(base[:, keep]),
-                1, prepared=None if prepared is None else restricted(prepared, keep),
-                seeds=None if prepared is None else out[again, position]).indices[:, 0]
+            if prepared is None:
+                out[again, position] = nearest(np.ascontiguousarray(query[again][:, keep]),
+                                               np.ascontiguousarray(base[:, keep]),
+                                               1).indices[:, 0]
+            else:  # the base's cells with the column masked (no copy); the closest of the k
+                # is near, so its distance bounds the search from the start
+                out[again, position] = nearest(
+                    np.ascontiguousarray(query[again]), base, 1,
+                    prepared=masked(prepared, keep), seeds=out[again, position]).indices[:, 0]
     return out, counts

@@ -54,7 +54,8 @@ class Neighbours:
     log_kernel_sum: np.ndarray | None  # (queries,) log sum_j exp(-d_ij^2 / (2 h^2)), or None
 
 
-def _exact_distances(query: np.ndarray, base: np.ndarray, indices: np.ndarray) -> np.ndarray:
+def _exact_distances(query: np.ndarray, base: np.ndarray, indices: np.ndarray,
+                     coordinates: np.ndarray | None = None) -> np.ndarray:
     out = np.full(indices.shape, np.inf, dtype=np.float64)
     step = max(1, 2_000_000 // max(1, indices.shape[1] * query.shape[1]))
     for start in range(0, len(query), step):
@@ -62,14 +63,16 @@ def _exact_distances(query: np.ndarray, base: np.ndarray, indices: np.ndarray) -
         found = indices[start:stop]
         chosen = base[np.maximum(found, 0)].astype(np.float64)
         diff = chosen - query[start:stop, None, :].astype(np.float64)
+        if coordinates is not None:
+            diff = diff[:, :, coordinates]
         exact = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
         out[start:stop] = np.where(found >= 0, exact, np.inf)
     return out
 
 
 def _finish(query: np.ndarray, base: np.ndarray, best_i: np.ndarray,
-            log_sums: np.ndarray | None) -> Neighbours:
-    distances = _exact_distances(query, base, best_i)
+            log_sums: np.ndarray | None, coordinates: np.ndarray | None = None) -> Neighbours:
+    distances = _exact_distances(query, base, best_i, coordinates)
     order = np.argsort(distances, axis=1, kind="stable")
     return Neighbours(np.take_along_axis(distances, order, axis=1),
                       np.take_along_axis(best_i, order, axis=1), log_sums)
@@ -325,8 +328,7 @@ def _cells(base_c: np.ndarray) -> _Cells:
     starts = np.searchsorted(assigned[order], np.arange(count + 1))
     residuals = (base_c[order].astype(np.float64) - centres[assigned[order]]).astype(np.float32)
     residual_norms = np.einsum("ij,ij->i", residuals, residuals)
-    radius = np.zeros(count)
-    np.maximum.at(radius, assigned[order], np.sqrt(residual_norms.astype(np.float64)))
+    radius = _cell_radius(starts, residual_norms)
     return _Cells(centres, centre_norms, order, starts, residuals, residual_norms, radius)
 
 
@@ -372,6 +374,8 @@ class PreparedBase:
 
     centre: np.ndarray
     cells: _Cells
+    #: ``masked``: the coordinates searched (the others are 0 in the centres and the queries)
+    coordinates: np.ndarray | None = None
 
 
 def prepare(base: np.ndarray) -> PreparedBase:
@@ -394,26 +398,58 @@ def restricted(prepared: PreparedBase, keep: np.ndarray) -> PreparedBase:
     residuals = np.ascontiguousarray(cells.residuals[:, keep])
     residual_norms = np.einsum("ij,ij->i", residuals, residuals)
     centres = np.ascontiguousarray(cells.centres[:, keep])
-    sizes = np.diff(cells.starts)
-    cell_of = np.repeat(np.arange(len(sizes)), sizes)
-    radius = np.zeros(len(sizes))
-    np.maximum.at(radius, cell_of, np.sqrt(residual_norms.astype(np.float64)))
     return PreparedBase(np.ascontiguousarray(prepared.centre[keep]),
                         _Cells(centres, np.einsum("ij,ij->i", centres, centres), cells.order,
-                               cells.starts, residuals, residual_norms, radius))
+                               cells.starts, residuals, residual_norms,
+                               _cell_radius(cells.starts, residual_norms)))
+
+
+def masked(prepared: PreparedBase, keep: np.ndarray) -> PreparedBase:
+    """``restricted`` without copying the rows: the same width, the coordinates outside
+    ``keep`` set to 0 in the centres and left out of the rows' norms; the search then sets
+    them to 0 in the queries too (``coordinates``), so they add nothing to any distance.
+    For many searches of one large base, each without a different column."""
+    cells = prepared.cells
+    removed = np.setdiff1d(np.arange(len(prepared.centre)), keep)
+    part = cells.residuals[:, removed]
+    residual_norms = np.maximum(cells.residual_norms - np.einsum("ij,ij->i", part, part),
+                                np.float32(0.0))
+    centres = cells.centres.copy()
+    centres[:, removed] = 0.0
+    centre = prepared.centre.copy()
+    centre[removed] = 0.0
+    return PreparedBase(centre, _Cells(centres, np.einsum("ij,ij->i", centres, centres),
+                                       cells.order, cells.starts, cells.residuals,
+                                       residual_norms,
+                                       _cell_radius(cells.starts, residual_norms)),
+                        np.asarray(keep))
+
+
+def _cell_radius(starts: np.ndarray, residual_norms: np.ndarray) -> np.ndarray:
+    """Each cell's largest residual norm (rows sorted by cell; 0 for an empty cell)."""
+    radius = np.zeros(len(starts) - 1)
+    filled = starts[:-1] < starts[1:]
+    if filled.any():
+        norms = np.sqrt(residual_norms.astype(np.float64))
+        radius[filled] = np.maximum.reduceat(norms, starts[:-1][filled])
+    return radius
 
 
 def _pruned(query, base, k, query_groups, base_groups, on_block, scheduler=None,
             prepared: PreparedBase | None = None, seeds: np.ndarray | None = None
             ) -> Neighbours:
     prepared = prepared or prepare(base)
+    if prepared.coordinates is not None:  # masked: the other coordinates count for nothing
+        kept = np.zeros(query.shape[1], dtype=bool)
+        kept[prepared.coordinates] = True
+        query = np.where(kept, query, np.float32(0.0)).astype(np.float32)
     shared = _PrunedBase(prepared.centre, prepared.cells, base_groups, k)
     # at least one block per core: few queries (the extras' samples) would run on one thread
     size = min(PRUNED_QUERY_BLOCK, max(1024, -(-len(query) // (os.cpu_count() or 1))))
     blocks = _query_blocks(query, query_groups, size,
                            None if seeds is None else np.asarray(seeds, dtype=np.int64))
     _, best_i, _ = _run_blocks(_pruned_block, blocks, shared, len(query), k, on_block, scheduler)
-    return _finish(query, base, best_i, None)
+    return _finish(query, base, best_i, None, prepared.coordinates)
 
 
 def _pruned_block(query: _QueryBlock, shared: _PrunedBase):
