@@ -57,11 +57,15 @@ def _child(kind: str, folder: Path, options: dict) -> dict:
         for (t0, name), (t1, _) in zip(attack_marks, attack_marks[1:] + [(end, "")]):
             out[f"attack {name}"] = t1 - t0
         out["before attacks"] = attack_marks[0][0] - start if attack_marks else None
-        out["scores"] = {name: {"auc": a["auc"]["value"],
-                                "tpr_at_1pct_fpr": _tpr(a, 0.01)}
-                         for name, a in result.results["attacks"].items()}
-        out["parameters"] = {k: result.results["parameters"].get(k)
-                             for k in ("neighbours", "density_estimator", "neighbour_recall")}
+        out["scores"] = {name: {"auc": a.auc.value, "tpr_at_1pct_fpr": _tpr(a, 0.01)}
+                         for name, a in result.results.attacks.items()}
+        parameters = result.results.parameters  # the typed AuditResults, not a dict
+        recall = parameters.neighbour_recall or {}
+        out["parameters"] = {
+            "neighbours": parameters.neighbours,
+            "density_estimator": parameters.density_estimator,
+            "neighbour_recall": {k: {"recall": v.recall, "sample": v.sample}
+                                 for k, v in recall.items()} or None}
     elif kind.startswith("sdmetrics"):
         from sdmetrics.single_table import DCRBaselineProtection, DCROverfittingProtection
 
@@ -90,17 +94,10 @@ def _child(kind: str, folder: Path, options: dict) -> dict:
     return out
 
 
-def _tpr(attack: dict, fpr: float):
-    for row in attack.get("tpr_at_fpr", []) if isinstance(attack.get("tpr_at_fpr"), list) else []:
-        if abs(row.get("fpr", -1) - fpr) < 1e-12:
-            return row.get("value", row.get("tpr"))
-    block = attack.get("tpr_at_fpr")
-    if isinstance(block, dict):
-        row = block.get(str(fpr)) or block.get(f"{fpr:g}") or block.get("0.01")
-        if isinstance(row, dict):
-            return row.get("value", row.get("tpr"))
-        return row
-    return None
+def _tpr(attack, fpr: float) -> float | None:
+    """An attack's TPR at ``fpr`` (``AttackFigures.tpr``), None where not measurable."""
+    found = attack.tpr(fpr)
+    return None if found is None else found.value
 
 
 def _sdmetrics_metadata(frame) -> dict:
