@@ -93,13 +93,13 @@ def query_match_only(train, holdout, release, table: str, seed: int = 0) -> dict
 
     audit = synthcheck.audit(train, holdout, synthetic=release, attacks=["query-match"],
                              metadata=METADATA.get(table), seed=seed, drop_overlap=True)
-    result = audit.results["attacks"]["query-match"]
-    tpr = result["tpr_at_fpr"]["0.01"]
-    return {"verdict": audit.verdict, "auc": result["auc"]["value"],
-            "auc_low": result["verdict_bounds"]["auc"]["low"],
-            "tpr_1pct": None if tpr is None else tpr["value"],
-            "unique_found": result["details"]["unique_found"],
-            "extreme_columns": result["details"]["extreme_columns"]}
+    result = audit.results.attacks["query-match"]  # the typed AuditResults
+    tpr = result.tpr(0.01)
+    return {"verdict": str(audit.verdict), "auc": result.auc.value,
+            "auc_low": result.verdict_bounds.auc.low,
+            "tpr_1pct": None if tpr is None else tpr.value,
+            "unique_found": result.details["unique_found"],
+            "extreme_columns": result.details["extreme_columns"]}
 
 
 def run_releases(tables: list[str]) -> None:
@@ -212,14 +212,13 @@ def run_sdv(tables: list[str], epochs: int, write: bool) -> None:
                         json.dumps(metadata.to_dict(), indent=1, sort_keys=True) + "\n")
                 audit = synthcheck.audit(train, holdout, synthetic=release, metadata=metadata,
                                          seed=0, drop_overlap=True)
-                aucs = {name: round(block["auc"]["value"], 3)
-                        for name, block in audit.results["attacks"].items()}
+                aucs = {name: round(block.auc.value, 3)
+                        for name, block in audit.results.attacks.items()}
                 print(f"{table} {kind} ({'' if kind == 'copula' else f'{epochs} epochs, '}"
                       f"{rows} train rows): {audit.verdict}, fit {fitted:.0f} s, {load_average()}; "
                       f"AUC {aucs}", flush=True)
-                for reason in audit.results["verdict_reasons"]:
-                    if reason["outcome"] == "FAIL":
-                        print("    " + reason["reason"])
+                for reason in audit.results.failing():
+                    print("    " + reason.reason)
 
 
 def main() -> None:
