@@ -44,7 +44,7 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent.parent / "synthcheck" / "demo_data"
 
-TRUE_EPSILON = {"laplace1": 1.0, "laplace4": 4.0}
+TRUE_EPSILON = {"laplace1": 1.0, "laplace4": 4.0, "mst1": 1.0}
 #: ``--tvae-epochs``: many epochs on a small table, so that TVAE overfits
 TVAE_EPOCHS = 1000
 
@@ -95,6 +95,9 @@ def spec_for(name: str, types, epochs: int = TVAE_EPOCHS) -> GeneratorSpec:
     if name.startswith("laplace"):
         return make_spec("synthcheck.generators.controls:LaplaceMarginals", types,
                          {"epsilon": TRUE_EPSILON[name], "public": public})
+    if name == "mst1":
+        return make_spec("benchmarks.mst_venv:MstPublicDomain", types,
+                         {"epsilon": TRUE_EPSILON[name], "public": public})
     if name == "noisy":
         return make_spec("synthcheck.generators.controls:NoisyCopies", types)
     if name == "interpolate":
@@ -118,6 +121,8 @@ def main(argv=None) -> None:
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--train-rows", type=int, default=None,
                         help="the first this many train rows only (a smaller table overfits)")
+    parser.add_argument("--per-seed", action="store_true",
+                        help="also print each seed's bound as it is found")
     args = parser.parse_args(argv)
     table = load_table(FIXTURES / "adult_train.csv", "train")
     types = decide_types(table, None, "person_id")
@@ -138,6 +143,10 @@ def main(argv=None) -> None:
                 result = CanaryResult(found.scores, found.included, None, seed)
                 bounds.append(result.epsilon(args.level)[0])
                 ceilings.append(result.ceiling(args.level))
+                if args.per_seed:
+                    print(f"  {name} canaries {count} seed {seed}: bound {bounds[-1]:.3f} "
+                          f"({result.epsilon(args.level)[1]}), ceiling {ceilings[-1]:.2f}, "
+                          f"{time.time() - start:.0f} s", flush=True)
             bounds = np.array(bounds)
             print(f"{name:<12} {limit:>16g} {count:>8} {args.seeds:>5} {np.median(bounds):>7.2f} "
                   f"{bounds.max():>6.2f} {np.median(ceilings):>7.2f} "
