@@ -3,7 +3,7 @@
     python -m benchmarks.canary_audit [--seeds 100] [--canaries 100,300,1000]
                                       [--generators laplace1,laplace4,noisy,interpolate]
                                       [--level 0.95] [--tvae-epochs 1000] [--first-seed 0]
-                                      [--train-rows N]
+                                      [--train-rows N] [--per-seed]
 
 Train: the 1,500-row Adult fixture (synthcheck/demo_data/adult_train.csv, id dropped). Each run
 makes the canaries, includes each by a fair coin, fits the generator once on train plus the
@@ -14,6 +14,10 @@ Generators:
 - ``laplace1``, ``laplace4``: ``controls.LaplaceMarginals`` at ε = 1 and 4 (ε-DP, add/remove
   one record; public domain from the population fixture). Soundness: the bound may exceed the
   true ε in at most 1 - level of the runs.
+- ``mst1``: smartnoise-synth's MST at ε = 1 (δ = 1e-9), run in its own venv
+  (``benchmarks.mst_venv.MstPublicDomain``; ``SNSYNTH_PYTHON``), its domain from the population
+  fixture, not from the data. Soundness, as for ``laplace1`` (slow: about a minute of CPU per
+  fit; not in the default list).
 - ``noisy``: ``controls.NoisyCopies`` (training rows with 1 % noise): not private.
 - ``interpolate``: a nearest-neighbour interpolation generator (below): a training row moved a
   random fraction towards one of its 5 nearest training rows on the numbers, categories kept:
@@ -25,7 +29,8 @@ Generators:
 - ``tvae``: SDV's TVAESynthesizer with ``--tvae-epochs`` (1,000 by default) on the 1,500-row
   table: an overfit TVAE (slow: minutes per fit; not in the default list). Not private.
 Prints one line per (generator, canaries) with the bounds' median and maximum, the ceiling and
-the share of runs above the true ε (soundness) or above 1 (power).
+the share of runs above the true ε (soundness) or above 1 (power); ``--per-seed`` also prints
+each seed's bound as it comes (a run stopped early still gives its seeds).
 """
 from __future__ import annotations
 
@@ -111,6 +116,41 @@ def spec_for(name: str, types, epochs: int = TVAE_EPOCHS) -> GeneratorSpec:
     raise SystemExit(f"unknown generator {name}")
 
 
+def clopper_pearson(above: int, runs: int, level: float = 0.95) -> tuple[float, float]:
+    """The exact two-sided interval of a binomial share at ``level``."""
+    from scipy.stats import beta
+
+    tail = (1 - level) / 2
+    low = 0.0 if above == 0 else float(beta.ppf(tail, above, runs - above + 1))
+    high = 1.0 if above == runs else float(beta.ppf(1 - tail, above + 1, runs - above))
+    return low, high
+
+
+def from_logs(paths: list[str]) -> None:
+    """Pool the ``--per-seed`` lines of several runs (each seed once) into one line per
+    (generator, canaries): seeds, median and max bound, share above the true / claimed ε with
+    its 95 % Clopper-Pearson interval."""
+    import re
+
+    line = re.compile(r"^\s+(\S+) canaries (\d+) seed (\d+): bound ([0-9.]+)")
+    found: dict[tuple[str, int], dict[int, float]] = {}
+    for path in paths:
+        for text in Path(path).read_text().splitlines():
+            match = line.match(text)
+            if match:
+                name, count, seed, bound = match.groups()
+                found.setdefault((name, int(count)), {})[int(seed)] = float(bound)
+    for (name, count), seeds in sorted(found.items()):
+        bounds = np.array(list(seeds.values()))
+        limit = TRUE_EPSILON.get(name, 1.0)
+        above = int((bounds > limit).sum())
+        low, high = clopper_pearson(above, len(bounds))
+        print(f"{name} eps {limit:g}, {count} canaries: {len(bounds)} seeds "
+              f"({min(seeds)}-{max(seeds)}), median {np.median(bounds):.2f}, max "
+              f"{bounds.max():.2f}, above {above}/{len(bounds)} = {above / len(bounds):.2f} "
+              f"[95 % CP {low:.3f}, {high:.3f}]")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=100)
@@ -123,7 +163,12 @@ def main(argv=None) -> None:
                         help="the first this many train rows only (a smaller table overfits)")
     parser.add_argument("--per-seed", action="store_true",
                         help="also print each seed's bound as it is found")
+    parser.add_argument("--from-logs", nargs="+", default=None, metavar="LOG",
+                        help="no run: pool the --per-seed lines of these logs")
     args = parser.parse_args(argv)
+    if args.from_logs:
+        from_logs(args.from_logs)
+        return
     table = load_table(FIXTURES / "adult_train.csv", "train")
     types = decide_types(table, None, "person_id")
     train = table.frame.drop(columns="person_id")
