@@ -65,13 +65,23 @@ def near_copies(rows: pd.DataFrame, rng: np.random.Generator,
 
 
 def tail_release(tables: dict[str, pd.DataFrame], share: float, seed: int) -> pd.DataFrame:
+    return tail_release_parts(tables, share, seed)[0]
+
+
+def tail_release_parts(tables: dict[str, pd.DataFrame], share: float, seed: int
+                       ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """``tail_release``'s release, with the positions in train of the copied members and the
+    positions in the release of their copies (same order)."""
     train, population = tables["train"], tables["population"]
     rng = np.random.default_rng(seed)
     copied = round(share * len(train))
-    leaked = near_copies(train.iloc[rng.choice(len(train), copied, replace=False)], rng)
+    chosen = rng.choice(len(train), copied, replace=False)
+    leaked = near_copies(train.iloc[chosen], rng)
     honest = population.iloc[rng.choice(len(population), len(train) - copied, replace=False)]
     release = pd.concat([leaked, honest], ignore_index=True)
-    return release.sample(frac=1, random_state=seed).reset_index(drop=True)
+    shuffled = release.sample(frac=1, random_state=seed)
+    at = np.argsort(shuffled.index.to_numpy())[:copied]  # where each copy landed
+    return shuffled.reset_index(drop=True), np.asarray(chosen), at
 
 
 def describe(result) -> str:
