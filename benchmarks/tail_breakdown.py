@@ -2,7 +2,7 @@
 placed in a class, and which attacks flag it.
 
     python -m benchmarks.tail_breakdown [--tables gss_wages,flchain,star] [--seeds 3]
-        [--extra local-lr,neighbourhood-ratio]
+        [--extra local-lr,neighbourhood-ratio] [--loo] [--noise value|sd]
 
 For each table and seed the release is tail_leak's (30 near-copies of 1,500 members, 1,470
 other real records). For each copied member, in the audit's encoding (fitted on the release):
@@ -75,7 +75,7 @@ def tail_of(scores: np.ndarray, is_member: np.ndarray) -> tuple[np.ndarray, int,
 
 
 def breakdown(table: str, seed: int, extra: list[str], share: float = 0.02,
-              loo: bool = False) -> dict:
+              loo: bool = False, noise: str = "value") -> dict:
     import synthcheck
     from synthcheck.attacks import DEFAULT_ATTACKS, REGISTRY
     from synthcheck.auditing import pipeline
@@ -88,7 +88,7 @@ def breakdown(table: str, seed: int, extra: list[str], share: float = 0.02,
     pipeline.attribute = lambda plan, parameters: None
     pipeline.assess_edpb = lambda plan, parameters, say: None
     tables = corpus(table)
-    release, chosen, at = tail_release_parts(tables, share, seed)
+    release, chosen, at = tail_release_parts(tables, share, seed, noise)
     attacks = list(DEFAULT_ATTACKS) + extra
     found = synthcheck.audit(tables["train"], tables["holdout"], synthetic=release, seed=seed,
                              attacks=attacks)
@@ -222,6 +222,7 @@ def main(argv=None) -> None:
     parser.add_argument("--tables", default="gss_wages,flchain,star,doctorcontacts,randhie")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--share", type=float, default=0.02)
+    parser.add_argument("--noise", choices=("value", "sd"), default="value")
     parser.add_argument("--loo", action="store_true",
                         help="also a leave-one-column-out dcr, scored here (diagnostic)")
     parser.add_argument("--extra", default="local-lr,neighbourhood-ratio",
@@ -232,7 +233,7 @@ def main(argv=None) -> None:
     for table in args.tables.split(","):
         totals: Counter = Counter()
         for seed in range(args.seeds):
-            found = breakdown(table, seed, extra, args.share, args.loo)
+            found = breakdown(table, seed, extra, args.share, args.loo, args.noise)
             print(report(found), flush=True)
             c, f = found["classes"], found["flags"]
             missed = ~f["tail"]

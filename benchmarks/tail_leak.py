@@ -2,11 +2,13 @@
 and a total leak under a strict board policy.
 
     python -m benchmarks.tail_leak [--tables doctorcontacts,randhie] [--seeds 3] [--share 0.02]
+        [--noise value|sd]
 
 Each run: 1,500 train and 1,500 holdout rows of a corpus table (synthcheck/demo_data/corpus,
 else the first 1,500 rows of benchmarks/data's slices),
 a release of ``share`` x 1,500 near-copies of random train rows (numbers times 1 + 1 % normal
-noise, rounded to the column's precision; categories kept) and other real records (the
+noise, rounded to the column's precision; categories kept; ``--noise sd``: plus 1 % of the
+column's sd instead) and other real records (the
 population slice) for the rest. Prints the verdict, each FAIL reason's check, and the tail
 figures (members flagged at FPR 0.1 % vs chance, their p-value) of every attack.
 """
@@ -51,32 +53,42 @@ def _decimals(values: pd.Series) -> int:
 
 
 def near_copies(rows: pd.DataFrame, rng: np.random.Generator,
-                relative_noise: float = 0.01) -> pd.DataFrame:
-    """Rows with multiplicative noise on every numeric column, at the column's precision."""
+                relative_noise: float = 0.01, spread: pd.DataFrame | None = None
+                ) -> pd.DataFrame:
+    """Rows with multiplicative noise on every numeric column, at the column's precision;
+    with ``spread`` (a table), additive noise of ``relative_noise`` x the column's sd in it
+    instead (benchmarks/strength.py's near-copies)."""
     copies = rows.copy()
     for column in copies.columns:
         values = copies[column]
         if values.dtype.kind not in "if":
             continue
-        noisy = values.to_numpy(dtype=float) * (1 + relative_noise * rng.standard_normal(len(values)))
+        step = rng.standard_normal(len(values))
+        if spread is None:
+            noisy = values.to_numpy(dtype=float) * (1 + relative_noise * step)
+        else:
+            sd = float(np.nanstd(spread[column].to_numpy(dtype=float)))
+            noisy = values.to_numpy(dtype=float) + relative_noise * sd * step
         noisy = np.round(noisy, _decimals(values))
         copies[column] = noisy.astype(values.dtype) if values.dtype.kind == "i" else noisy
     return copies.reset_index(drop=True)
 
 
-def tail_release(tables: dict[str, pd.DataFrame], share: float, seed: int) -> pd.DataFrame:
-    return tail_release_parts(tables, share, seed)[0]
+def tail_release(tables: dict[str, pd.DataFrame], share: float, seed: int,
+                 noise: str = "value") -> pd.DataFrame:
+    return tail_release_parts(tables, share, seed, noise)[0]
 
 
-def tail_release_parts(tables: dict[str, pd.DataFrame], share: float, seed: int
-                       ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+def tail_release_parts(tables: dict[str, pd.DataFrame], share: float, seed: int,
+                       noise: str = "value") -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """``tail_release``'s release, with the positions in train of the copied members and the
-    positions in the release of their copies (same order)."""
+    positions in the release of their copies (same order). ``noise``: "value" (1 % of each
+    value) or "sd" (1 % of the column's sd in train)."""
     train, population = tables["train"], tables["population"]
     rng = np.random.default_rng(seed)
     copied = round(share * len(train))
     chosen = rng.choice(len(train), copied, replace=False)
-    leaked = near_copies(train.iloc[chosen], rng)
+    leaked = near_copies(train.iloc[chosen], rng, spread=train if noise == "sd" else None)
     honest = population.iloc[rng.choice(len(population), len(train) - copied, replace=False)]
     release = pd.concat([leaked, honest], ignore_index=True)
     shuffled = release.sample(frac=1, random_state=seed)
@@ -103,16 +115,20 @@ def main(argv=None) -> None:
     parser.add_argument("--tables", default="doctorcontacts,randhie")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--share", type=float, default=0.02)
+    parser.add_argument("--noise", choices=("value", "sd"), default="value",
+                        help="near-copies' noise: 1 %% of each value (multiplicative; a "
+                             "calendar year moves by ~20) or 1 %% of the column's sd")
     parser.add_argument("--board", action="store_true",
                         help="also the total leak (release = train) under the board policy")
     args = parser.parse_args(argv)
     for table in args.tables.split(","):
         tables = corpus(table)
         for seed in range(args.seeds):
-            release = tail_release(tables, args.share, seed)
+            release = tail_release(tables, args.share, seed, args.noise)
             found = synthcheck.audit(tables["train"], tables["holdout"], synthetic=release,
                                      seed=seed)
-            print(f"{table} seed {seed} share {args.share:g}: {describe(found)}", flush=True)
+            print(f"{table} seed {seed} share {args.share:g} noise {args.noise}: "
+                  f"{describe(found)}", flush=True)
         if args.board:
             found = synthcheck.audit(tables["train"], tables["holdout"],
                                      synthetic=tables["train"], policy=BOARD_POLICY)
