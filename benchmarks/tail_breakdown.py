@@ -60,6 +60,24 @@ def leave_one_out_scores(query: np.ndarray, base: np.ndarray, blocks) -> np.ndar
     return out
 
 
+def leave_one_out_each(query: np.ndarray, base: np.ndarray, blocks,
+                       skip: np.ndarray | None = None) -> np.ndarray:
+    """(queries, columns): the smallest distance to a base row on every column but c, for
+    each c; ``skip[i]``: a base row query i may not use (itself), -1 for none."""
+    out = np.empty((len(query), len(blocks)))
+    for start in range(0, len(query), 64):
+        part = query[start:start + 64]
+        per_column = np.stack([((part[:, None, b] - base[None, :, b]) ** 2).sum(axis=2)
+                               for _, b in blocks], axis=2)  # (queries, base, columns)
+        without = per_column.sum(axis=2, keepdims=True) - per_column
+        if skip is not None:
+            own = skip[start:start + 64]
+            rows = np.flatnonzero(own >= 0)
+            without[rows, own[rows], :] = np.inf
+        out[start:start + 64] = np.sqrt(np.maximum(without.min(axis=1), 0.0))
+    return out
+
+
 def tail_of(scores: np.ndarray, is_member: np.ndarray) -> tuple[np.ndarray, int, float]:
     """Members flagged at FPR 0.1 % by ``scores`` (the audit's rule) and the beta-binomial
     p-value of that many."""
@@ -159,6 +177,16 @@ def breakdown(table: str, seed: int, extra: list[str], share: float = 0.02,
         flagged, hits, p = tail_of(leave_one_out_scores(candidates, encoded["synthetic"], blocks),
                                    is_member)
         loo_figures = (hits, int(flagged[:len(encoded["train"])][chosen].sum()), p)
+        # the same, calibrated like dcr-ratio: per column left out, the distance to the
+        # release over the distance to the holdout (a holdout record without itself), the
+        # smallest ratio over columns
+        to_release = leave_one_out_each(candidates, encoded["synthetic"], blocks)
+        own = np.r_[np.full(len(encoded["train"]), -1), np.arange(len(encoded["holdout"]))]
+        to_holdout = leave_one_out_each(candidates, encoded["holdout"], blocks, own)
+        floor = 1e-3 * float(np.median(non_member_dcr))
+        ratio = ((to_release + floor) / (to_holdout + floor)).min(axis=1)
+        flagged, hits, p = tail_of(-ratio, is_member)
+        loo_figures += (hits, int(flagged[:len(encoded["train"])][chosen].sum()), p)
     unique_found = found.document["copies"]["unique_rows"]
     rows_found = found.document["copies"]["rows"]
     return {"table": table, "seed": seed, "copied": len(chosen), "classes": classes,
@@ -197,9 +225,10 @@ def report(found: dict) -> str:
     lines.append(f"   median distance member-copy {found['median_to_copy']:.3f}, member-nearest "
                  f"other real {found['median_to_other']:.3f}, dcr cut {found['cut']:.3f}")
     if found["loo"] is not None:
-        hits, copies_hit, p = found["loo"]
+        hits, copies_hit, p, r_hits, r_copies, r_p = found["loo"]
         lines.append(f"   leave-one-column-out dcr (diagnostic): {hits} members flagged, "
-                     f"{copies_hit} of them copies (p={p:.1e})")
+                     f"{copies_hit} of them copies (p={p:.1e}); its ratio to the holdout's: "
+                     f"{r_hits} flagged, {r_copies} copies (p={r_p:.1e})")
     rows, unique = found["rows"], found["unique"]
     if rows:
         lines.append(f"   rows found verbatim: members {rows['members_found']} of "
