@@ -60,7 +60,7 @@ def main() -> None:
                                  seed=args.seed)
         total = time.perf_counter() - start
         results[workers] = (stage["seconds"], total, audit.records["score_shadow"].to_numpy(),
-                            audit.results["attacks"]["shadow"]["auc"]["value"])
+                            audit.results.attacks["shadow"].auc.value)
         print(f"  {workers} worker(s): shadow fits {stage['seconds']:7.1f} s "
               f"({stage['seconds'] / args.shadows:.2f} s per fit), whole audit {total:7.1f} s, "
               f"AUC {results[workers][3]:.3f}, load average before {load:.2f}; in the workers a "

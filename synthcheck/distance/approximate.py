@@ -20,6 +20,7 @@ read. faiss is an optional dependency (``pip install synthcheck[approx]``), impo
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -100,7 +101,9 @@ def _search(index, query: np.ndarray, nprobe: int, groups, base_groups_ids,
     starts = range(0, len(query), QUERY_BLOCK)
     blocks = [(query[s:s + QUERY_BLOCK],
                None if query_groups is None else query_groups[s:s + QUERY_BLOCK]) for s in starts]
+    # faiss releases the GIL in ``search``: blocks on every core, each on one OpenMP thread.
     parts = map_blocks(_search_block, blocks, shared, scheduler=scheduler, name="approximate",
+                       threads=os.cpu_count() or 1,
                        on_done=(lambda i: on_block(len(blocks[i][0]))) if on_block else None)
     found = np.concatenate(parts) if parts else np.full(0, -1, dtype=np.int64)
     if groups is not None:

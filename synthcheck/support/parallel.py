@@ -188,20 +188,27 @@ def map_blocks(function: Callable[[Any, Any], Any], blocks: Sequence[Any], share
     done = on_done or (lambda index: None)
     if scheduler is not None:
         return _map_blocks_dask(function, blocks, shared, scheduler, name, done)
-    results: list[Any] = [None] * len(blocks)
-    if threads <= 1 or len(blocks) <= 1:
-        for index, block in enumerate(blocks):
-            results[index] = run_block(function, block, shared)
-            done(index)
-        return results
-    from concurrent.futures import ThreadPoolExecutor, as_completed
+    from threadpoolctl import threadpool_limits
 
-    with ThreadPoolExecutor(min(threads, len(blocks))) as pool:
-        futures = {pool.submit(run_block, function, block, shared): index
-                   for index, block in enumerate(blocks)}
-        for future in as_completed(futures):
-            results[futures[future]] = future.result()
-            done(futures[future])
+    results: list[Any] = [None] * len(blocks)
+    # One limit around the whole map, entered and left by this thread. A limit per block
+    # entered in the pool's threads would race: threadpoolctl's limits are process-wide, and
+    # the last block to finish restores what it saw on entry (the other block's 1), leaving
+    # BLAS and OpenMP (faiss) on one thread for the rest of the audit.
+    with threadpool_limits(limits=1, user_api="blas"):
+        if threads <= 1 or len(blocks) <= 1:
+            for index, block in enumerate(blocks):
+                results[index] = function(block, shared)
+                done(index)
+            return results
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+
+        with ThreadPoolExecutor(min(threads, len(blocks))) as pool:
+            futures = {pool.submit(function, block, shared): index
+                       for index, block in enumerate(blocks)}
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                done(futures[future])
     return results
 
 

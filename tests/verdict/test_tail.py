@@ -51,6 +51,7 @@ def test_no_tail_check_where_fpr_0_1_pct_is_not_measurable():
     assert not any(c.check == TAIL_CHECK for c in verdict.reasons)
 
 
+@pytest.mark.slow  # 400 verdicts: a rate, for the full suite
 def test_clean_releases_fail_the_tail_at_most_at_its_share():
     # members scored like non-members: the beta-binomial p-value is valid, so the tail check
     # alone (all of alpha = 0.05 on one attack and one limit that cannot fail it) FAILs at most
