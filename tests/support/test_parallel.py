@@ -1,0 +1,37 @@
+"""Local block maps: blocks run with one BLAS thread, and the process's own limit survives."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from synthcheck.support.parallel import map_blocks
+
+
+def _blas_threads() -> set[int]:
+    return {info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"}
+
+
+def _block(block: int, shared: None) -> set[int]:
+    # uneven durations interleave the pool's threads' entries and exits
+    time.sleep(0.002 * (block % 3))
+    return _blas_threads()
+
+
+def test_blocks_run_on_one_blas_thread_and_the_limit_is_restored():
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = _blas_threads()
+        assert before == {2}
+        for _ in range(5):
+            seen = map_blocks(_block, list(range(24)), None, threads=2)
+            # every block saw one thread (a limit per block let another block's exit lift it)
+            assert all(threads == {1} for threads in seen), seen
+            # and the process gets its own limit back (a per-block limit left it at 1)
+            assert _blas_threads() == before
+
+
+def test_threaded_and_serial_maps_give_the_same_blocks_in_order():
+    blocks = [np.arange(i, i + 5, dtype=float) for i in range(10)]
+    square = lambda block, shared: block @ block + shared  # noqa: E731
+    assert map_blocks(square, blocks, 1.0, threads=2) == map_blocks(square, blocks, 1.0)
