@@ -117,6 +117,9 @@ def _search(index, query: np.ndarray, nprobe: int, groups, base_groups_ids,
 def _search_block(block, shared: _SearchShared) -> np.ndarray:
     rows, row_groups = block
     faiss = _faiss()
+    # One OpenMP thread in this thread: blocks already run one per core, and the process-wide
+    # BLAS limit does not reach an OpenMP runtime's per-thread setting in a pool's threads.
+    faiss.omp_set_num_threads(1)
     params = faiss.SearchParametersIVF(nprobe=shared.nprobe)
     if row_groups is None:
         return shared.shipped.index.search(rows, 1, params=params)[1][:, 0]

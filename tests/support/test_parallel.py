@@ -10,7 +10,10 @@ from synthcheck.support.parallel import map_blocks
 
 
 def _blas_threads() -> set[int]:
-    return {info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"}
+    # An OpenBLAS built on OpenMP (faiss's) reports the calling thread's OpenMP setting, which
+    # a process-wide limit does not reach in other threads: only pthreads builds are read.
+    return {info["num_threads"] for info in threadpool_info()
+            if info["user_api"] == "blas" and info.get("threading_layer") != "openmp"}
 
 
 def _block(block: int, shared: None) -> set[int]:
