@@ -1,7 +1,7 @@
 """Page 1 of the certificate and the CLI summary tell one story (issue 15).
 
-For a PASS, a FAIL on a total leak, a FAIL on a partial leak and an INCONCLUSIVE audit of the
-fixture tables, read from the rendered page 1 (pdftotext): each failing check is named in the
+For a PASS, a FAIL on a total leak, a FAIL on a partial leak and two INCONCLUSIVE audits of the
+fixture tables (one of 300 rows, whose page 1 is too long for one page), read from the rendered page 1 (pdftotext): each failing check is named in the
 verdict text with its figure, bound and limit; every figure the verdict text quotes appears in
 a page-1 table; and page 1 and the summary name the same strongest attack (or the same ceiling).
 """
@@ -32,11 +32,14 @@ def _release(case: str) -> pd.DataFrame | str:
         return partial_leak(adult, seed=5, share=1.0)
     if case == "fail_partial":
         return partial_leak(adult, seed=3, share=0.3)
+    if case == "inconclusive_small":  # page 1 runs long: the inputs' section spills to page 2
+        return pd.read_csv(FIXTURES / "adult_population.csv").head(SMALL)
     return FIXTURES / "adult_population.csv"
 
 
 EXPECTED = {"pass": Outcome.PASS, "fail_full": Outcome.FAIL, "fail_partial": Outcome.FAIL,
-            "inconclusive": Outcome.INCONCLUSIVE}
+            "inconclusive": Outcome.INCONCLUSIVE, "inconclusive_small": Outcome.INCONCLUSIVE}
+SMALL = 300
 
 
 @pytest.fixture(scope="module", params=list(EXPECTED))
@@ -45,10 +48,15 @@ def story(request, tmp_path_factory):
 
     case = request.param
     options = {"max_candidates": 400} if case == "inconclusive" else {}
-    result = synthcheck.audit(TRAIN, HOLDOUT, synthetic=_release(case), id_column="person_id",
+    train, holdout = TRAIN, HOLDOUT
+    if case == "inconclusive_small":
+        train, holdout = (pd.read_csv(path).head(SMALL) for path in (TRAIN, HOLDOUT))
+    result = synthcheck.audit(train, holdout, synthetic=_release(case), id_column="person_id",
                               **options)
     issuance = Issuance.now(result.results, "Test Issuer Ltd", "AB:" * 31 + "CD",
-                            dt.datetime(2026, 5, 14, 10, 0, tzinfo=dt.timezone.utc))
+                            dt.datetime(2026, 5, 14, 10, 0, tzinfo=dt.timezone.utc),
+                            # a self-signed issuer (keygen's, the demo's) adds a note to page 1
+                            self_signed=case == "inconclusive_small")
     pdf, _ = render_pdf(result.results, issuance)
     path = tmp_path_factory.mktemp(case) / "certificate.pdf"
     path.write_bytes(pdf)
