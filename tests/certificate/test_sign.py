@@ -139,3 +139,15 @@ def test_a_pkcs12_password_may_be_text(issuer_dir):
     """Issue 19: Signer.from_pkcs12(path, "pw") failed inside cryptography."""
     signer = Signer.from_pkcs12(issuer_dir / "issuer.p12", P12_PASSWORD.decode())
     assert signer.common_name == "Test Issuer Ltd"
+
+
+def test_importing_the_signer_prints_no_library_warning():
+    """pyhanko's import-time DSA deprecation warning reached every signing run's stderr."""
+    import subprocess
+    import sys
+
+    code = ("from synthcheck.certificate.sign import Signer\n"
+            "import pyhanko.sign.signers, pyhanko.sign.validation\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "Warning" not in done.stderr, done.stderr
