@@ -56,6 +56,7 @@ def _stylesheet() -> str:
 
 
 def build_context(results: AuditResults, records: pd.DataFrame, top: int = TOP_RECORDS) -> dict:
+    from synthcheck.auditing.story import verdict_sentence
     from synthcheck.auditing.summary import attribution_lines, metrics_rows, summary_text
     from synthcheck.certificate import plots
 
@@ -68,6 +69,8 @@ def build_context(results: AuditResults, records: pd.DataFrame, top: int = TOP_R
         "metrics": metrics_rows(results),
         "attribution": results.column_attribution,
         "attribution_lines": attribution_lines(results),
+        # the certificate's first sentence: on a FAIL, each failing check with bound and limit
+        "verdict_sentence": verdict_sentence(results),
         "attacks": attacks,
         "records": _record_rows(records, attacks, top),
         "records_total": int((records["role"] == "train").sum()),

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import synthcheck
+from html import unescape as html_unescape
 from tests.conftest import partial_leak
 
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu",
@@ -83,6 +84,14 @@ def test_the_report_names_the_records_and_why(report, leaky_audit):
         assert f"<td>{name}</td>" in html  # for the data owner: records by id
     assert "Matches exactly" in html and "Which columns carry the leak" in html
     assert "FAIL" in html
+    # the verdict box opens with the certificate's sentence: which checks failed, and by how much
+    from synthcheck.auditing.story import verdict_sentence
+    from synthcheck.certificate.owner_report import read_audit_dir
+
+    sentence = verdict_sentence(read_audit_dir(leaky_audit)[0])
+    assert "exceed the policy's limits" in sentence
+    box = html[html.index('<div class="verdict'):html.index('<h2 id="checks">')]
+    assert sentence in html_unescape(box)
 
 
 @pytest.mark.slow
