@@ -94,17 +94,17 @@ def child_audit(paths: dict, options: dict) -> dict:
     import synthcheck
     from synthcheck.support import progress as progress_module
 
-    marks: list[tuple[float, str]] = []
+    marks: list[tuple[float, float, str]] = []  # (wall, CPU of all threads, label)
     meter = progress_module.Progress
     original_note, original_stage = meter.note, meter.stage
 
     def note(self, message):
-        marks.append((time.perf_counter(), (message or "").splitlines()[0]))
+        marks.append((time.perf_counter(), time.process_time(), (message or "").splitlines()[0]))
         return original_note(self, message)
 
     @contextlib.contextmanager
     def stage(self, label, total):
-        marks.append((time.perf_counter(), label))
+        marks.append((time.perf_counter(), time.process_time(), label))
         with original_stage(self, label, total) as tick:
             yield tick
 
@@ -114,15 +114,21 @@ def child_audit(paths: dict, options: dict) -> dict:
                               synthetic=str(paths["synthetic"]), seed=0,
                               neighbours=options.get("neighbours", "auto"),
                               scheduler=options.get("scheduler"), progress=False)
-    end = time.perf_counter()
+    end, end_cpu = time.perf_counter(), time.process_time()
     steps: dict[str, float] = {}
-    for (t0, label), (t1, _) in zip(marks, marks[1:] + [(end, "")]):
+    cpu: dict[str, float] = {}
+    for (t0, c0, label), (t1, c1, _) in zip(marks, marks[1:] + [(end, end_cpu, "")]):
         name = label.rstrip(" .") or "?"
         steps[name] = steps.get(name, 0.0) + (t1 - t0)
+        cpu[name] = cpu.get(name, 0.0) + (c1 - c0)
+    # cores used per step (CPU seconds of all threads / wall seconds): 1.0 on a 2-core machine
+    # means the step ran on one core
+    cores = {name: round(cpu[name] / seconds, 2) for name, seconds in steps.items()
+             if seconds >= 0.05}
     steps = {name: seconds for name, seconds in steps.items() if seconds >= 0.05}
     parameters = result.results.parameters
     recall = parameters.neighbour_recall
-    return {"seconds": end - start, "steps": steps, "verdict": str(result.verdict),
+    return {"seconds": end - start, "steps": steps, "cores": cores, "verdict": str(result.verdict),
             "neighbours": parameters.neighbours, "density": parameters.density_estimator,
             "recall": None if recall is None else {k: str(v) for k, v in recall.items()}}
 
