@@ -117,13 +117,18 @@ def _search(index, query: np.ndarray, nprobe: int, groups, base_groups_ids,
 def _search_block(block, shared: _SearchShared) -> np.ndarray:
     rows, row_groups = block
     faiss = _faiss()
-    # One OpenMP thread in this thread: blocks already run one per core, and the process-wide
-    # BLAS limit does not reach an OpenMP runtime's per-thread setting in a pool's threads.
+    # One OpenMP thread in this thread while it searches: blocks already run one per core, and
+    # the process-wide BLAS limit does not reach an OpenMP runtime's per-thread setting in a
+    # pool's threads. Put back after: a single block runs in the caller's own thread.
+    previous = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(1)
-    params = faiss.SearchParametersIVF(nprobe=shared.nprobe)
-    if row_groups is None:
-        return shared.shipped.index.search(rows, 1, params=params)[1][:, 0]
-    _, indices = shared.shipped.index.search(rows, GROUPED_K, params=params)
+    try:
+        params = faiss.SearchParametersIVF(nprobe=shared.nprobe)
+        if row_groups is None:
+            return shared.shipped.index.search(rows, 1, params=params)[1][:, 0]
+        _, indices = shared.shipped.index.search(rows, GROUPED_K, params=params)
+    finally:
+        faiss.omp_set_num_threads(previous)
     allowed = indices >= 0
     allowed[allowed] = shared.base_groups[indices[allowed]] != np.repeat(
         row_groups, GROUPED_K).reshape(indices.shape)[allowed]

@@ -213,7 +213,8 @@ def map_blocks(function: Callable[[Any, Any], Any], blocks: Sequence[Any], share
 
 
 def run_block(function: Callable[[Any, Any], Any], block: Any, shared: Any) -> Any:
-    """One block with one BLAS thread: the same arithmetic in a local thread or a Dask task."""
+    """One Dask task's block with one BLAS thread, as ``map_blocks`` runs its local blocks.
+    (Locally the limit is held once around the whole map: see there.)"""
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):
