@@ -37,15 +37,16 @@ CLASSES = ("exact", "common", "closer", "under_cut", "closer_without_top_column"
 
 
 def _nearest_distance(query: np.ndarray, base: np.ndarray) -> np.ndarray:
-    """Euclidean distance of each query row to its nearest base row (brute force, small)."""
-    base_norms = np.einsum("ij,ij->i", base, base)
-    out = np.empty(len(query))
-    for start in range(0, len(query), 512):
-        block = query[start:start + 512]
-        squared = (np.einsum("ij,ij->i", block, block)[:, None] - 2.0 * block @ base.T
-                   + base_norms[None, :])
-        out[start:start + 512] = np.sqrt(np.maximum(squared.min(axis=1), 0.0))
-    return out
+    """Euclidean distance of each query row to its nearest base row (the audit's search)."""
+    from synthcheck.distance.neighbours import nearest
+
+    return nearest(query, base, 1).distances[:, 0]
+
+
+def _per_column(query: np.ndarray, base: np.ndarray, blocks) -> np.ndarray:
+    """(queries, base, columns): squared distance of every pair on each column's block."""
+    return np.stack([((query[:, None, b] - base[None, :, b]) ** 2).sum(axis=2)
+                     for _, b in blocks], axis=2)
 
 
 def leave_one_out_scores(query: np.ndarray, base: np.ndarray, blocks) -> np.ndarray:
@@ -53,9 +54,7 @@ def leave_one_out_scores(query: np.ndarray, base: np.ndarray, blocks) -> np.ndar
     column left out chosen per pair: the one that adds most), brute force."""
     out = np.empty(len(query))
     for start in range(0, len(query), 64):
-        part = query[start:start + 64]
-        per_column = np.stack([((part[:, None, b] - base[None, :, b]) ** 2).sum(axis=2)
-                               for _, b in blocks], axis=2)  # (queries, base, columns)
+        per_column = _per_column(query[start:start + 64], base, blocks)
         out[start:start + 64] = -(per_column.sum(axis=2) - per_column.max(axis=2)).min(axis=1)
     return out
 
@@ -66,9 +65,7 @@ def leave_one_out_each(query: np.ndarray, base: np.ndarray, blocks,
     each c; ``skip[i]``: a base row query i may not use (itself), -1 for none."""
     out = np.empty((len(query), len(blocks)))
     for start in range(0, len(query), 64):
-        part = query[start:start + 64]
-        per_column = np.stack([((part[:, None, b] - base[None, :, b]) ** 2).sum(axis=2)
-                               for _, b in blocks], axis=2)  # (queries, base, columns)
+        per_column = _per_column(query[start:start + 64], base, blocks)
         without = per_column.sum(axis=2, keepdims=True) - per_column
         if skip is not None:
             own = skip[start:start + 64]
@@ -136,8 +133,7 @@ def breakdown(table: str, seed: int, extra: list[str], share: float = 0.02,
     blocks = encoder.column_blocks()
     copy_parts = np.stack([((members[:, b] - copies[:, b]) ** 2).sum(axis=1)
                            for _, b in blocks], axis=1)  # (copies, columns)
-    other_parts = np.stack([((members[:, None, b] - others[None, :, b]) ** 2).sum(axis=2)
-                            for _, b in blocks], axis=2)  # (copies, others, columns)
+    other_parts = _per_column(members, others, blocks)  # (copies, others, columns)
     top = copy_parts.argmax(axis=1)
     rows = np.arange(len(top))
     without_copy = copy_parts.sum(axis=1) - copy_parts[rows, top]
