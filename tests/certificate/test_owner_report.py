@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+from html import unescape as html_unescape
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,6 @@ import pandas as pd
 import pytest
 
 import synthcheck
-from html import unescape as html_unescape
 from tests.conftest import partial_leak
 
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu",

@@ -1,9 +1,10 @@
 """Page 1 of the certificate and the CLI summary tell one story (issue 15).
 
 For a PASS, a FAIL on a total leak, a FAIL on a partial leak and two INCONCLUSIVE audits of the
-fixture tables (one of 300 rows, whose page 1 is too long for one page), read from the rendered page 1 (pdftotext): each failing check is named in the
-verdict text with its figure, bound and limit; every figure the verdict text quotes appears in
-a page-1 table; and page 1 and the summary name the same strongest attack (or the same ceiling).
+fixture tables (one of 300 rows, whose page 1 is too long for one page), read from the
+rendered page 1 (pdftotext): each failing check is named in the verdict text with its figure,
+bound and limit; every figure the verdict text quotes appears in a page-1 table; and page 1
+and the summary name the same strongest attack (or the same ceiling).
 """
 from __future__ import annotations
 
