@@ -27,7 +27,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-import synthcheck
+import synthcheck  # noqa: E402 (after the path insert)
 
 PUBLIC = ROOT / "synthcheck" / "demo_data" / "adult_population.csv"
 

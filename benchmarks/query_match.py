@@ -44,7 +44,7 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from synthcheck.generators.controls import (
+from synthcheck.generators.controls import (  # noqa: E402 (after the path insert)
     EmpiricalMarginals,
     blanked_cells,
     shuffled_columns,
