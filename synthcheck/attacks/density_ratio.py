@@ -17,6 +17,8 @@ attack resolves it itself (``resolve``), and a kde attack asks for exact search.
 """
 from __future__ import annotations
 
+import dataclasses
+import os
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -87,7 +89,12 @@ class DensityRatio(Attack):
     def why_not_attributed(self) -> str:
         return "its classifier would be refitted once per column"
 
-    def _classifier_scores(self, inputs: AttackInputs) -> np.ndarray:
+    def _classifier_scores(self, inputs: AttackInputs, threads: int | None = None
+                           ) -> np.ndarray:
+        """``threads``: folds fitted at once (default: every core), each on one OpenMP
+        thread then; a fold's fit depends on its own seed and rows only, and the trees'
+        scores do not depend on their thread count (NOTES.md), so neither do the scores."""
+        threads = threads or os.cpu_count() or 1
         candidates, categorical = inputs.encoder.ordinal(inputs.candidates)
         synthetic, _ = inputs.encoder.ordinal(inputs.synthetic)
         extra = (inputs.encoder.ordinal(inputs.reference)[0] if inputs.reference is not None
@@ -106,12 +113,13 @@ class DensityRatio(Attack):
                        np.vstack([candidates[inputs.folds.reference_rows(fold)], extra]),
                        candidates[inputs.folds.scored_in(fold)])
                  for fold in range(inputs.folds.count)]
-        shared = _Classifier(synthetic, list(categorical), self.max_iter)
+        shared = _Classifier(synthetic, list(categorical), self.max_iter,
+                             1 if threads > 1 and inputs.scheduler is None else None)
         scores = np.empty(len(candidates))
         with inputs.progress.stage("density-ratio classifiers", inputs.folds.count) as tick:
             # one task per fold (on Dask with a scheduler): fit, then score the fold's candidates
             found = map_blocks(_fit_and_score, folds, shared, scheduler=inputs.scheduler,
-                               name="density", on_done=lambda index: tick(1))
+                               threads=threads, name="density", on_done=lambda index: tick(1))
         for fold, fold_scores in enumerate(found):
             scores[inputs.folds.scored_in(fold)] = fold_scores
         return scores
@@ -124,6 +132,9 @@ class _Classifier:
     synthetic: np.ndarray
     categorical: list[bool]
     max_iter: int
+    #: OpenMP threads of one fit (None: the runtime's default); 1 while folds run side by
+    #: side, so two fits do not share the two cores four ways
+    openmp_threads: int | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +147,12 @@ class _Fold:
 def _fit_and_score(fold: _Fold, shared: _Classifier) -> np.ndarray:
     """Tell synthetic rows from reference rows (equal class weights); the log-odds of the
     fold's candidates estimate their log density ratio."""
+    if shared.openmp_threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        # OpenMP's thread count is a setting of the calling thread: this fold's thread only
+        with threadpool_limits(limits=shared.openmp_threads, user_api="openmp"):
+            return _fit_and_score(fold, dataclasses.replace(shared, openmp_threads=None))
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     synthetic, reference = shared.synthetic, fold.reference

@@ -52,6 +52,7 @@ random subset), so memory stays a few integer arrays per query and time linear i
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import combinations as all_subsets
@@ -62,6 +63,7 @@ import pandas as pd
 
 from synthcheck.attacks.base import Attack, AttackInputs, AttackScores, Number
 from synthcheck.inputs.columns import DATETIME, NUMERIC, ColumnTypes
+from synthcheck.support.parallel import map_in_order
 from synthcheck.support.randomness import rng as rng_for
 
 COMBINATIONS = 256  # pairs and triples asked beside every single column
@@ -98,23 +100,35 @@ def choose_queries(columns: list[str], width: int, combinations: int, seed: int
     return tuple(queries)
 
 
-def _column_codes(mine: pd.Series, theirs: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes of one column's values, shared by candidates and release; -1 = missing."""
+def _column_codes(mine: pd.Series, theirs: pd.Series) -> np.ndarray:
+    """Integer codes of one column's values, the candidates' then the release's, shared by
+    both; -1 = missing."""
     values = pd.concat([mine, theirs], ignore_index=True)
     if pd.api.types.is_float_dtype(values):
         values = values + 0.0  # -0.0 and 0.0 are one value
     codes, _ = pd.factorize(values, use_na_sentinel=True)
-    return codes[: len(mine)].astype(np.int64), codes[len(mine):].astype(np.int64)
+    return codes.astype(np.int64)
 
 
 def _joint(parts: list[np.ndarray]) -> np.ndarray:
-    """Codes of value combinations (rows of ``parts``); -1 where any part is missing."""
+    """Codes of value combinations (rows of ``parts``); -1 where any part is missing.
+
+    Only which rows share a combination matters (counts per code), not the codes' values:
+    the parts are multiplied together while the product of their sizes fits in an int64
+    with room to spare, and factorised (made small again) before it would not and at the end."""
     valid = np.logical_and.reduce([p >= 0 for p in parts])
-    key = np.zeros(len(parts[0]), dtype=np.int64)
+    key, span = np.zeros(len(parts[0]), dtype=np.int64), 1
     for part in parts:
-        key = key * (int(part.max()) + 1) + np.maximum(part, 0)
-        key = pd.factorize(key)[0].astype(np.int64)  # keeps the key small: no overflow
+        size = int(part.max()) + 1
+        if span * size >= _KEY_LIMIT:
+            key = pd.factorize(key)[0].astype(np.int64)
+            span = int(key.max()) + 1
+        key, span = key * size + np.maximum(part, 0), span * size
+    key = pd.factorize(key)[0].astype(np.int64)  # small codes: the counts' array length
     return np.where(valid, key, -1)
+
+
+_KEY_LIMIT = 2 ** 62  # combined keys stay below this (int64 holds 2 ** 63 - 1)
 
 
 # rarity classes: how many other real records hold the value (bucket i: RARITY_EDGES[i] or
@@ -123,6 +137,20 @@ def _joint(parts: list[np.ndarray]) -> np.ndarray:
 RARITY_EDGES = (0, 1, 2, 3, 5, 9, 17, 33, 65)
 EXTREME = len(RARITY_EDGES)
 TIE_BREAK = 0.01  # weight of the mean surprise beside the largest
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """One query's answer per candidate: its surprise (``weight``), whether a value no other
+    real record holds is found (``unique``), and for an ordered column asked alone the
+    extreme class, pooled over columns afterwards (``extreme``: the found unique value is
+    the release's min or max)."""
+
+    weight: np.ndarray
+    unique: np.ndarray
+    extreme: np.ndarray | None
+    pooled_found: np.ndarray | None
+    pooled_class: np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -198,18 +226,21 @@ class QueryMatcher:
 
     def match(self, release: pd.DataFrame, group: np.ndarray | None = None,
               reference: np.ndarray | None = None,
-              keep: np.ndarray | None = None) -> QueryMatches:
+              keep: np.ndarray | None = None, threads: int = 1) -> QueryMatches:
         """Score every candidate against ``release``. A found value weighs -log of the rate at
         which reference records of its rarity class are found (``surprise``): with ``group``
         (cross-fitting folds) and ``reference`` (the holdout), each candidate's rate comes from
         the holdout outside its fold; without, from every candidate (no labels used).
-        ``keep``: candidate rows whose every query's surprise is kept (column attribution)."""
+        ``keep``: candidate rows whose every query's surprise is kept (column attribution).
+        ``threads``: queries answered at once (``parallel.map_in_order``); their answers are
+        combined in the queries' order, so the sums and the scores do not depend on it."""
         n, columns = len(self.candidates), list(self.types.columns)
         if group is None:
             group, groups, reference = np.zeros(n, dtype=np.int64), 1, np.ones(n, dtype=bool)
         else:
             groups = int(group.max()) + 1
-        codes = {c: _column_codes(self.candidates[c], release[c]) for c in columns}
+        codes = dict(zip(columns, map_in_order(
+            lambda c: _column_codes(self.candidates[c], release[c]), columns, threads)))
         strongest, total = np.zeros(n), np.zeros(n)
         unique_found = np.zeros(n, dtype=np.int64)
         unique_columns = np.zeros((n, len(columns)), dtype=bool)
@@ -218,36 +249,23 @@ class QueryMatcher:
         # a column's extremes are pooled into one class over the columns: each has two at most
         pooled_found, pooled_class, pooled_columns = [], [], []
         kept, kept_columns = [], []
-        edges = np.asarray(RARITY_EDGES)
-        for query in self.queries:
-            if len(query) == 1:
-                mine, theirs = codes[query[0]]
-            else:
-                key = _joint([np.r_[codes[c][0], codes[c][1]] for c in query])
-                mine, theirs = key[:n], key[n:]
-            held = mine >= 0
-            size = int(max(mine.max(initial=-1), theirs.max(initial=-1))) + 1
-            real_count = np.bincount(mine[held], minlength=size)
-            release_count = np.bincount(theirs[theirs >= 0], minlength=size)
-            safe = np.where(held, mine, 0)
-            others = np.where(held, real_count[safe] - 1, 0)
-            found = held & (release_count[safe] > 0)
-            rarity = np.where(held, np.searchsorted(edges, others, side="right") - 1, -1)
-            unique = found & (others == 0)
-            unique_found += unique
+
+        def answer(query: tuple[str, ...]) -> _Answer:
+            return self._answer(query, codes, n, release, ordered, group, groups, reference)
+
+        # the queries are answered concurrently; everything below runs in the queries' order
+        for query, found in zip(self.queries, map_in_order(answer, self.queries, threads,
+                                                           threads + 1)):
+            unique_found += found.unique
             if len(query) == 1:
                 position = columns.index(query[0])
-                unique_columns[:, position] = unique
-                if query[0] in ordered:
-                    extreme_columns[:, position] = unique & self._at_release_extreme(query[0],
-                                                                                    release)
-                    beyond = self._real_extreme(query[0])
-                    rarity = np.where(beyond & held, EXTREME, rarity)
-                    pooled_found.append(found & (rarity == EXTREME))
-                    pooled_class.append(np.where(rarity == EXTREME, EXTREME, -1))
+                unique_columns[:, position] = found.unique
+                if found.extreme is not None:
+                    extreme_columns[:, position] = found.extreme
+                    pooled_found.append(found.pooled_found)
+                    pooled_class.append(found.pooled_class)
                     pooled_columns.append(query)
-                    rarity = np.where(rarity == EXTREME, -1, rarity)
-            weight = surprise(found, rarity, group, groups, reference)
+            weight = found.weight
             strongest, total = np.maximum(strongest, weight), total + weight
             if keep is not None:
                 kept.append(weight[keep])
@@ -267,6 +285,34 @@ class QueryMatcher:
         score = strongest + TIE_BREAK * total / len(self.queries)
         return QueryMatches(score, unique_found, unique_columns, extreme_columns,
                             None if keep is None else np.vstack(kept), tuple(kept_columns))
+
+    def _answer(self, query: tuple[str, ...], codes: dict[str, np.ndarray], n: int,
+                release: pd.DataFrame, ordered: set[str], group: np.ndarray, groups: int,
+                reference: np.ndarray) -> _Answer:
+        """One query's answer for every candidate; reads only its arguments (runs in a pool
+        thread, concurrently with other queries)."""
+        key = codes[query[0]] if len(query) == 1 else _joint([codes[c] for c in query])
+        mine, theirs = key[:n], key[n:]
+        held = mine >= 0
+        size = int(key.max(initial=-1)) + 1
+        real_count = np.bincount(mine[held], minlength=size)
+        release_count = np.bincount(theirs[theirs >= 0], minlength=size)
+        safe = np.where(held, mine, 0)
+        others = np.where(held, real_count[safe] - 1, 0)
+        found = held & (release_count[safe] > 0)
+        rarity = np.where(held, np.searchsorted(np.asarray(RARITY_EDGES), others,
+                                                side="right") - 1, -1)
+        unique = found & (others == 0)
+        extreme = pooled_found = pooled_class = None
+        if len(query) == 1 and query[0] in ordered:
+            extreme = unique & self._at_release_extreme(query[0], release)
+            beyond = self._real_extreme(query[0])
+            rarity = np.where(beyond & held, EXTREME, rarity)
+            pooled_found = found & (rarity == EXTREME)
+            pooled_class = np.where(rarity == EXTREME, EXTREME, -1)
+            rarity = np.where(rarity == EXTREME, -1, rarity)
+        return _Answer(surprise(found, rarity, group, groups, reference), unique, extreme,
+                       pooled_found, pooled_class)
 
     def _real_extreme(self, column: str) -> np.ndarray:
         """Candidates whose value no other real record reaches: the column's unique min or max."""
@@ -310,7 +356,7 @@ class QueryMatch(Attack):
             matcher = QueryMatcher.build(inputs.candidates, inputs.types, inputs.seed,
                                          int(self.width), int(self.combinations))
             found = matcher.match(inputs.synthetic, inputs.folds.candidate_fold,
-                                  ~inputs.is_member, keep=rows)
+                                  ~inputs.is_member, keep=rows, threads=os.cpu_count() or 1)
             queries = len(matcher.queries)
         return found.without_each_column(list(inputs.types.columns), queries)
 
@@ -323,7 +369,8 @@ class QueryMatch(Attack):
                                          int(self.width), int(self.combinations))
             with inputs.progress.stage("query matches", 1) as tick:
                 found = matcher.match(inputs.synthetic, inputs.folds.candidate_fold,
-                                      ~inputs.is_member, keep=inputs.attribution_rows)
+                                      ~inputs.is_member, keep=inputs.attribution_rows,
+                                      threads=os.cpu_count() or 1)
                 tick(1)
             return found, matcher
         return inputs._memo(f"matches {self!r}", compute)

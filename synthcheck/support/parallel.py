@@ -15,7 +15,8 @@ import contextlib
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -210,6 +211,38 @@ def map_blocks(function: Callable[[Any, Any], Any], blocks: Sequence[Any], share
                 results[futures[future]] = future.result()
                 done(futures[future])
     return results
+
+
+def map_in_order(function: Callable[[Any], Any], items: Iterable[Any], threads: int,
+                 window: int | None = None) -> Iterator[Any]:
+    """``function(item)`` for every item, on ``threads`` threads, yielded in item order.
+
+    For loops whose steps are independent but whose results are combined in order (a running
+    sum stays bit-identical only when it is added up in the same order): the steps run
+    concurrently (numpy and pandas release the GIL in their kernels), the caller combines
+    their results one by one as before. At most ``window`` (default ``threads``) items are
+    started and not yet consumed, so memory stays a few steps' results whatever the count.
+    With one thread the items run in this thread, one at a time, when they are consumed.
+    """
+    if threads <= 1:
+        yield from (function(item) for item in items)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    ahead = max(1, window or threads)
+    source = iter(items)
+    with ThreadPoolExecutor(threads) as pool:
+        pending: deque = deque()
+        try:
+            for item in source:
+                pending.append(pool.submit(function, item))
+                if len(pending) >= ahead:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:  # a consumer that stops early (or an error): start nothing more
+            for future in pending:
+                future.cancel()
 
 
 def run_block(function: Callable[[Any, Any], Any], block: Any, shared: Any) -> Any:

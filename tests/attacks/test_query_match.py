@@ -250,3 +250,53 @@ def test_attribution_re_scores_from_the_audits_own_pass(adult, monkeypatch):
     assert len(passes) == 2
     np.testing.assert_array_equal(full, again_full)
     assert all(np.array_equal(without[c], again[c]) for c in again)
+
+
+def _tied_table(rows: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, ColumnTypes]:
+    """Few distinct values (many ties: equal surprises, equal counts), blanks, an ordered
+    column with clamped extremes: every branch of the query loop."""
+    rng = np.random.default_rng(seed)
+
+    def table(n: int) -> pd.DataFrame:
+        frame = pd.DataFrame({"job": rng.choice(["a", "b", "c", "d", None], n),
+                              "town": rng.choice([f"t{i}" for i in range(40)], n),
+                              "age": rng.integers(18, 30, n).astype(float),
+                              "income": np.round(rng.lognormal(3, 1, n), 1)})
+        frame.loc[rng.random(n) < 0.05, "age"] = np.nan
+        return frame
+
+    types = hand_types({"job": "categorical", "town": "categorical", "age": "numeric",
+                        "income": "numeric"})
+    return table(rows), table(rows // 2), types
+
+
+def test_queries_answered_on_threads_give_the_serial_answer_bit_for_bit():
+    candidates, release, types = _tied_table(3000, 3)
+    is_member = np.r_[np.ones(1500, bool), np.zeros(1500, bool)]
+    folds = make_folds(is_member, 5, 0)
+    matcher = QueryMatcher.build(candidates, types, 0)
+    keep = np.arange(0, 3000, 7)
+    serial = matcher.match(release, folds.candidate_fold, ~is_member, keep=keep, threads=1)
+    for threads in (2, 3):
+        threaded = matcher.match(release, folds.candidate_fold, ~is_member, keep=keep,
+                                 threads=threads)
+        for field in ("score", "unique_found", "unique_columns", "extreme_columns",
+                      "kept_weights"):
+            assert getattr(threaded, field).tobytes() == getattr(serial, field).tobytes(), field
+        assert threaded.kept_columns == serial.kept_columns
+
+
+def test_joint_codes_group_rows_alike_whether_or_not_the_key_is_compacted(monkeypatch):
+    from synthcheck.attacks import query_match
+
+    rng = np.random.default_rng(1)
+    parts = [rng.integers(-1, 9, 500), rng.integers(-1, 200, 500), rng.integers(0, 3, 500)]
+    plain = query_match._joint(parts)
+    monkeypatch.setattr(query_match, "_KEY_LIMIT", 50)  # compacts before every part
+    compacted = query_match._joint(parts)
+    assert np.array_equal(plain < 0, compacted < 0)
+    # the same partition of the rows: a code in one maps to one code in the other
+    pairs = {(a, b) for a, b in zip(plain, compacted)}
+    assert len(pairs) == len(set(plain)) == len(set(compacted))
+    # missing where any part is missing
+    assert np.array_equal(plain < 0, np.logical_or.reduce([p < 0 for p in parts]))

@@ -6,7 +6,7 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from synthcheck.support.parallel import map_blocks
+from synthcheck.support.parallel import map_blocks, map_in_order
 
 
 def _blas_threads() -> set[int]:
@@ -38,3 +38,37 @@ def test_threaded_and_serial_maps_give_the_same_blocks_in_order():
     blocks = [np.arange(i, i + 5, dtype=float) for i in range(10)]
     square = lambda block, shared: block @ block + shared  # noqa: E731
     assert map_blocks(square, blocks, 1.0, threads=2) == map_blocks(square, blocks, 1.0)
+
+
+def test_map_in_order_yields_in_item_order_with_a_bounded_window():
+    import threading
+
+    lock, running, most = threading.Lock(), [0], [0]
+
+    def step(item: int) -> int:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.003 * ((7 * item) % 4))  # uneven: later items often finish first
+        with lock:
+            running[0] -= 1
+        return item * item
+
+    found = list(map_in_order(step, range(30), threads=2, window=3))
+    assert found == [i * i for i in range(30)]
+    assert most[0] <= 2  # never more items at once than threads
+    # the window bounds items started and not yet consumed: a slow consumer holds it
+    started: list[int] = []
+    results = map_in_order(lambda item: started.append(item) or item, range(50), threads=2,
+                           window=3)
+    assert next(results) == 0
+    time.sleep(0.05)
+    assert len(started) <= 4
+    results.close()
+
+
+def test_map_in_order_on_one_thread_runs_each_item_when_consumed():
+    started: list[int] = []
+    results = map_in_order(lambda item: started.append(item) or item, range(5), threads=1)
+    assert started == []
+    assert next(results) == 0 and started == [0]
