@@ -282,8 +282,11 @@ class _Cells:
     centre_norms: np.ndarray  # (cells,)
     order: np.ndarray  # base row of each sorted position
     starts: np.ndarray  # (cells + 1,) sorted positions of each cell
-    residuals: np.ndarray  # (n, d) float32, base[order] - centre
-    residual_norms: np.ndarray  # (n,)
+    # (n, d) float32, -2 (base[order] - centre): a scan's product then gives -2 q.r directly
+    # (bit for bit, scaling by a power of 2 is exact), saving a pass over every block of
+    # squared distances; stored scaled only, so the cells take no more memory than before
+    scaled_residuals: np.ndarray
+    residual_norms: np.ndarray  # (n,) |base[order] - centre|^2
     radius: np.ndarray  # (cells,) float64, largest residual norm
 
     @property
@@ -329,14 +332,29 @@ def _cells(base_c: np.ndarray) -> _Cells:
     residuals = (base_c[order].astype(np.float64) - centres[assigned[order]]).astype(np.float32)
     residual_norms = np.einsum("ij,ij->i", residuals, residuals)
     radius = _cell_radius(starts, residual_norms)
+    residuals *= np.float32(-2.0)
     return _Cells(centres, centre_norms, order, starts, residuals, residual_norms, radius)
 
 
+def _scaled_norms(scaled: np.ndarray) -> np.ndarray:
+    """|r|^2 of rows stored as -2 r: a quarter of theirs, bit for bit the norms of r."""
+    norms = np.einsum("ij,ij->i", scaled, scaled)
+    norms *= np.float32(0.25)
+    return norms
+
+
 def _scan(cells: _Cells, block: np.ndarray, rows_in_block: np.ndarray, cell_of_row: np.ndarray,
-          best_d2: np.ndarray, best_i: np.ndarray, query_groups, base_groups) -> None:
-    """Scan pairs (query row, cell), given sorted by cell, into the running best."""
+          best_d2: np.ndarray, best_i: np.ndarray, query_groups, cell_groups) -> None:
+    """Scan pairs (query row, cell), given sorted by cell, into the running best.
+
+    ``cell_groups``: the base rows' group labels in the cells' order (``_sorted_groups``).
+    Each block of squared distances is |q - c|^2 - 2 (q - c).r + |r|^2 in float32, as it
+    always was, with fewer passes: the products come scaled by -2 (``scaled_residuals``), and
+    for k = 1 neither the clamp at 0 nor the group mask touches the whole block
+    (``_merge_one``), as they change the answer only for the few rows where they apply."""
     if not len(rows_in_block):
         return
+    k = best_d2.shape[1]
     bounds = np.flatnonzero(np.diff(cell_of_row)) + 1
     for part in np.split(np.arange(len(cell_of_row)), bounds):
         cell = int(cell_of_row[part[0]])
@@ -344,16 +362,65 @@ def _scan(cells: _Cells, block: np.ndarray, rows_in_block: np.ndarray, cell_of_r
         if s0 == s1:
             continue
         local = rows_in_block[part]
-        relative = block[local] - cells.centres[cell]
-        d2 = relative @ cells.residuals[s0:s1].T
-        d2 *= -2.0
+        relative = block[local]  # a copy; centred in place (one allocation, not two)
+        relative -= cells.centres[cell]
+        d2 = relative @ cells.scaled_residuals[s0:s1].T
         d2 += np.einsum("ij,ij->i", relative, relative)[:, None]
         d2 += cells.residual_norms[None, s0:s1]
-        np.maximum(d2, 0.0, out=d2)
         ids = cells.order[s0:s1]
+        if k == 1:
+            _merge_one(best_d2, best_i, local, d2, ids,
+                       None if query_groups is None else query_groups[local],
+                       None if cell_groups is None else cell_groups[s0:s1])
+            continue
+        np.maximum(d2, 0.0, out=d2)
         if query_groups is not None:
-            d2[query_groups[local, None] == base_groups[None, ids]] = np.inf
+            np.putmask(d2, query_groups[local, None] == cell_groups[None, s0:s1], np.inf)
         _merge(best_d2, best_i, local, d2, ids)
+
+
+def _merge_one(best_d2: np.ndarray, best_i: np.ndarray, rows: np.ndarray, d2: np.ndarray,
+               ids: np.ndarray, row_groups: np.ndarray | None, id_groups: np.ndarray | None
+               ) -> None:
+    """``_merge`` for k = 1 of a block not yet clamped at 0 nor masked by groups, with the
+    same answer as clamping and masking first. A row's first smallest value is the masked,
+    clamped block's too when it is >= 0 (then nothing was clamped) and its row is allowed
+    (an equal value before it would have come first); only the other rows are clamped and
+    masked, in a copy of their part."""
+    j = np.argmin(d2, axis=1)
+    local = np.arange(len(rows))
+    candidate = d2[local, j]
+    redo = candidate < 0
+    if row_groups is not None:
+        redo |= row_groups == id_groups[j]
+    if redo.any():
+        again = np.flatnonzero(redo)
+        part = np.maximum(d2[again], np.float32(0.0))
+        if row_groups is not None:
+            np.putmask(part, row_groups[again, None] == id_groups[None, :], np.inf)
+        j[again] = np.argmin(part, axis=1)
+        candidate[again] = part[np.arange(len(again)), j[again]]
+    better = candidate < best_d2[rows, 0]
+    best_d2[rows[better], 0] = candidate[better]
+    best_i[rows[better], 0] = ids[j[better]]
+
+
+def _sorted_groups(groups: np.ndarray | None, order: np.ndarray) -> np.ndarray | None:
+    """Group labels of the base rows in the cells' order, in the narrowest integer type that
+    holds them (folds fit in int8: the comparisons with the queries' labels read less)."""
+    if groups is None:
+        return None
+    return _narrow(groups)[order]
+
+
+def _narrow(labels: np.ndarray) -> np.ndarray:
+    if not len(labels):
+        return labels
+    low, high = int(labels.min()), int(labels.max())
+    for kind in (np.int8, np.int16, np.int32):
+        if np.iinfo(kind).min <= low and high <= np.iinfo(kind).max:
+            return labels.astype(kind)
+    return labels
 
 
 @dataclass(frozen=True)
@@ -362,7 +429,7 @@ class _PrunedBase:
 
     centre: np.ndarray
     cells: _Cells
-    base_groups: np.ndarray | None
+    cell_groups: np.ndarray | None  # the base rows' group labels in the cells' order
     k: int
 
 
@@ -395,12 +462,12 @@ def restricted(prepared: PreparedBase, keep: np.ndarray) -> PreparedBase:
     if np.array_equal(keep, np.arange(len(prepared.centre))):
         return prepared
     cells = prepared.cells
-    residuals = np.ascontiguousarray(cells.residuals[:, keep])
-    residual_norms = np.einsum("ij,ij->i", residuals, residuals)
+    scaled = np.ascontiguousarray(cells.scaled_residuals[:, keep])
+    residual_norms = _scaled_norms(scaled)
     centres = np.ascontiguousarray(cells.centres[:, keep])
     return PreparedBase(np.ascontiguousarray(prepared.centre[keep]),
                         _Cells(centres, np.einsum("ij,ij->i", centres, centres), cells.order,
-                               cells.starts, residuals, residual_norms,
+                               cells.starts, scaled, residual_norms,
                                _cell_radius(cells.starts, residual_norms)))
 
 
@@ -411,15 +478,15 @@ def masked(prepared: PreparedBase, keep: np.ndarray) -> PreparedBase:
     For many searches of one large base, each without a different column."""
     cells = prepared.cells
     removed = np.setdiff1d(np.arange(len(prepared.centre)), keep)
-    part = cells.residuals[:, removed]
-    residual_norms = np.maximum(cells.residual_norms - np.einsum("ij,ij->i", part, part),
-                                np.float32(0.0))
+    residual_norms = np.maximum(
+        cells.residual_norms - _scaled_norms(cells.scaled_residuals[:, removed]),
+        np.float32(0.0))
     centres = cells.centres.copy()
     centres[:, removed] = 0.0
     centre = prepared.centre.copy()
     centre[removed] = 0.0
     return PreparedBase(centre, _Cells(centres, np.einsum("ij,ij->i", centres, centres),
-                                       cells.order, cells.starts, cells.residuals,
+                                       cells.order, cells.starts, cells.scaled_residuals,
                                        residual_norms,
                                        _cell_radius(cells.starts, residual_norms)),
                         np.asarray(keep))
@@ -443,7 +510,10 @@ def _pruned(query, base, k, query_groups, base_groups, on_block, scheduler=None,
         kept = np.zeros(query.shape[1], dtype=bool)
         kept[prepared.coordinates] = True
         query = np.where(kept, query, np.float32(0.0)).astype(np.float32)
-    shared = _PrunedBase(prepared.centre, prepared.cells, base_groups, k)
+    shared = _PrunedBase(prepared.centre, prepared.cells,
+                         _sorted_groups(base_groups, prepared.cells.order), k)
+    if query_groups is not None:
+        query_groups = _narrow(query_groups)
     # at least one block per core: few queries (the extras' samples) would run on one thread
     size = min(PRUNED_QUERY_BLOCK, max(1024, -(-len(query) // (os.cpu_count() or 1))))
     blocks = _query_blocks(query, query_groups, size,
@@ -479,7 +549,7 @@ def _pruned_block(query: _QueryBlock, shared: _PrunedBase):
         pair_rows, pair_cells = np.repeat(np.arange(n), closest.shape[1]), closest.ravel()
         by_cell = np.argsort(pair_cells, kind="stable")
         _scan(cells, block, pair_rows[by_cell], pair_cells[by_cell], best_d2, best_i,
-              query.groups, shared.base_groups)
+              query.groups, shared.cell_groups)
     # 2. every other cell whose ball reaches inside that bound
     to_centre = np.sqrt(to_centre2, out=to_centre2)
     bound = np.sqrt(best_d2[:, -1]) * np.float32(1 + _SLACK_RELATIVE) + _SLACK_ABSOLUTE
@@ -488,7 +558,7 @@ def _pruned_block(query: _QueryBlock, shared: _PrunedBase):
     need[np.arange(n)[:, None], closest] = False
     cell_of_pair, row_of_pair = np.nonzero(need.T)
     _scan(cells, block, row_of_pair, cell_of_pair, best_d2, best_i, query.groups,
-          shared.base_groups)
+          shared.cell_groups)
     return best_d2, best_i, None
 
 
@@ -500,9 +570,9 @@ def _seed_distances(cells: _Cells, block: np.ndarray, seeds: np.ndarray) -> np.n
     at = position[seeds]
     cell = np.searchsorted(cells.starts, at, side="right") - 1
     relative = block - cells.centres[cell]
-    residual = cells.residuals[at]
+    # + (q - c).(-2 r): bit for bit the - 2 (q - c).r it was
     d2 = (np.einsum("ij,ij->i", relative, relative) + cells.residual_norms[at]
-          - 2.0 * np.einsum("ij,ij->i", relative, residual))
+          + np.einsum("ij,ij->i", relative, cells.scaled_residuals[at]))
     return np.maximum(d2, 0.0).astype(np.float32)
 
 

@@ -91,3 +91,54 @@ def test_kernel_sums_match_float64_logsumexp(encoded):
 def test_pruned_search_refuses_kernel_sums(encoded):
     with pytest.raises(ValueError):
         nearest(encoded["train"][:10], encoded["population"], bandwidth=0.5, method="pruned")
+
+
+def _merge_one_as_before(best_d2, best_i, rows, d2, ids, row_groups, id_groups):
+    """The k = 1 merge as the scan did it until session 6: clamp, mask, then ``_merge``."""
+    from synthcheck.distance.neighbours import _merge
+
+    d2 = np.maximum(d2, np.float32(0.0))
+    if row_groups is not None:
+        d2[row_groups[:, None] == id_groups[None, :]] = np.inf
+    _merge(best_d2, best_i, rows, d2, ids)
+
+
+@pytest.mark.parametrize("grouped", [False, True])
+def test_merge_one_equals_clamping_and_masking_first(grouped):
+    """``_merge_one`` clamps and masks only the rows where that can matter; on blocks full of
+    ties, negative values (near-copies under float32 rounding), excluded winners and rows
+    with every column excluded it must choose exactly as clamping and masking everything."""
+    from synthcheck.distance.neighbours import _merge_one
+
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        n, m = rng.integers(1, 12), rng.integers(1, 9)
+        d2 = rng.choice(np.array([-2e-6, -1e-7, -0.0, 0.0, 1e-7, 0.5, 0.5, 2.0], np.float32),
+                        (n, m))
+        rows = np.sort(rng.choice(20, n, replace=False))
+        ids = rng.choice(100, m, replace=False)
+        row_groups = rng.integers(0, 3, n).astype(np.int8) if grouped else None
+        id_groups = rng.integers(-1, 3, m).astype(np.int8) if grouped else None
+        start = rng.choice(np.array([np.inf, 0.5, 0.0], np.float32), (20, 1))
+        expected = (start.copy(), np.full((20, 1), -1, np.int64))
+        found = (start.copy(), np.full((20, 1), -1, np.int64))
+        _merge_one_as_before(*expected, rows, d2.copy(), ids, row_groups, id_groups)
+        _merge_one(*found, rows, d2.copy(), ids, row_groups, id_groups)
+        np.testing.assert_array_equal(found[1], expected[1])
+        np.testing.assert_array_equal(found[0], expected[0])
+
+
+def test_scaled_residuals_give_the_same_bits_as_scaling_the_product(encoded):
+    """The cells keep -2 r instead of r: each product, its norms (restricted, masked) and the
+    seeds' distances must be bit for bit what they were."""
+    from synthcheck.distance.neighbours import _scaled_norms, prepare
+
+    base = np.vstack([encoded["holdout"], encoded["population"]])
+    cells = prepare(base).cells
+    residuals = cells.scaled_residuals * np.float32(-0.5)
+    query = encoded["train"][:300] - cells.centres[0]
+    np.testing.assert_array_equal(query @ cells.scaled_residuals[:64].T,
+                                  -2.0 * (query @ residuals[:64].T))
+    np.testing.assert_array_equal(_scaled_norms(cells.scaled_residuals), cells.residual_norms)
+    np.testing.assert_array_equal(_scaled_norms(cells.scaled_residuals[:, 5:40]),
+                                  np.einsum("ij,ij->i", residuals[:, 5:40], residuals[:, 5:40]))
