@@ -94,13 +94,18 @@ class Predicates:
 def satisfied(tables: Tables, role: str, predicates: Predicates, rows: np.ndarray | None = None
               ) -> tuple[np.ndarray, np.ndarray]:
     """For each predicate: how many rows of ``role`` (or of its ``rows``) satisfy it, and the
-    first such row (position in ``rows``; meaningful when the count is 1)."""
+    first such row (position in ``rows``; meaningful when the count is 1).
+
+    Conditions are taken column by column: every predicate with a condition on column c
+    compares c's one contiguous row of levels (in the narrowest integer type that holds
+    them) or values with its own level or bound, so no table rows are gathered per
+    predicate."""
     levels, values = tables.levels[role], tables.values[role]
     if rows is not None:
         levels, values = levels[rows], values[rows]
     n = len(levels)
     # column-major: a condition reads one contiguous row of these, not a strided column
-    levels, values = np.ascontiguousarray(levels.T), np.ascontiguousarray(values.T)
+    levels, values = _narrow_levels(tables, levels.T), np.ascontiguousarray(values.T)
     counts = np.zeros(len(predicates), np.int64)
     first = np.zeros(len(predicates), np.int64)
     step = max(1, CELLS_PER_CHUNK // max(n, 1))
@@ -109,21 +114,35 @@ def satisfied(tables: Tables, role: str, predicates: Predicates, rows: np.ndarra
         hold = np.ones((len(predicates.kind[part]), n), bool)
         for j in range(predicates.columns.shape[1]):
             column, operator = predicates.columns[part, j], predicates.operators[part, j]
-            for kind in (EQUAL, AT_LEAST, AT_MOST):
-                which = np.flatnonzero((operator == kind) & (column != UNUSED))
-                if len(which) == 0:
-                    continue
-                if kind == EQUAL:
-                    ok = levels[column[which]] == predicates.levels[part, j][which, None]
-                else:
-                    bound = predicates.values[part, j][which, None]
-                    with np.errstate(invalid="ignore"):  # NaN (missing) satisfies no range
-                        ok = (values[column[which]] >= bound if kind == AT_LEAST
-                              else values[column[which]] <= bound)
-                hold[which] &= ok
+            wanted, bound = predicates.levels[part, j], predicates.values[part, j]
+            for c in np.unique(column[column != UNUSED]):
+                on_column = column == c
+                for kind in (EQUAL, AT_LEAST, AT_MOST):
+                    which = np.flatnonzero(on_column & (operator == kind))
+                    if len(which) == 0:
+                        continue
+                    if kind == EQUAL:
+                        ok = levels[c][None, :] == wanted[which, None].astype(levels[c].dtype)
+                    else:
+                        with np.errstate(invalid="ignore"):  # NaN (missing) satisfies no range
+                            ok = (values[c][None, :] >= bound[which, None] if kind == AT_LEAST
+                                  else values[c][None, :] <= bound[which, None])
+                    hold[which] &= ok
         counts[part] = hold.sum(axis=1)
         first[part] = hold.argmax(axis=1)
     return counts, first
+
+
+def _narrow_levels(tables: Tables, levels: np.ndarray) -> list[np.ndarray]:
+    """Each column's row of ``levels`` (column-major) in the narrowest integer type holding
+    every level of that column in any of the tables (so any predicate's level fits too)."""
+    out = []
+    for c, row in enumerate(levels):
+        top = max(int(tables.levels[role][:, c].max(initial=0)) for role in tables.levels)
+        kind = next(t for t in (np.int8, np.int16, np.int32, np.int64)
+                    if top <= np.iinfo(t).max)
+        out.append(np.ascontiguousarray(row, dtype=kind))
+    return out
 
 
 def _ordered(tables: Tables) -> np.ndarray:

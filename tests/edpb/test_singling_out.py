@@ -110,3 +110,23 @@ def test_multivariate_predicates_each_isolate_one_release_row_once():
     assert 0 < made <= 30 and found.multivariate.attacks == made
     assert (found.why_fewer is None) == (made == 30)
     assert found.attack_rate == 1.0  # asked of the release itself: each isolates one row
+
+
+def test_levels_held_in_narrow_types_still_match_every_level():
+    """``satisfied`` compares levels in the narrowest type that holds a column's levels in
+    any table: a release level beyond every member's (and beyond int8) must still match
+    only itself, not wrap around onto a member's level."""
+    synthetic = frame(np.arange(1000, 1300), ["a"] * 300)
+    members = frame(np.arange(0, 300), ["a"] * 300)
+    tables = tables_of(synthetic, members, members, KINDS)
+    assert tables.levels["synthetic"][:, 0].max() > 512
+    wanted = tables.levels["synthetic"][[0, 299], 0]
+    predicates = Predicates(columns=np.array([[0], [0], [1]]),
+                            operators=np.full((3, 1), EQUAL, np.int8),
+                            levels=np.array([[wanted[0]], [wanted[1]], [tables.levels[
+                                "members"][0, 1]]]),
+                            values=np.full((3, 1), np.nan), kind=np.zeros(3, np.int8))
+    counts, _ = satisfied(tables, "members", predicates)
+    assert counts.tolist() == [0, 0, 300]
+    counts, first = satisfied(tables, "synthetic", predicates)
+    assert counts.tolist() == [1, 1, 300] and first[:2].tolist() == [0, 299]
