@@ -357,7 +357,8 @@ def read_inputs(train: TableLike, holdout: TableLike, metadata: Any,
         keep = ~same.to_numpy()
         natural = natural[keep]
         holdout_table = Table(holdout_table.role, holdout_table.source,
-                              holdout_table.frame[keep].reset_index(drop=True), holdout_table.sha256)
+                              holdout_table.frame[keep].reset_index(drop=True),
+                              holdout_table.fingerprint)
         holdout_typed = holdout_typed[keep].reset_index(drop=True)
         say(f"dropped {dropped} holdout row(s) that also appear in train")
     check_edpb_columns(types, parameters)
@@ -408,7 +409,7 @@ def read_reference(real: RealInputs, table: Table, parameters: AuditParameters,
                 source=table.source)
         keep = ~overlap.to_numpy()
         table = Table(table.role, table.source, table.frame[keep].reset_index(drop=True),
-                      table.sha256)
+                      table.fingerprint)
         typed = typed[keep].reset_index(drop=True)
         say(f"dropped {dropped} reference row(s) that also appear in train or holdout")
     if len(typed) < MIN_REFERENCE:

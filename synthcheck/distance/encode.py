@@ -101,7 +101,10 @@ class _CategoricalCode:
 
     def encode(self, texts: pd.Series, out: np.ndarray) -> None:
         filled = texts.fillna(MISSING_LEVEL).to_numpy(dtype=object)
-        uniques, inverse = np.unique(filled.astype(str), return_inverse=True)
+        # each distinct value once (a hash pass: sorting the texts took most of the time);
+        # a row's vector depends on its own text only, so the order of the levels is free
+        inverse, distinct = pd.factorize(filled, use_na_sentinel=False)
+        uniques = np.asarray(distinct, dtype=object).astype(str)
         table = np.zeros((len(uniques), self.width), dtype=np.float32)
         for row, level in enumerate(uniques):
             slot = self.frequent.get(level)

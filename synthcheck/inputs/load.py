@@ -10,6 +10,7 @@ fingerprint and the frame.
 """
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from synthcheck.errors import InputError
+from synthcheck.inputs import background
 from synthcheck.inputs.fingerprint import (
     arrow_columns,
     csv_texts,
@@ -39,10 +41,22 @@ class Table:
     role: str  # "train", "holdout", "synthetic" or "population"
     source: str  # the file path, or "<DataFrame>" for the Python API
     frame: pd.DataFrame
-    sha256: str
+    #: the table's fingerprint (``sha256``), or its future while a child process computes it
+    #: (a large file: ``synthcheck.inputs.background``)
+    fingerprint: str | Future
     #: cells with text in the file that were read as missing values (pandas' spellings:
     #: NA, N/A, null, NaN, None, #N/A, ...), so the output can say what was coerced
     read_as_missing: int = 0
+
+    @property
+    def sha256(self) -> str:
+        """The fingerprint; waits for the child process computing it, the first time."""
+        if isinstance(self.fingerprint, Future):
+            self.fingerprint = self.fingerprint.result()
+        return self.fingerprint
+
+    def __getstate__(self) -> dict:  # a future does not pickle: its value does
+        return self.__dict__ | {"fingerprint": self.sha256}
 
     @property
     def rows(self) -> int:
@@ -94,25 +108,33 @@ def load_table(data: str | Path | pd.DataFrame, role: str) -> Table:
         raise InputError(f"every value of the {role} table is missing", source=source)
     if exact is None:
         exact = fingerprint_frame(frame)
-    return Table(role=role, source=source, frame=frame, sha256=exact, read_as_missing=spelled)
+    return Table(role=role, source=source, frame=frame, fingerprint=exact,
+                 read_as_missing=spelled)
 
 
-def _read(path: Path, role: str, source: str) -> tuple[pd.DataFrame, str, int]:
-    """From one read of the file: the frame the audit reads, the file's fingerprint, and how
-    many cells with text in the file were read as missing."""
+def _read(path: Path, role: str, source: str) -> tuple[pd.DataFrame, str | Future, int]:
+    """From one read of the file: the frame the audit reads, the file's fingerprint (a
+    future for a file of ``background.BACKGROUND_BYTES`` or more, computed by a child
+    process from its own read of the file), and how many cells with text in the file were
+    read as missing."""
     is_csv = table_suffix(path) not in (".parquet", ".pq")
     spelled = 0
+    elsewhere = None
+    if path.is_file() and path.stat().st_size >= background.BACKGROUND_BYTES:
+        elsewhere = background.start(path, is_csv)
     try:
         if is_csv:
             header = _csv_header(path)  # as written: pandas renames 'age.1'
             texts = csv_texts(path)
-            frame, exact = typed_from_text(texts), fingerprint_columns(text_columns(texts))
+            frame = typed_from_text(texts)
+            exact = elsewhere or fingerprint_columns(text_columns(texts))
             spelled = int((frame.isna().to_numpy() & (texts.to_numpy() != "")).sum())
         else:
             import pyarrow.parquet as pq
 
             table = pq.read_table(path)
-            frame, exact = table.to_pandas(), fingerprint_columns(arrow_columns(table))
+            frame = table.to_pandas()
+            exact = elsewhere or fingerprint_columns(arrow_columns(table))
     except pd.errors.EmptyDataError:
         raise InputError(f"{role} table is empty (no header, no rows)", source=source) from None
     except UnicodeDecodeError as error:

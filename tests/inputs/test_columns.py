@@ -12,7 +12,7 @@ import pytest
 import synthcheck
 from synthcheck.cli.main import main
 from synthcheck.errors import InputError
-from synthcheck.inputs.columns import NUMERIC, decide_types
+from synthcheck.inputs.columns import NUMERIC, decide_types, infer_kind
 from synthcheck.inputs.load import load_table
 
 
@@ -142,3 +142,48 @@ def test_whole_numbers_unique_per_row_are_id_like_but_unique_measurements_are_no
     types = decide_types(load_table(frame, "train"))
     assert types.excluded["customer"].startswith("id-like: a whole number unique")
     assert types.kinds == {"balance": NUMERIC, "age": NUMERIC}
+
+
+def _kind_cell_by_cell(column: pd.Series) -> str:
+    """infer_kind's text rules as they were, every cell parsed (the reference)."""
+    from synthcheck.inputs.columns import _looks_datetime
+
+    present = column.dropna()
+    numbers = pd.to_numeric(present.astype(str).str.strip(), errors="coerce")
+    if numbers.notna().all():
+        return "numeric"
+    if numbers.notna().mean() >= 0.99 and len(present) >= 50:
+        return "error"
+    lowered = set(present.astype(str).str.strip().str.lower().unique())
+    if 0 < len(lowered) <= 2 and lowered <= {"true", "t", "yes", "y", "1", "1.0", "false",
+                                             "f", "no", "n", "0", "0.0"} \
+            and not lowered <= {"1", "0", "1.0", "0.0"}:
+        return "boolean"
+    return "datetime" if _looks_datetime(present) else "categorical"
+
+
+@pytest.mark.parametrize("values", [
+    [" 1", "2 ", "3.5", None, "1e3"] * 40,
+    [" yes", "no ", None, "YES"] * 30,
+    ["1", "0", "1"] * 30,
+    ["t", "f", "x"] * 30,
+    [str(i) for i in range(199)] + ["12,000"],
+    [str(i) for i in range(99)] + ["abc"] * 2,
+    ["2020-01-01", "2021-03-04 ", None] * 30,
+    ["a", " b", "c "] * 30,
+    [True, False, None, True] * 30,
+])
+def test_kinds_read_from_distinct_texts_are_those_of_every_cell(values):
+    column = pd.Series(values, dtype=object, name="c")
+    try:
+        kind = infer_kind(column)
+    except InputError:
+        kind = "error"
+    assert kind == _kind_cell_by_cell(column)
+
+
+def test_a_numeric_column_with_a_few_bad_cells_names_their_count_and_first_row():
+    values = [str(i) for i in range(300)]
+    values[17], values[250] = "?", "?"
+    with pytest.raises(InputError, match=r"except 2 value\(s\), first at data row 18"):
+        infer_kind(pd.Series(values, dtype=object, name="c"))
