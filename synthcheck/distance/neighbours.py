@@ -297,13 +297,29 @@ class _Cells:
 
 def _closest_centre(rows: np.ndarray, centres: np.ndarray, centre_norms: np.ndarray) -> np.ndarray:
     assigned = np.empty(len(rows), dtype=np.int64)
+    scaled = centres * np.float32(-2.0)  # the product is then -2 r.c, bit for bit, in one pass
     for start in range(0, len(rows), BASE_BLOCK):
         part = rows[start:start + BASE_BLOCK]
-        d2 = part @ centres.T
-        d2 *= -2.0
+        d2 = part @ scaled.T
         d2 += centre_norms[None, :]
         assigned[start:start + len(part)] = np.argmin(d2, axis=1)
     return assigned
+
+
+def _cell_sums(rows: np.ndarray, assigned: np.ndarray, count: int) -> np.ndarray:
+    """(count, d) float64: the sum of the rows of each cell, added in row order from 0, as
+    ``np.add.at(sums, assigned, rows)`` adds them (bit for bit: the same additions in the same
+    order), in one sorted pass instead of one row at a time (1 s at 100k rows)."""
+    sums = np.zeros((count, rows.shape[1]), dtype=np.float64)
+    if not len(rows):
+        return sums
+    order = np.argsort(assigned, kind="stable")
+    cells = assigned[order]
+    first = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]])
+    # a reduction along the rows adds them one after the other, in float64; + 0.0 as add.at
+    # starts from 0 (which only turns a sum of -0.0s into 0.0)
+    sums[cells[first]] = 0.0 + np.add.reduceat(rows[order], first, axis=0, dtype=np.float64)
+    return sums
 
 
 def _cells(base_c: np.ndarray) -> _Cells:
@@ -321,8 +337,7 @@ def _cells(base_c: np.ndarray) -> _Cells:
         sample = base_c
     assigned = _closest_centre(sample, centres, np.einsum("ij,ij->i", centres, centres))
     sizes = np.bincount(assigned, minlength=count)
-    sums = np.zeros((count, base_c.shape[1]), dtype=np.float64)
-    np.add.at(sums, assigned, sample)
+    sums = _cell_sums(sample, assigned, count)
     filled = sizes > 0
     centres[filled] = (sums[filled] / sizes[filled, None]).astype(np.float32)
     centre_norms = np.einsum("ij,ij->i", centres, centres)

@@ -142,3 +142,22 @@ def test_scaled_residuals_give_the_same_bits_as_scaling_the_product(encoded):
     np.testing.assert_array_equal(_scaled_norms(cells.scaled_residuals), cells.residual_norms)
     np.testing.assert_array_equal(_scaled_norms(cells.scaled_residuals[:, 5:40]),
                                   np.einsum("ij,ij->i", residuals[:, 5:40], residuals[:, 5:40]))
+
+
+def test_cell_sums_add_exactly_as_add_at():
+    """The k-means' sums per cell, sorted and reduced, must be np.add.at's bit for bit
+    (signs of zero included): the cells, hence which rows a search scans first, follow them."""
+    from synthcheck.distance.neighbours import _cell_sums
+
+    rng = np.random.default_rng(2)
+    rows = rng.normal(size=(5000, 7)).astype(np.float32) * np.float32(1e3)
+    rows[:40] = -0.0  # a cell of negative zeros only (cell 0 below)
+    rows[40:60, 2] = 1e-30
+    assigned = rng.integers(1, 300, len(rows))
+    assigned[:40] = 0
+    assigned[100:200] = 299  # and cells left empty in between
+    expected = np.zeros((310, 7))
+    np.add.at(expected, assigned, rows)
+    found = _cell_sums(rows, assigned, 310)
+    np.testing.assert_array_equal(found, expected)
+    assert np.array_equal(np.signbit(found), np.signbit(expected))
