@@ -212,12 +212,12 @@ def child_blockcost(paths: dict, options: dict) -> dict:
     out["approx_build_cpu"], index = cpu(lambda: approximate.build_index(base, 0))
     sample = query[rng.choice(len(query), min(65536, len(query)), replace=False)]
     out["approx_queries"] = len(sample)
-    for nprobe in (8, 16, 32):
-        params = approximate._faiss().SearchParametersIVF(nprobe=nprobe)
-        from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_limits
 
+    for nprobe in (8, 16, 32):
+        shared = approximate._SearchShared(index, nprobe, None)
         with threadpool_limits(limits=1):
-            seconds, _ = cpu(lambda: index.search(sample, 8, params=params))
+            seconds, _ = cpu(lambda: approximate._search_block((sample, None), shared))
         out[f"approx_nprobe{nprobe}_cpu"] = seconds
     out["approx_cells"] = int(index.nlist)
     return out

@@ -175,10 +175,11 @@ class AttackInputs:
     def _approximate(self, role, query, base, groups, tick) -> Neighbours:
         from synthcheck.distance.approximate import approximate_nearest, distance_recall
 
+        settings: dict = {}
         found = approximate_nearest(query, base, groups=groups, on_block=tick,
-                                    scheduler=self.scheduler)
+                                    scheduler=self.scheduler, settings=settings)
         self.neighbour_recall[role] = distance_recall(query, base, found, groups=groups,
-                                                      seed=self.seed)
+                                                      seed=self.seed) | settings
         return found
 
 

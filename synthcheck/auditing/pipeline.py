@@ -902,4 +902,5 @@ RECALL_CONFIDENCE = 0.95
 def _recall_interval(found: dict) -> dict:
     """The measured recall of an approximate search with its 95 % Clopper-Pearson interval."""
     low, high = stats.clopper_pearson(found["hits"], found["sample"], RECALL_CONFIDENCE)
-    return {"recall": found["recall"], "low": low, "high": high, "sample": found["sample"]}
+    return {"recall": found["recall"], "low": low, "high": high, "sample": found["sample"],
+            "cells": found.get("cells"), "nprobe": found.get("nprobe")}

@@ -257,6 +257,10 @@ class NeighbourRecall:
     sample: int
     low: float | None = None
     high: float | None = None
+    #: the search's setting: k-means cells of the base table, and how many of them each query
+    #: visited (tuned until a sample reached the target recall). Since 0.3.0 (schema 1.3).
+    cells: int | None = section()
+    nprobe: int | None = section()
 
 
 @dataclass(frozen=True)

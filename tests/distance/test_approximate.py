@@ -12,7 +12,8 @@ from synthcheck.auditing.pipeline import sample_candidates
 from tests.distance.test_neighbours import brute_force, encoded  # noqa: F401 (fixture)
 
 pytest.importorskip("faiss")
-from synthcheck.distance.approximate import approximate_nearest, distance_recall
+from synthcheck.distance import approximate  # noqa: E402
+from synthcheck.distance.approximate import approximate_nearest, distance_recall  # noqa: E402
 
 
 @pytest.mark.slow
@@ -46,6 +47,69 @@ def test_approximate_search_respects_groups(encoded):  # noqa: F811
     assert np.mean(found.distances[:, 0] <= exact[:, 0] + 1e-6) >= 0.98
 
 
+def test_every_cell_probed_finds_the_exact_nearest_allowed_row(encoded):  # noqa: F811
+    """The cell-by-cell products compare a query with every row of its probed cells: with
+    all cells probed the answer is the exact one (up to equally near rows), with groups too."""
+    query, base = encoded["train"][:400], encoded["population"]
+    index = approximate.build_index(base)
+    exact, _, _ = brute_force(query, base, 1)
+    found = approximate._search(index, query, index.nlist, None)
+    got = np.sqrt(((query.astype(np.float64) - base[found]) ** 2).sum(1))
+    np.testing.assert_allclose(got, exact[:, 0], rtol=1e-5, atol=1e-5)
+    groups = (np.arange(len(query)) % 5, np.arange(len(base)) % 5)
+    exact, _, _ = brute_force(query, base, 1, *groups)
+    found = approximate._search(index, query, index.nlist, groups)
+    assert not (groups[1][found] == groups[0]).any()
+    got = np.sqrt(((query.astype(np.float64) - base[found]) ** 2).sum(1))
+    np.testing.assert_allclose(got, exact[:, 0], rtol=1e-5, atol=1e-5)
+
+
+def test_a_query_whose_cells_hold_only_its_own_group_is_searched_exactly():
+    rng = np.random.default_rng(0)
+    near = rng.normal(0, 0.1, (4000, 3)).astype(np.float32)  # all of group 0
+    far = rng.normal(10, 0.1, (50, 3)).astype(np.float32)  # group 1
+    base = np.vstack([near, far])
+    base_groups = np.r_[np.zeros(len(near), np.int64), np.ones(len(far), np.int64)]
+    query = np.zeros((3, 3), np.float32)
+    index = approximate.build_index(base)
+    groups = (np.zeros(3, np.int64), base_groups)
+    assert (approximate._search(index, query, 1, groups) == -1).all()  # cells: group 0 only
+    found = approximate._search(index, query, 1, groups, base)
+    _, nearest_allowed, _ = brute_force(query, base, 1, *groups)
+    np.testing.assert_array_equal(found, nearest_allowed[:, 0])
+
+
+def test_the_search_setting_is_reported_and_recall_measured_on_other_rows(encoded):  # noqa: F811
+    query, base = encoded["train"], encoded["population"]
+    settings: dict = {}
+    approximate_nearest(query, base, settings=settings)
+    assert settings == {"cells": approximate.cell_count(len(base)),
+                        "nprobe": settings["nprobe"]}
+    assert settings["nprobe"] in (8, 16, 32) or settings["nprobe"] == settings["cells"]
+    # the recall reported is measured on rows drawn apart from the rows that tuned nprobe
+    from synthcheck.support.randomness import rng as rng_for
+    tuned = rng_for(0, "approx-recall-tuning").choice(1_000_000, 1000, replace=False)
+    measured = rng_for(0, "approx-recall").choice(1_000_000, 2000, replace=False)
+    assert len(np.intersect1d(tuned, measured)) <= 10  # independent draws, not the same rows
+
+
+def test_the_recorded_recall_carries_the_search_setting():
+    from synthcheck.auditing.pipeline import _recall_interval
+    from synthcheck.auditing.results import NeighbourRecall
+    from synthcheck.support.codec import encode
+
+    recorded = encode(NeighbourRecall(**_recall_interval(
+        {"recall": 0.995, "hits": 1990, "sample": 2000, "cells": 2000, "nprobe": 8})))
+    assert recorded["cells"] == 2000 and recorded["nprobe"] == 8
+    assert recorded["low"] < 0.995 < recorded["high"]
+    schema = json.loads((Path(synthcheck.__file__).parent / "schema" / "results.schema.json").read_text())
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(recorded, schema["properties"]["parameters"]["properties"]
+                        ["neighbour_recall"]["additionalProperties"])
+    older = encode(NeighbourRecall(**_recall_interval({"recall": 1.0, "hits": 5, "sample": 5})))
+    assert "cells" not in older and "nprobe" not in older
+
+
 def test_candidate_sample_is_stratified_seeded_and_recorded():
     members, non_members, info = sample_candidates(3000, 1000, 400, seed=7)
     assert (len(members), len(non_members)) == (300, 100)
@@ -68,6 +132,7 @@ def test_audit_with_approximate_neighbours_and_max_candidates(adult):
     assert set(parameters["neighbour_recall"]) == {"synthetic", "reference"}
     assert all(r["recall"] >= 0.95 and r["low"] <= r["recall"] <= r["high"]
                for r in parameters["neighbour_recall"].values())
+    assert all(r["cells"] >= 1 and r["nprobe"] >= 1 for r in parameters["neighbour_recall"].values())
     assert parameters["candidates"]["members"] == 500
     assert len(result.records) == 1000
     assert result.document["counts"]["members"] == 500
