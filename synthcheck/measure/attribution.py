@@ -261,7 +261,17 @@ def record_reasons(inputs: AttackInputs) -> dict[str, np.ndarray]:
 
 
 def _joined(mask: np.ndarray, names: np.ndarray) -> np.ndarray:
-    """Comma-separated names where ``mask`` is set, per row (shared strings for equal rows)."""
+    """Comma-separated names where ``mask`` is set, per row (shared strings for equal rows).
+    Up to 63 columns a row's pattern is one integer, grouped by hashing (sorting the packed
+    rows took most of writing the records); a row's text depends on its own pattern only."""
+    if len(names) < 64:
+        import pandas as pd
+
+        bits = np.left_shift(np.int64(1), np.arange(len(names), dtype=np.int64))
+        inverse, keys = pd.factorize(mask.astype(np.int64) @ bits)
+        patterns = (np.asarray(keys)[:, None] & bits[None, :]) != 0
+        texts = [", ".join(names[pattern]) for pattern in patterns]
+        return np.array(texts, dtype=object)[inverse]
     patterns, inverse = np.unique(np.packbits(mask, axis=1), axis=0, return_inverse=True)
     texts = [", ".join(names[np.unpackbits(p)[:len(names)].astype(bool)]) for p in patterns]
     return np.array(texts, dtype=object)[np.asarray(inverse).ravel()]

@@ -121,3 +121,18 @@ def test_record_reasons_name_the_columns_a_near_copy_matches(adult):
     assert (np.median(reasons["distance_to_synthetic"][:200])
             < np.median(reasons["distance_to_synthetic"][~members]))
     assert len(reasons["distance_to_reference"]) == len(members)
+
+
+@pytest.mark.parametrize("columns", [0, 1, 15, 63, 70])
+def test_matched_column_names_per_row_as_sorting_the_packed_rows_gave(columns):
+    from synthcheck.measure.attribution import _joined
+
+    rng = np.random.default_rng(columns)
+    names = np.array([f"c{i}" for i in range(columns)], dtype=object)
+    mask = rng.random((2000, columns)) < 0.8
+    mask[::4] = mask[0]  # repeated patterns
+    patterns, inverse = np.unique(np.packbits(mask, axis=1), axis=0, return_inverse=True)
+    texts = [", ".join(names[np.unpackbits(p)[:columns].astype(bool)]) for p in patterns]
+    expected = np.array(texts, dtype=object)[np.asarray(inverse).ravel()]
+    found = _joined(mask, names)
+    assert found.dtype == object and found.tolist() == expected.tolist()

@@ -568,3 +568,11 @@ def test_nan_raises(call):
 def test_empty_members_raise():
     with pytest.raises(ValueError, match="empty"):
         stats.roc_auc(np.array([]), TINY_NON)
+
+
+def test_the_epsilon_ceiling_is_remembered_with_the_value_it_had():
+    stats.epsilon_ceiling.cache_clear()
+    first = stats.epsilon_ceiling.__wrapped__(3000, 2500, None, 0.99)
+    assert stats.epsilon_ceiling(3000, 2500, None, 0.99) == first
+    assert stats.epsilon_ceiling(3000, 2500, None, 0.99) == first
+    assert stats.epsilon_ceiling.cache_info().hits == 1
