@@ -20,6 +20,7 @@ booleans), never one record at a time.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,7 @@ import numpy as np
 from synthcheck.edpb.risk import Risk, risk_of
 from synthcheck.edpb.tables import Tables
 from synthcheck.support.codec import section
+from synthcheck.support.parallel import map_blocks
 
 EQUAL, AT_LEAST, AT_MOST = 0, 1, 2
 UNUSED = -1
@@ -106,31 +108,40 @@ def satisfied(tables: Tables, role: str, predicates: Predicates, rows: np.ndarra
     n = len(levels)
     # column-major: a condition reads one contiguous row of these, not a strided column
     levels, values = _narrow_levels(tables, levels.T), np.ascontiguousarray(values.T)
+    step = max(1, CELLS_PER_CHUNK // max(n, 1))
+    parts = [slice(start, start + step) for start in range(0, len(predicates), step)]
+    # chunks of predicates are independent: on every core (numpy's comparisons release the
+    # GIL), each chunk's answers the same as one after the other
+    found = map_blocks(_satisfied_part, parts, (levels, values, predicates, n),
+                       threads=os.cpu_count() or 1, name="predicates")
     counts = np.zeros(len(predicates), np.int64)
     first = np.zeros(len(predicates), np.int64)
-    step = max(1, CELLS_PER_CHUNK // max(n, 1))
-    for start in range(0, len(predicates), step):
-        part = slice(start, start + step)
-        hold = np.ones((len(predicates.kind[part]), n), bool)
-        for j in range(predicates.columns.shape[1]):
-            column, operator = predicates.columns[part, j], predicates.operators[part, j]
-            wanted, bound = predicates.levels[part, j], predicates.values[part, j]
-            for c in np.unique(column[column != UNUSED]):
-                on_column = column == c
-                for kind in (EQUAL, AT_LEAST, AT_MOST):
-                    which = np.flatnonzero(on_column & (operator == kind))
-                    if len(which) == 0:
-                        continue
-                    if kind == EQUAL:
-                        ok = levels[c][None, :] == wanted[which, None].astype(levels[c].dtype)
-                    else:
-                        with np.errstate(invalid="ignore"):  # NaN (missing) satisfies no range
-                            ok = (values[c][None, :] >= bound[which, None] if kind == AT_LEAST
-                                  else values[c][None, :] <= bound[which, None])
-                    hold[which] &= ok
-        counts[part] = hold.sum(axis=1)
-        first[part] = hold.argmax(axis=1)
+    for part, (part_counts, part_first) in zip(parts, found):
+        counts[part], first[part] = part_counts, part_first
     return counts, first
+
+
+def _satisfied_part(part: slice, shared) -> tuple[np.ndarray, np.ndarray]:
+    """``satisfied`` for the predicates ``part``: counts and first rows."""
+    levels, values, predicates, n = shared
+    hold = np.ones((len(predicates.kind[part]), n), bool)
+    for j in range(predicates.columns.shape[1]):
+        column, operator = predicates.columns[part, j], predicates.operators[part, j]
+        wanted, bound = predicates.levels[part, j], predicates.values[part, j]
+        for c in np.unique(column[column != UNUSED]):
+            on_column = column == c
+            for kind in (EQUAL, AT_LEAST, AT_MOST):
+                which = np.flatnonzero(on_column & (operator == kind))
+                if len(which) == 0:
+                    continue
+                if kind == EQUAL:
+                    ok = levels[c][None, :] == wanted[which, None].astype(levels[c].dtype)
+                else:
+                    with np.errstate(invalid="ignore"):  # NaN (missing) satisfies no range
+                        ok = (values[c][None, :] >= bound[which, None] if kind == AT_LEAST
+                              else values[c][None, :] <= bound[which, None])
+                hold[which] &= ok
+    return hold.sum(axis=1), hold.argmax(axis=1)
 
 
 def _narrow_levels(tables: Tables, levels: np.ndarray) -> list[np.ndarray]:

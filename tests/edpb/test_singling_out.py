@@ -130,3 +130,19 @@ def test_levels_held_in_narrow_types_still_match_every_level():
     assert counts.tolist() == [0, 0, 300]
     counts, first = satisfied(tables, "synthetic", predicates)
     assert counts.tolist() == [1, 1, 300] and first[:2].tolist() == [0, 299]
+
+
+def test_chunks_on_threads_give_the_answers_of_one_chunk(monkeypatch):
+    """Chunks of predicates run on the pool's threads; counts and first rows must be those of
+    evaluating every predicate in one chunk."""
+    import synthcheck.edpb.singling_out as module
+
+    rng = np.random.default_rng(8)
+    synthetic = frame(rng.integers(0, 30, 500), rng.choice(list("abcdef"), 500))
+    tables = tables_of(synthetic, synthetic, synthetic, KINDS)
+    predicates = module.multivariate_candidates(tables, 300, 2, rng)
+    whole = satisfied(tables, "synthetic", predicates)
+    monkeypatch.setattr(module, "CELLS_PER_CHUNK", 500 * 7)  # 43 chunks of 7 predicates
+    chunked = satisfied(tables, "synthetic", predicates)
+    np.testing.assert_array_equal(chunked[0], whole[0])
+    np.testing.assert_array_equal(chunked[1], whole[1])
