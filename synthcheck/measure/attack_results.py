@@ -72,8 +72,10 @@ class AttackResult:
 
     def auc(self, level: float = 0.95) -> stats.Interval:
         """AUC with its two-sided DeLong interval at ``level``."""
-        return self._memo(("auc", level),
-                          lambda: stats.roc_auc(self.members, self.non_members, level))
+        # the sorts behind the AUC and its variance once; an interval per level from them
+        moments = self._memo(("auc moments",),
+                             lambda: stats.auc_and_variance(self.members, self.non_members))
+        return self._memo(("auc", level), lambda: stats.auc_interval(*moments, level))
 
     def auc_bounds(self, level: float) -> stats.Interval:
         """AUC with one-sided lower and upper bounds, each holding at ``level``."""

@@ -90,3 +90,17 @@ def test_risk_percentile_spreads_ties_evenly():
     highest = np.max([table["percentile_copy"], table["percentile_coarse"]], axis=0)[~is_member]
     old = stats.percentile_among(highest, highest)  # the midrank rule it replaces
     assert np.histogram(old, bins=10, range=(0, 100))[0].max() / size > 0.2
+
+
+def test_auc_intervals_at_several_levels_share_one_sort_and_equal_roc_auc():
+    from synthcheck.measure import stats
+    from synthcheck.measure.attack_results import attack_result
+
+    rng = np.random.default_rng(5)
+    scores = np.round(rng.normal(size=3000), 1)  # ties
+    is_member = rng.random(3000) < 0.5
+    result = attack_result(scores, is_member, delta=None, seed=0)
+    for level in (0.95, 0.99, 0.9975):
+        expected = stats.roc_auc(scores[is_member], scores[~is_member], level)
+        assert result.auc(level) == expected
+    assert sum(1 for key in result._cache if key[0] == "auc moments") == 1
