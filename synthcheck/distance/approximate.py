@@ -85,10 +85,12 @@ def cell_count(rows: int) -> int:
     return int(np.clip(min(CELLS_PER_ROOT * np.sqrt(rows), rows // 39), 1, MAX_CELLS))
 
 
-def build_index(base: np.ndarray, seed: int = 0) -> InvertedFile:
+def build_index(base: np.ndarray, seed: int = 0,
+                base_groups: np.ndarray | None = None) -> InvertedFile:
     """k-means on ``TRAIN_ROWS_PER_CELL`` sampled rows per cell (``KMEANS_ITERATIONS``
     iterations: recall at 1M was the same as with 64 rows and 10 iterations, at a quarter of
-    the cost), then every row assigned to its nearest centre."""
+    the cost), then every row assigned to its nearest centre. With ``base_groups`` the rows
+    of a cell are sorted by group, so a query's excluded rows are one slice of each cell."""
     faiss = _faiss()
     base = np.ascontiguousarray(base, dtype=np.float32)
     cells = cell_count(len(base))
@@ -101,7 +103,8 @@ def build_index(base: np.ndarray, seed: int = 0) -> InvertedFile:
     kmeans.train(sample)
     centres = np.ascontiguousarray(kmeans.centroids, dtype=np.float32)
     cell = _nearest_centres(centres, base, 1)[:, 0]
-    order = np.argsort(cell, kind="stable")
+    order = (np.argsort(cell, kind="stable") if base_groups is None
+             else np.lexsort((np.asarray(base_groups), cell)))
     starts = np.searchsorted(cell[order], np.arange(cells + 1))
     residuals = base[order]
     residuals -= centres[cell[order]]
@@ -184,6 +187,7 @@ def _scan(index: InvertedFile, rows: np.ndarray, probes: np.ndarray,
         if s == e:
             continue
         cell_rows, cell_norms = index.residuals[s:e], index.residual_norms[s:e]
+        runs = None if row_groups is None else _runs(base_groups[s:e])
         visiting = query_of[bounds[c]:bounds[c + 1]]
         step = max(1, SCAN_BLOCK // (e - s))
         for q0 in range(0, len(visiting), step):
@@ -192,8 +196,12 @@ def _scan(index: InvertedFile, rows: np.ndarray, probes: np.ndarray,
             d2 = centred @ cell_rows.T
             d2 *= -2.0
             d2 += cell_norms[None, :]
-            if row_groups is not None:
-                d2[row_groups[who][:, None] == base_groups[None, s:e]] = np.inf
+            if runs is not None:  # each run of equal labels: a slice, for its queries
+                who_groups = row_groups[who]
+                for label, a, b in runs:
+                    excluded = who_groups == label
+                    if excluded.any():
+                        d2[excluded, a:b] = np.inf
             j = np.argmin(d2, axis=1)
             value = d2[np.arange(len(who)), j] + np.einsum("ij,ij->i", centred, centred)
             better = value < best_d2[who]
@@ -202,13 +210,67 @@ def _scan(index: InvertedFile, rows: np.ndarray, probes: np.ndarray,
     return best
 
 
+EXACT_BASE_BLOCK = 8192
+
+
+@dataclass(frozen=True)
+class _ExactShared:
+    """A few centred queries (the recall samples), and the base they are searched in."""
+
+    query_c: np.ndarray
+    query_norms: np.ndarray
+    query_groups: np.ndarray | None
+    base: np.ndarray
+    base_groups: np.ndarray | None
+    centre: np.ndarray
+
+
 def _exact_reference(query, base, rows, groups) -> np.ndarray:
-    sub_groups = None if groups is None else (groups[0][rows], groups[1])
-    return nearest(query[rows], base, 1, groups=sub_groups).distances[:, 0]
+    """The exact nearest (allowed) distance of ``query[rows]``, float64: the sampled queries
+    are few (1,000 or 2,000) and the base large, so the base is cut into blocks of rows, one
+    block per task on every core, and each query keeps its closest row over the blocks
+    (``neighbours.nearest`` cuts by queries: these would be one block, on one core)."""
+    from synthcheck.support.parallel import map_blocks
+
+    sample = np.ascontiguousarray(query[rows], dtype=np.float32)
+    centre = base.mean(axis=0, dtype=np.float64).astype(np.float32)
+    query_c = sample - centre
+    shared = _ExactShared(query_c, np.einsum("ij,ij->i", query_c, query_c),
+                          None if groups is None else np.asarray(groups[0])[rows],
+                          base, None if groups is None else np.asarray(groups[1]), centre)
+    parts = map_blocks(_exact_block, range(0, len(base), EXACT_BASE_BLOCK), shared,
+                       name="exact reference", threads=os.cpu_count() or 1)
+    d2 = np.stack([p[0] for p in parts])
+    ids = np.stack([p[1] for p in parts])
+    best = np.argmin(d2, axis=0)  # the first block of equally near rows: the lowest row
+    found = ids[best, np.arange(len(rows))]
+    return _exact_distances(sample, base, found[:, None])[:, 0]
+
+
+def _exact_block(start: int, shared: _ExactShared) -> tuple[np.ndarray, np.ndarray]:
+    rows = shared.base[start:start + EXACT_BASE_BLOCK] - shared.centre
+    d2 = shared.query_c @ rows.T
+    d2 *= -2.0
+    d2 += shared.query_norms[:, None]
+    d2 += np.einsum("ij,ij->i", rows, rows)[None, :]
+    if shared.query_groups is not None:
+        d2[shared.query_groups[:, None]
+           == shared.base_groups[None, start:start + EXACT_BASE_BLOCK]] = np.inf
+    j = np.argmin(d2, axis=1)
+    closest = d2[np.arange(len(d2)), j]
+    return closest, np.where(np.isfinite(closest), start + j, -1)
 
 
 def _recall(approx_distance: np.ndarray, exact_distance: np.ndarray) -> float:
     return float(np.mean(approx_distance <= exact_distance * (1 + 1e-6) + 1e-6))
+
+
+def _runs(labels: np.ndarray) -> list[tuple[int, int, int]]:
+    """(label, start, stop) of each run of equal consecutive labels (one per group when the
+    cell's rows are sorted by group: ``build_index``)."""
+    cuts = np.flatnonzero(labels[1:] != labels[:-1]) + 1
+    starts, stops = np.r_[0, cuts], np.r_[cuts, len(labels)]
+    return list(zip(labels[starts].tolist(), starts.tolist(), stops.tolist()))
 
 
 def approximate_nearest(query: np.ndarray, base: np.ndarray, *,
@@ -220,9 +282,9 @@ def approximate_nearest(query: np.ndarray, base: np.ndarray, *,
     ``neighbours.nearest``. ``nprobe`` is raised until a sample reaches ``target_recall``.
     Distances of the rows found are exact (float64). ``settings``, when given, receives the
     search's ``cells`` and ``nprobe`` (recorded beside the measured recall)."""
-    index = build_index(base, seed)
     if groups is not None:
         groups = tuple(np.asarray(g, dtype=np.int64) for g in groups)
+    index = build_index(base, seed, None if groups is None else groups[1])
     rng = rng_for(seed, "approx-recall-tuning")
     tune = rng.choice(len(query), min(len(query), RECALL_SAMPLE // 2), replace=False)
     exact = _exact_reference(query, base, tune, groups)

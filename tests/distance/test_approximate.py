@@ -64,6 +64,21 @@ def test_every_cell_probed_finds_the_exact_nearest_allowed_row(encoded):  # noqa
     np.testing.assert_allclose(got, exact[:, 0], rtol=1e-5, atol=1e-5)
 
 
+def test_the_exact_reference_is_the_brute_force_nearest_distance(encoded, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(approximate, "EXACT_BASE_BLOCK", 250)  # several blocks of base rows
+    query, base = encoded["train"], encoded["population"]
+    rows = np.arange(0, len(query), 7)
+    exact, _, _ = brute_force(query[rows], base, 1)
+    np.testing.assert_allclose(approximate._exact_reference(query, base, rows, None),
+                               exact[:, 0], rtol=1e-6, atol=1e-6)
+    groups = (np.arange(len(query)) % 5, np.arange(len(base)) % 5)
+    exact, _, _ = brute_force(query[rows], base, 1, groups[0][rows], groups[1])
+    np.testing.assert_allclose(approximate._exact_reference(query, base, rows, groups),
+                               exact[:, 0], rtol=1e-6, atol=1e-6)
+    alone = (np.zeros(len(query), np.int64), np.zeros(len(base), np.int64))  # all excluded
+    assert np.isinf(approximate._exact_reference(query, base, rows[:3], alone)).all()
+
+
 def test_a_query_whose_cells_hold_only_its_own_group_is_searched_exactly():
     rng = np.random.default_rng(0)
     near = rng.normal(0, 0.1, (4000, 3)).astype(np.float32)  # all of group 0
