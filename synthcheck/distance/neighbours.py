@@ -388,6 +388,13 @@ def _scan(cells: _Cells, block: np.ndarray, rows_in_block: np.ndarray, cell_of_r
                        None if query_groups is None else query_groups[local],
                        None if cell_groups is None else cell_groups[s0:s1])
             continue
+        # only rows with a value below their k-th can change (a superset of those the clamp
+        # and the mask leave below it): the clamp, the mask and the merge on those alone
+        changing = (d2 < best_d2[local, -1][:, None]).any(axis=1)
+        if not changing.all():
+            if not changing.any():
+                continue
+            local, d2 = local[changing], d2[changing]
         np.maximum(d2, 0.0, out=d2)
         if query_groups is not None:
             np.putmask(d2, query_groups[local, None] == cell_groups[None, s0:s1], np.inf)
