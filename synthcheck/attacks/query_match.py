@@ -253,9 +253,9 @@ class QueryMatcher:
         def answer(query: tuple[str, ...]) -> _Answer:
             return self._answer(query, codes, n, release, ordered, group, groups, reference)
 
-        # the queries are answered concurrently; everything below runs in the queries' order
-        for query, found in zip(self.queries, map_in_order(answer, self.queries, threads,
-                                                           threads + 1)):
+        # the queries are answered concurrently (one per thread at most: at 1M rows a query's
+        # arrays are ~200 MB); everything below runs in the queries' order
+        for query, found in zip(self.queries, map_in_order(answer, self.queries, threads)):
             unique_found += found.unique
             if len(query) == 1:
                 position = columns.index(query[0])
