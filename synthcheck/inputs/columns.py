@@ -305,8 +305,11 @@ def category_text(column: pd.Series) -> pd.Series:
         integral = np.isfinite(values) & (np.floor(values) == values)
         text = values.astype(str)
         text[integral] = values[integral].astype("int64").astype(str)
-    else:
-        text = column.astype(str).str.strip()
+    else:  # each distinct text stripped once
+        codes, texts = pd.factorize(column.astype(str).to_numpy(dtype=object),
+                                    use_na_sentinel=False)
+        stripped = np.array([t.strip() for t in texts] + [""], dtype=object)
+        text = pd.Series(stripped[codes], index=column.index, dtype=object, name=column.name)
     return text.where(column.notna(), None).astype(object)
 
 

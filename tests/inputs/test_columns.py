@@ -187,3 +187,18 @@ def test_a_numeric_column_with_a_few_bad_cells_names_their_count_and_first_row()
     values[17], values[250] = "?", "?"
     with pytest.raises(InputError, match=r"except 2 value\(s\), first at data row 18"):
         infer_kind(pd.Series(values, dtype=object, name="c"))
+
+
+@pytest.mark.parametrize("column", [
+    pd.Series([" a", "b ", None, "a", " a"], name="x"),
+    pd.Series(["a", "b", "a"], dtype="string", name="x"),
+    pd.Series(["a ", None, "c"], dtype="category", name="x"),
+    pd.Series([1, None, " 2 "], dtype=object, index=[5, 7, 9], name="x"),
+])
+def test_category_texts_stripped_once_per_distinct_text_as_every_cell_was(column):
+    from synthcheck.inputs.columns import category_text
+
+    expected = column.astype(str).str.strip().where(column.notna(), None).astype(object)
+    found = category_text(column)
+    assert found.equals(expected) and found.name == expected.name
+    assert found.index.equals(column.index)
