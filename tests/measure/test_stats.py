@@ -576,3 +576,38 @@ def test_the_epsilon_ceiling_is_remembered_with_the_value_it_had():
     assert stats.epsilon_ceiling(3000, 2500, None, 0.99) == first
     assert stats.epsilon_ceiling(3000, 2500, None, 0.99) == first
     assert stats.epsilon_ceiling.cache_info().hits == 1
+
+
+def _p_value_recomputing_each_window(candidates, guesses, correct, epsilon, delta):
+    """one_run_p_value as it was: every widening of the window recomputed all its terms."""
+    from scipy import special
+
+    if correct == 0:
+        return 1.0
+    q = float(special.expit(epsilon))
+    p = float(special.bdtrc(correct - 1, guesses, q))
+    if delta > 0.0:
+        below = float(special.bdtr(correct - 1, guesses, q))
+        best, window = 0.0, 64
+        while True:
+            i = np.arange(1, min(window, correct) + 1)
+            rest = np.where(correct - 1 - i >= 0,
+                            special.bdtr(np.maximum(correct - 1 - i, 0), guesses, q), 0.0)
+            best = max(best, float(np.max((below - rest) / i)))
+            if window >= correct or best >= 1.0 / window:
+                break
+            window *= 4
+        p += 2.0 * candidates * delta * best
+    return min(1.0, p)
+
+
+@pytest.mark.parametrize("guesses", [1, 64, 65, 300, 5000, 60000])
+def test_one_run_p_value_widens_its_window_without_recomputing_and_gives_the_same_bits(guesses):
+    for share in (0.0, 0.5, 0.6, 0.9, 1.0):
+        correct = round(share * guesses)
+        for epsilon in (0.0, 0.3, 2.0):
+            for delta in (0.0, 1e-12, 1e-3):
+                expected = _p_value_recomputing_each_window(2 * guesses, guesses, correct,
+                                                            epsilon, delta)
+                assert stats.one_run_p_value(2 * guesses, guesses, correct, epsilon,
+                                             delta) == expected
