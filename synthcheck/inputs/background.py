@@ -12,6 +12,11 @@ children run one at a time (one thread waits on them), so the audit keeps one co
 The child is a plain ``python -m synthcheck.inputs.background`` (not multiprocessing: a user's
 script without a ``__main__`` guard would be imported again). If it cannot run or fails, the
 waiting thread computes the fingerprint in this process: the same value, later.
+
+Two reads of one file are one read only if the file did not change in between: the file's
+identity (device, inode, size, modification time) is taken before either read, after the
+audit's own read and after the child's, and a difference is an ``InputError`` (a certificate
+must fingerprint the bytes it audited, never a file swapped while it was read).
 """
 from __future__ import annotations
 
@@ -21,6 +26,8 @@ import subprocess
 import sys
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+
+from synthcheck.errors import InputError
 
 BACKGROUND_BYTES = 1_000_000  # smaller files: fingerprinted in process (a child costs ~0.4 s)
 
@@ -44,13 +51,39 @@ def of_file(path: Path, is_csv: bool) -> str:
     return fingerprint_columns(arrow_columns(pq.read_table(path)))
 
 
-def start(path: Path, is_csv: bool) -> Future:
+def identity(path: Path) -> tuple[int, int, int, int]:
+    """What changes when a file is rewritten or replaced: device, inode, size, mtime (ns)."""
+    status = Path(path).stat()
+    return status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns
+
+
+def changed(path: Path, source: str, role: str) -> InputError:
+    return InputError(f"the {role} file changed while the audit read it (its size, time or "
+                      "inode differ between two reads); audit a file that is not being "
+                      "written", source=source)
+
+
+def start(path: Path, is_csv: bool, before: tuple[int, int, int, int], source: str,
+          role: str) -> Future:
     """The fingerprint of ``path`` (a future): computed by a child process, after the files
-    started before it."""
+    started before it. ``before``: the file's ``identity`` taken before any read of it; the
+    future raises ``InputError`` if the file's identity differs after the child's read."""
     global _waiter
     if _waiter is None:
         _waiter = ThreadPoolExecutor(1, thread_name_prefix="synthcheck-fingerprint")
-    return _waiter.submit(_in_child, Path(path), is_csv)
+    return _waiter.submit(_checked, Path(path), is_csv, before, source, role)
+
+
+def _checked(path: Path, is_csv: bool, before: tuple[int, int, int, int], source: str,
+             role: str) -> str:
+    found = _in_child(path, is_csv)
+    try:
+        same = identity(path) == before
+    except OSError:
+        same = False
+    if not same:
+        raise changed(path, source, role)
+    return found
 
 
 def _in_child(path: Path, is_csv: bool) -> str:

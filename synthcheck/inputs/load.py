@@ -120,8 +120,10 @@ def _read(path: Path, role: str, source: str) -> tuple[pd.DataFrame, str | Futur
     is_csv = table_suffix(path) not in (".parquet", ".pq")
     spelled = 0
     elsewhere = None
+    before = None
     if path.is_file() and path.stat().st_size >= background.BACKGROUND_BYTES:
-        elsewhere = background.start(path, is_csv)
+        before = background.identity(path)
+        elsewhere = background.start(path, is_csv, before, source, role)
     try:
         if is_csv:
             header = _csv_header(path)  # as written: pandas renames 'age.1'
@@ -147,6 +149,8 @@ def _read(path: Path, role: str, source: str) -> tuple[pd.DataFrame, str | Futur
         if type(error).__module__.startswith("pyarrow"):
             raise InputError(f"cannot read {role} table: {error}", source=source) from None
         raise
+    if before is not None and background.identity(path) != before:
+        raise background.changed(path, source, role)  # the child may have read other bytes
     if is_csv:
         _check_unique_names(header, source)
         _check_shape(frame, source)

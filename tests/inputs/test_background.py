@@ -46,3 +46,25 @@ def test_a_table_whose_fingerprint_is_pending_pickles_with_its_value(files, monk
     table = load_table(files[2], "train")
     copied = pickle.loads(pickle.dumps(table))
     assert copied.fingerprint == table.sha256
+
+
+def test_a_file_rewritten_between_the_two_reads_is_refused(tmp_path, monkeypatch):
+    """The audit's frame and the child's fingerprint must come from the same bytes: a file
+    rewritten while the child reads it is an input error, never a certificate of other bytes."""
+    from synthcheck.errors import InputError
+
+    path = tmp_path / "train.csv"
+    pd.read_csv(FIXTURES / "adult_train.csv").head(300).to_csv(path, index=False)
+    monkeypatch.setattr(background, "BACKGROUND_BYTES", 0)
+    in_child = background._in_child
+
+    def rewritten_meanwhile(file: Path, is_csv: bool) -> str:
+        found = in_child(file, is_csv)
+        frame = pd.read_csv(file)
+        frame.iloc[:1].to_csv(file, mode="a", header=False, index=False)  # another row
+        return found
+
+    monkeypatch.setattr(background, "_in_child", rewritten_meanwhile)
+    table = load_table(path, "train")
+    with pytest.raises(InputError, match="changed while the audit read it"):
+        table.sha256
