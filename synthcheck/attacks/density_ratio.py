@@ -18,14 +18,13 @@ attack resolves it itself (``resolve``), and a kde attack asks for exact search.
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 
 from synthcheck.attacks.base import Attack, AttackInputs, AttackScores, NeighbourView, Number, OneOf
-from synthcheck.support.parallel import map_blocks
+from synthcheck.support.parallel import cores, map_blocks
 from synthcheck.support.randomness import rng as rng_for
 
 KDE_PAIR_BUDGET = 3e8
@@ -94,7 +93,7 @@ class DensityRatio(Attack):
         """``threads``: folds fitted at once (default: every core), each on one OpenMP
         thread then; a fold's fit depends on its own seed and rows only, and the trees'
         scores do not depend on their thread count (NOTES.md), so neither do the scores."""
-        threads = threads or os.cpu_count() or 1
+        threads = threads or cores()
         candidates, categorical = inputs.encoder.ordinal(inputs.candidates)
         synthetic, _ = inputs.encoder.ordinal(inputs.synthetic)
         extra = (inputs.encoder.ordinal(inputs.reference)[0] if inputs.reference is not None

@@ -52,7 +52,6 @@ random subset), so memory stays a few integer arrays per query and time linear i
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import combinations as all_subsets
@@ -63,7 +62,7 @@ import pandas as pd
 
 from synthcheck.attacks.base import Attack, AttackInputs, AttackScores, Number
 from synthcheck.inputs.columns import DATETIME, NUMERIC, ColumnTypes
-from synthcheck.support.parallel import map_in_order
+from synthcheck.support.parallel import cores, map_in_order
 from synthcheck.support.randomness import rng as rng_for
 
 COMBINATIONS = 256  # pairs and triples asked beside every single column
@@ -356,7 +355,7 @@ class QueryMatch(Attack):
             matcher = QueryMatcher.build(inputs.candidates, inputs.types, inputs.seed,
                                          int(self.width), int(self.combinations))
             found = matcher.match(inputs.synthetic, inputs.folds.candidate_fold,
-                                  ~inputs.is_member, keep=rows, threads=os.cpu_count() or 1)
+                                  ~inputs.is_member, keep=rows, threads=cores())
             queries = len(matcher.queries)
         return found.without_each_column(list(inputs.types.columns), queries)
 
@@ -370,7 +369,7 @@ class QueryMatch(Attack):
             with inputs.progress.stage("query matches", 1) as tick:
                 found = matcher.match(inputs.synthetic, inputs.folds.candidate_fold,
                                       ~inputs.is_member, keep=inputs.attribution_rows,
-                                      threads=os.cpu_count() or 1)
+                                      threads=cores())
                 tick(1)
             return found, matcher
         return inputs._memo(f"matches {self!r}", compute)

@@ -81,7 +81,7 @@ from synthcheck.measure.attribution import RECORDS_PER_GROUP, ColumnAttribution,
 from synthcheck.measure.twins import TwinTest, twin_test
 from synthcheck.support.codec import decode, encode, plain
 from synthcheck.support.files import write_atomically
-from synthcheck.support.parallel import map_in_order
+from synthcheck.support.parallel import cores, map_in_order
 from synthcheck.support.progress import Progress
 from synthcheck.support.randomness import rng as rng_for
 from synthcheck.verdict.policy import Verdict, copy_checks, evaluate, expected_cannot_fail
@@ -740,7 +740,7 @@ def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
             verdict_level=verdict_level, pass_level=verdict.pass_level)
 
     # each attack's figures read its own scores only (sorts release the GIL): side by side
-    figures = dict(zip(results, map_in_order(figures_of, list(results), os.cpu_count() or 1)))
+    figures = dict(zip(results, map_in_order(figures_of, list(results), cores())))
     premises = [found for found in (
         premise_reason(holdout) if holdout is not None else None,
         twins_reason(twins, parameters.policy.alpha) if twins is not None else None)

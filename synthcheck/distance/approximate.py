@@ -23,7 +23,6 @@ read. faiss is an optional dependency (``pip install synthcheck[approx]``), impo
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from synthcheck.distance.neighbours import Neighbours, _exact_distances, nearest
+from synthcheck.support.parallel import cores
 from synthcheck.support.randomness import rng as rng_for
 
 TARGET_RECALL = 0.99
@@ -143,7 +143,7 @@ def _search(index: InvertedFile, query: np.ndarray, nprobe: int, groups, base=No
                None if query_groups is None else query_groups[s:s + QUERY_BLOCK]) for s in starts]
     # faiss and numpy release the GIL: blocks on every core, each on one thread.
     parts = map_blocks(_search_block, blocks, shared, scheduler=scheduler, name="approximate",
-                       threads=os.cpu_count() or 1,
+                       threads=cores(),
                        on_done=(lambda i: on_block(len(blocks[i][0]))) if on_block else None)
     found = np.concatenate(parts) if parts else np.full(0, -1, dtype=np.int64)
     missing = np.flatnonzero(found < 0)
@@ -239,7 +239,7 @@ def _exact_reference(query, base, rows, groups) -> np.ndarray:
                           None if groups is None else np.asarray(groups[0])[rows],
                           base, None if groups is None else np.asarray(groups[1]), centre)
     parts = map_blocks(_exact_block, range(0, len(base), EXACT_BASE_BLOCK), shared,
-                       name="exact reference", threads=os.cpu_count() or 1)
+                       name="exact reference", threads=cores())
     d2 = np.stack([p[0] for p in parts])
     ids = np.stack([p[1] for p in parts])
     best = np.argmin(d2, axis=0)  # the first block of equally near rows: the lowest row

@@ -22,13 +22,13 @@ folds as groups, one search gives every candidate its nearest reference row outs
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from synthcheck.support.parallel import cores
 from synthcheck.support.randomness import fixed_rng
 
 QUERY_BLOCK = 2048
@@ -205,7 +205,7 @@ def _run_blocks(search, blocks: list[_QueryBlock], shared, n: int, k: int, on_bl
             on_block(len(blocks[index].rows))
 
     found = map_blocks(search, blocks, shared, scheduler=scheduler, name="neighbours",
-                       threads=os.cpu_count() or 1, on_done=finished)
+                       threads=cores(), on_done=finished)
     for block, (d2, ids, sums) in zip(blocks, found):
         stop = block.start + len(block.rows)
         best_d2[block.start:stop], best_i[block.start:stop] = d2, ids
@@ -537,7 +537,7 @@ def _pruned(query, base, k, query_groups, base_groups, on_block, scheduler=None,
     if query_groups is not None:
         query_groups = _narrow(query_groups)
     # at least one block per core: few queries (the extras' samples) would run on one thread
-    size = min(PRUNED_QUERY_BLOCK, max(1024, -(-len(query) // (os.cpu_count() or 1))))
+    size = min(PRUNED_QUERY_BLOCK, max(1024, -(-len(query) // cores())))
     blocks = _query_blocks(query, query_groups, size,
                            None if seeds is None else np.asarray(seeds, dtype=np.int64))
     _, best_i, _ = _run_blocks(_pruned_block, blocks, shared, len(query), k, on_block, scheduler)

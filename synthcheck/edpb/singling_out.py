@@ -20,7 +20,6 @@ booleans), never one record at a time.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +27,7 @@ import numpy as np
 from synthcheck.edpb.risk import Risk, risk_of
 from synthcheck.edpb.tables import Tables
 from synthcheck.support.codec import section
-from synthcheck.support.parallel import map_blocks
+from synthcheck.support.parallel import cores, map_blocks
 
 EQUAL, AT_LEAST, AT_MOST = 0, 1, 2
 UNUSED = -1
@@ -113,7 +112,7 @@ def satisfied(tables: Tables, role: str, predicates: Predicates, rows: np.ndarra
     # chunks of predicates are independent: on every core (numpy's comparisons release the
     # GIL), each chunk's answers the same as one after the other
     found = map_blocks(_satisfied_part, parts, (levels, values, predicates, n),
-                       threads=os.cpu_count() or 1, name="predicates")
+                       threads=cores(), name="predicates")
     counts = np.zeros(len(predicates), np.int64)
     first = np.zeros(len(predicates), np.int64)
     for part, (part_counts, part_first) in zip(parts, found):

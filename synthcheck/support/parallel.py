@@ -12,6 +12,7 @@ and the others carry on.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import time
 import traceback
@@ -39,6 +40,12 @@ class TaskOutcome:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+def cores() -> int:
+    """How many local threads the audit's pools use: the machine's CPU count. One place, since
+    the pruned search's query blocks are sized by it too (so its last-bit grouping follows it)."""
+    return os.cpu_count() or 1
 
 
 @contextlib.contextmanager
