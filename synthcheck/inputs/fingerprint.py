@@ -216,11 +216,13 @@ def _named(pairs) -> dict[str, tuple[str, np.ndarray]]:
     return columns
 
 
-def csv_texts(path: str | Path) -> pd.DataFrame:
+def csv_texts(path, compression: str | None = "infer") -> pd.DataFrame:
     """A CSV file's cells as the text written in it ("" = empty), the recipe's step 1. The
     audit reads a CSV only this way, once: its pandas-typed frame is derived from these texts
-    (``synthcheck.inputs.load.typed_from_text``)."""
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+    (``synthcheck.inputs.load.typed_from_text``). ``path`` may be a buffer of the file's bytes;
+    its ``compression`` then comes from the file's name (pandas cannot infer it from a buffer)."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False,
+                       compression=compression)
 
 
 def text_columns(frame: pd.DataFrame) -> dict[str, tuple[str, np.ndarray]]:

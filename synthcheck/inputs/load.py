@@ -10,6 +10,7 @@ fingerprint and the frame.
 """
 from __future__ import annotations
 
+import io
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,34 +114,36 @@ def load_table(data: str | Path | pd.DataFrame, role: str) -> Table:
 
 
 def _read(path: Path, role: str, source: str) -> tuple[pd.DataFrame, str | Future, int]:
-    """From one read of the file: the frame the audit reads, the file's fingerprint (a
-    future for a file of ``background.BACKGROUND_BYTES`` or more, computed by a child
-    process from its own read of the file), and how many cells with text in the file were
-    read as missing."""
+    """From one read of the file's bytes: the frame the audit reads, the file's fingerprint (a
+    future for a file of ``background.BACKGROUND_BYTES`` or more, computed by a child process
+    from its own read, which must have read the same bytes), and how many cells with text in
+    the file were read as missing. Every check below reads the same bytes, never the file."""
     is_csv = table_suffix(path) not in (".parquet", ".pq")
     spelled = 0
     elsewhere = None
-    before = None
     if path.is_file() and path.stat().st_size >= background.BACKGROUND_BYTES:
-        before = background.identity(path)
-        elsewhere = background.start(path, is_csv, before, source, role)
+        elsewhere = background.start(path, is_csv)
+    compression = background.compression_of(path)
     try:
+        raw, digest = background.read_bytes(path)
+        if elsewhere is not None:
+            elsewhere = background.confirmed(elsewhere, digest, source, role)
         if is_csv:
-            header = _csv_header(path)  # as written: pandas renames 'age.1'
-            texts = csv_texts(path)
+            header = _csv_header(raw, compression)  # as written: pandas renames 'age.1'
+            texts = csv_texts(io.BytesIO(raw), compression)
             frame = typed_from_text(texts)
             exact = elsewhere or fingerprint_columns(text_columns(texts))
             spelled = int((frame.isna().to_numpy() & (texts.to_numpy() != "")).sum())
         else:
             import pyarrow.parquet as pq
 
-            table = pq.read_table(path)
+            table = pq.read_table(io.BytesIO(raw))
             frame = table.to_pandas()
             exact = elsewhere or fingerprint_columns(arrow_columns(table))
     except pd.errors.EmptyDataError:
         raise InputError(f"{role} table is empty (no header, no rows)", source=source) from None
     except UnicodeDecodeError as error:
-        raise InputError(f"cannot read {role} table: {_not_utf8(path, error)}",
+        raise InputError(f"cannot read {role} table: {_not_utf8(raw, compression, error)}",
                          source=source) from None
     except (OSError, ValueError, pd.errors.ParserError, EOFError) as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -149,12 +152,10 @@ def _read(path: Path, role: str, source: str) -> tuple[pd.DataFrame, str | Futur
         if type(error).__module__.startswith("pyarrow"):
             raise InputError(f"cannot read {role} table: {error}", source=source) from None
         raise
-    if before is not None and background.identity(path) != before:
-        raise background.changed(path, source, role)  # the child may have read other bytes
     if is_csv:
         _check_unique_names(header, source)
         _check_shape(frame, source)
-        _check_last_line(path, len(header), source)
+        _check_last_line(raw, compression, len(header), source)
     return frame, exact, spelled
 
 
@@ -197,14 +198,15 @@ def _typed_column(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
     return with_gaps
 
 
-def _open_bytes(path: Path):
-    """The file's bytes, decompressed as pandas would (by the name's suffix)."""
-    return pd.io.common.get_handle(path, "rb", compression="infer", is_text=False)
+def _open_bytes(raw: bytes, compression: str | None):
+    """The file's bytes (as read), decompressed as pandas would (by the name's suffix)."""
+    return pd.io.common.get_handle(io.BytesIO(raw), "rb", compression=compression,
+                                   is_text=False)
 
 
-def _not_utf8(path: Path, error: UnicodeDecodeError) -> str:
+def _not_utf8(raw: bytes, compression: str | None, error: UnicodeDecodeError) -> str:
     """Which line is not UTF-8 (pandas' byte offsets count from a buffer, not the file)."""
-    with _open_bytes(path) as handles:
+    with _open_bytes(raw, compression) as handles:
         for number, line in enumerate(handles.handle, start=1):
             try:
                 line.decode("utf-8")
@@ -214,14 +216,14 @@ def _not_utf8(path: Path, error: UnicodeDecodeError) -> str:
     return f"it is not UTF-8 ({error.reason})"
 
 
-def _check_last_line(path: Path, fields: int, source: str) -> None:
+def _check_last_line(raw: bytes, compression: str | None, fields: int, source: str
+                     ) -> None:
     """pandas fills a short row with missing values; a last line cut short (an interrupted
     export) would be audited as a record with gaps. Refused; only the file's end is read.
     Short rows inside the file are not looked for here (a full pass would cost a third read)."""
     import csv
-    import io
 
-    with _open_bytes(path) as handles:
+    with _open_bytes(raw, compression) as handles:
         handle = handles.handle
         try:
             handle.seek(0, io.SEEK_END)
@@ -239,8 +241,8 @@ def _check_last_line(path: Path, fields: int, source: str) -> None:
                          "file looks cut short (an interrupted export?)", source=source)
 
 
-def _csv_header(path: Path) -> list[str]:
-    header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False)
+def _csv_header(raw: bytes, compression: str | None) -> list[str]:
+    header = pd.read_csv(io.BytesIO(raw), compression=compression, header=None, nrows=1, dtype=str, keep_default_na=False)
     return [str(name) for name in header.iloc[0].tolist()] if len(header) else []
 
 
