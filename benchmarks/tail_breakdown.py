@@ -101,7 +101,7 @@ def breakdown(table: str, seed: int, extra: list[str], share: float = 0.02,
 
     # the owner's extras (column attribution, EDPB risks) change no figure read here
     pipeline.attribute = lambda plan, parameters: None
-    pipeline.assess_edpb = lambda plan, parameters, say: None
+    pipeline.assess_edpb = lambda plan, parameters, say=None: None
     tables = corpus(table)
     release, chosen, at = tail_release_parts(tables, share, seed, noise)
     attacks = list(DEFAULT_ATTACKS) + extra

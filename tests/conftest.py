@@ -65,7 +65,7 @@ def verdict_only(monkeypatch):
     from synthcheck.auditing import pipeline
 
     monkeypatch.setattr(pipeline, "attribute", lambda plan, parameters: None)
-    monkeypatch.setattr(pipeline, "assess_edpb", lambda plan, parameters, say: None)
+    monkeypatch.setattr(pipeline, "assess_edpb", lambda plan, parameters, say=None: None)
 
 
 @pytest.fixture(autouse=True)

@@ -28,6 +28,7 @@ from synthcheck.attacks.base import AttackScores
 from synthcheck.auditing import figures as _figures
 from synthcheck.auditing.holdout_check import check_holdout as _check_holdout
 from synthcheck.auditing.holdout_check import premise_reason, premise_text, twins_reason
+from synthcheck.auditing.lanes import beside
 from synthcheck.auditing.parameters import AuditParameters
 from synthcheck.auditing.results import (
     AttackFigures,
@@ -273,17 +274,23 @@ def run(train: TableLike, holdout: TableLike, synthetic: TableLike | None, gener
         canary = audit_canaries(real, release, parameters, say)
         plan = plan_audit(real, release, parameters, meter, say)
         warn_cannot_fail(real, plan, parameters, say)
-        scored = score(plan, say)
-        holdout_check = check_holdout(real, plan, parameters, say)
-        meter.note("singling out, linkability and inference")
-        edpb = assess_edpb(plan, parameters, say)
-        meter.note("looking for exact copies")
-        copies = find_copies(real, release, plan, scored)
+        # the EDPB attacks read only the encodings: beside the attacks and column attribution
+        say(EDPB_MESSAGE)
+        plan.inputs.prepared_synthetic()  # made once, here, before two steps read it
+        with beside(lambda: assess_edpb(plan, parameters), meter, EDPB_LABEL,
+                    enabled=side_by_side(plan, parameters)) as edpb_step:
+            scored = score(plan, say)
+            holdout_check = check_holdout(real, plan, parameters, say)
+            meter.note("looking for exact copies")
+            copies = find_copies(real, release, plan, scored)
+            attribution = attribute(plan, parameters)
+            meter.note("waiting for " + EDPB_LABEL)
+            edpb = edpb_step.result()
         if counted_attacks is not None:
             plan = dataclasses.replace(plan, attacks=tuple(counted_attacks))
         meter.note("statistics and verdict")
         measured = measure(scored, plan, parameters, copies, holdout_check, real.twins,
-                           edpb, canary)
+                           edpb, canary, attribution=attribution)
         meter.note("writing the per-record table and the results")
         return assemble(real, release, plan, scored, measured, parameters)
 
@@ -632,14 +639,35 @@ def check_holdout(real: RealInputs, plan: Plan, parameters: AuditParameters,
     return found
 
 
-def assess_edpb(plan: Plan, parameters: AuditParameters, say: Callable[[str], None]
-                ) -> EdpbAssessment:
+EDPB_LABEL = "singling out, linkability and inference"
+EDPB_MESSAGE = EDPB_LABEL + " ..."
+#: candidates + synthetic rows up to which the EDPB attacks run beside the attacks and column
+#: attribution (``lanes``). Above it they run in turn, as before: at 1M rows a table the audit's
+#: peak memory (~7.1 GB of 8) has no room for the EDPB step's tables beside the heavy passes'.
+SIDE_BY_SIDE_MAX_ROWS = 400_000
+
+
+def side_by_side(plan: Plan, parameters: AuditParameters) -> bool:
+    """Whether the EDPB step runs beside the others: only on one machine (with a Dask
+    scheduler the heavy passes are the cluster's), without a generator (the shadow fits keep
+    every core busy in their own processes), on more than one core, and up to
+    ``SIDE_BY_SIDE_MAX_ROWS``."""
+    inputs = plan.inputs
+    return (parameters.scheduler is None and inputs.generator is None and cores() > 1
+            and len(inputs.candidates) + len(inputs.synthetic) <= SIDE_BY_SIDE_MAX_ROWS)
+
+
+def assess_edpb(plan: Plan, parameters: AuditParameters,
+                say: Callable[[str], None] | None = None) -> EdpbAssessment:
     """Singling out, linkability and inference of the release, the holdout as control
-    (``synthcheck.edpb``), on the scored candidates."""
+    (``synthcheck.edpb``), on the scored candidates. Reads the plan's inputs only (the
+    encodings and the prepared synthetic cells), so it may run beside the attacks; ``say``:
+    where to say it starts (the pipeline says it before starting it on its own thread)."""
     from synthcheck.edpb.assess import EdpbSettings, assess
 
     inputs = plan.inputs
-    say("singling out, linkability and inference ...")
+    if say is not None:
+        say(EDPB_MESSAGE)
     found, records = assess(inputs.encoder, inputs.types.kinds, inputs.synthetic,
                             inputs.encoded_synthetic, inputs.candidates,
                             inputs.encoded_candidates, inputs.is_member, seed=parameters.seed,
@@ -702,11 +730,13 @@ class Measured:
 def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
             copies: dict | None = None, holdout: HoldoutCheck | None = None,
             twins: TwinTest | None = None,
-            edpb: EdpbAssessment | None = None, canary: Any = None) -> Measured:
+            edpb: EdpbAssessment | None = None, canary: Any = None, *,
+            attribution: ColumnAttribution | None = None) -> Measured:
     """Each attack's statistics, then the verdict of the policy (on the attacks its limits
     read, and on the copy checks); every figure is computed here, once. A holdout found
     closer to the release than the reference records turns a PASS into INCONCLUSIVE (its
-    check, first among the reasons, names the holdout); it cannot make a FAIL."""
+    check, first among the reasons, names the holdout); it cannot make a FAIL.
+    ``attribution``: the column attribution when already made (``attribute``), else made here."""
     is_member = plan.inputs.is_member
     results = {name: _results.attack_result(values, is_member, delta=parameters.delta,
                                             seed=parameters.seed + index)
@@ -751,7 +781,8 @@ def measure(scored: Scores, plan: Plan, parameters: AuditParameters,
                                       outcome=Outcome.combine(r.outcome for r in reasons))
     return Measured(figures, verdict,
                     None if copies is None else decode(Copies, encode(copies)),
-                    attribute(plan, parameters), holdout, edpb,
+                    attribution if attribution is not None else attribute(plan, parameters),
+                    holdout, edpb,
                     canary=None if canary is None else canary_audit(canary, verdict, parameters))
 
 

@@ -4,6 +4,12 @@ otherwise (a CI log must show that a long shadow run is alive and how far it is)
 The pipeline tells it what is happening (``note``, ``stage``); in ``lines`` mode a background
 thread prints ``synthcheck: 4m30s: shadow fits (joblib): 3 of 32 done, about 40m left`` every
 ``interval`` seconds until the audit ends.
+
+Steps may run side by side (``synthcheck.auditing.lanes``): each thread that notes or opens a
+stage has a lane of its own, so a step beside the main one never overwrites its label; a line
+shows every open lane, main first (``...: distances to synthetic: 3 of 8 done | singling
+out, linkability and inference``), and bars are one tqdm bar per stage (tqdm places
+concurrent bars on their own rows under its lock).
 """
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TextIO
 
 MODES = ("off", "bar", "lines", "auto")
@@ -46,6 +53,16 @@ def resolve_mode(mode: bool | str, stream: TextIO | None = None) -> str:
     return "bar" if terminal or in_notebook() else "lines"
 
 
+@dataclass
+class _Lane:
+    """What one thread of the audit is doing: its label, and its stage's count."""
+
+    label: str = "starting"
+    done: int = 0
+    total: int = 0
+    stage_start: float = 0.0
+
+
 class Progress:
     """``Progress(False)`` is silent; ``True`` or ``"bar"`` draws bars; ``"lines"`` prints;
     ``"auto"`` picks bars on a terminal or in a notebook and lines otherwise."""
@@ -60,7 +77,9 @@ class Progress:
         self.enabled = self.mode == "bar"
         self.interval = interval
         self.stream = stream
-        self._label, self._done, self._total, self._stage_start = "starting", 0, 0, 0.0
+        # one lane per thread that reported (main first); the heartbeat reads them all
+        self._lanes: dict[int, _Lane] = {threading.get_ident(): _Lane()}
+        self._lanes_lock = threading.Lock()
         self._start = time.monotonic()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -78,21 +97,45 @@ class Progress:
         if self._thread is not None:
             self._thread.join()
 
+    def _lane(self) -> _Lane:
+        """The calling thread's lane (made on its first report)."""
+        ident = threading.get_ident()
+        with self._lanes_lock:
+            lane = self._lanes.get(ident)
+            if lane is None:
+                lane = self._lanes[ident] = _Lane()
+            return lane
+
+    def end_lane(self) -> None:
+        """The calling thread's step is over: its lane leaves the line (a side step's thread
+        calls this as it ends; the main lane stays)."""
+        with self._lanes_lock:
+            if len(self._lanes) > 1:
+                self._lanes.pop(threading.get_ident(), None)
+
     def note(self, message: str) -> None:
-        """What the audit is doing now (its latest log message, first line)."""
-        self._label, self._total = message.splitlines()[0] if message else "", 0
+        """What the audit is doing now, in this thread (its latest log message, first line)."""
+        lane = self._lane()
+        lane.label, lane.total = message.splitlines()[0] if message else "", 0
 
     def line(self) -> str:
         now = time.monotonic()
-        label = self._label if len(self._label) <= 60 else self._label[:57] + "..."
-        text = f"synthcheck: {_duration(now - self._start)}: {label}"
-        if self._total:
-            text += f": {self._done} of {self._total} done"
-            if self._done:
-                left = (now - self._stage_start) / self._done * (self._total - self._done)
+        with self._lanes_lock:
+            lanes = list(self._lanes.values())
+        shown = " | ".join(self._lane_text(lane, now) for lane in lanes)
+        return f"synthcheck: {_duration(now - self._start)}: {shown}"
+
+    @staticmethod
+    def _lane_text(lane: _Lane, now: float) -> str:
+        label, done, total = lane.label, lane.done, lane.total
+        text = label if len(label) <= 60 else label[:57] + "..."
+        if total:
+            text += f": {done} of {total} done"
+            if done:
+                left = (now - lane.stage_start) / done * (total - done)
                 text += f", about {_duration(left)} left"
             else:  # work is counted when a block finishes: say the step is alive
-                text += (f", step running for {_duration(now - self._stage_start)} "
+                text += (f", step running for {_duration(now - lane.stage_start)} "
                          "(counted as blocks finish)")
         return text
 
@@ -108,15 +151,16 @@ class Progress:
     def stage(self, label: str, total: int) -> Iterator[Callable[[int], None]]:
         """One stage of ``total`` units; yields ``tick(n)`` to advance it by n units."""
         if self.mode == "lines":
-            self._label, self._done, self._total = label, 0, int(total)
-            self._stage_start = time.monotonic()
+            lane = self._lane()
+            lane.label, lane.done, lane.total = label, 0, int(total)
+            lane.stage_start = time.monotonic()
 
-            def tick(n: int = 1) -> None:
-                self._done += n
+            def tick(n: int = 1) -> None:  # called from the stage's block threads too
+                lane.done += n
             try:
                 yield tick
             finally:
-                self._total = 0
+                lane.total = 0
             return
         if not self.enabled:
             yield lambda n=1: None
