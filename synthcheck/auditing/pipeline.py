@@ -274,9 +274,9 @@ def run(train: TableLike, holdout: TableLike, synthetic: TableLike | None, gener
         canary = audit_canaries(real, release, parameters, say)
         plan = plan_audit(real, release, parameters, meter, say)
         warn_cannot_fail(real, plan, parameters, say)
+        find_neighbours(plan)
         # the EDPB attacks read only the encodings: beside the attacks and column attribution
         say(EDPB_MESSAGE)
-        plan.inputs.prepared_synthetic()  # made once, here, before two steps read it
         with beside(lambda: assess_edpb(plan, parameters), meter, EDPB_LABEL,
                     enabled=side_by_side(plan, parameters)) as edpb_step:
             scored = score(plan, say)
@@ -571,6 +571,18 @@ def warn_cannot_fail(real: RealInputs, plan: Plan, parameters: AuditParameters,
                                       len(plan.holdout_rows), limited, copy_counts,
                                       parameters.delta):
         say(f"warning: {found.reason}")
+
+
+def find_neighbours(plan: Plan) -> None:
+    """The two shared neighbour passes (each candidate's closest synthetic row, and its
+    closest reference row, cross-fitted), and the synthetic table's cells, made before any
+    attack: every audit reads the passes (the distance attacks, the records' reasons, the
+    summaries), and made first the step after them has the cores they no longer need to
+    share (the EDPB attacks run beside the rest, ``run``)."""
+    inputs = plan.inputs
+    inputs.prepared_synthetic()  # made once, here, before two steps read it
+    inputs.synthetic_neighbours()
+    inputs.reference_neighbours()
 
 
 @dataclass
