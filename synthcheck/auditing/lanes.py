@@ -14,8 +14,8 @@ steps' threads, then only ever restore 1 (they cannot leave the other step's poo
 it did not ask for). Held for the whole side-by-side stretch, the setting is the same whatever
 the two steps' timing, so results do not depend on it.
 
-``enabled=False`` runs the step at once in the calling thread (no thread, no limit): the
-audit in order, as before the lanes.
+``enabled=False`` runs the step in the calling thread when its result is asked for (no
+thread, no limit): the audit in order, one step at a time.
 """
 from __future__ import annotations
 
@@ -30,15 +30,17 @@ T = TypeVar("T")
 
 
 class SideStep(Generic[T]):
-    """A step started on its own thread (or, disabled, already run in this one)."""
+    """A step started on its own thread (or, disabled, run in this one when asked for)."""
 
     def __init__(self, step: Callable[[], T], meter: Progress, label: str, enabled: bool):
         self._value: Any = None
         self._error: BaseException | None = None
         self._limit: contextlib.ExitStack | None = None
         self._thread: threading.Thread | None = None
+        self._meter, self._label = meter, label
+        self._deferred: Callable[[], T] | None = None
         if not enabled:
-            self._run(step, meter, label, lane=False)
+            self._deferred = step
             return
         from threadpoolctl import threadpool_limits
 
@@ -71,6 +73,11 @@ class SideStep(Generic[T]):
 
     def result(self) -> T:
         """The step's value, or its exception raised here."""
+        if self._deferred is not None:
+            step, self._deferred = self._deferred, None
+            self._run(step, self._meter, self._label, lane=False)
+        elif self._thread is not None and self._thread.is_alive():
+            self._meter.note(f"waiting for {self._label}")
         self.wait()
         if self._error is not None:
             error, self._error = self._error, None
@@ -81,7 +88,10 @@ class SideStep(Generic[T]):
         return self
 
     def __exit__(self, *exc) -> None:
-        self.wait()  # the main sequence failed (or returned early): the side step ends first
+        # the main sequence failed (or returned early): a started step ends first, a deferred
+        # one never starts
+        self._deferred = None
+        self.wait()
 
 
 def beside(step: Callable[[], T], meter: Progress, label: str, *, enabled: bool = True

@@ -276,15 +276,18 @@ def run(train: TableLike, holdout: TableLike, synthetic: TableLike | None, gener
         warn_cannot_fail(real, plan, parameters, say)
         find_neighbours(plan)
         # the EDPB attacks read only the encodings: beside the attacks and column attribution
-        say(EDPB_MESSAGE)
-        with beside(lambda: assess_edpb(plan, parameters), meter, EDPB_LABEL,
-                    enabled=side_by_side(plan, parameters)) as edpb_step:
+        # when that is allowed, else in turn (when their result is asked for)
+        together = side_by_side(plan, parameters)
+        if together:
+            say(EDPB_MESSAGE)
+            plan.inputs.prepared_synthetic()  # made once, here, before two steps read it
+        with beside(lambda: assess_edpb(plan, parameters, None if together else say), meter,
+                    EDPB_LABEL, enabled=together) as edpb_step:
             scored = score(plan, say)
             holdout_check = check_holdout(real, plan, parameters, say)
             meter.note("looking for exact copies")
             copies = find_copies(real, release, plan, scored)
             attribution = attribute(plan, parameters)
-            meter.note("waiting for " + EDPB_LABEL)
             edpb = edpb_step.result()
         if counted_attacks is not None:
             plan = dataclasses.replace(plan, attacks=tuple(counted_attacks))
@@ -575,12 +578,11 @@ def warn_cannot_fail(real: RealInputs, plan: Plan, parameters: AuditParameters,
 
 def find_neighbours(plan: Plan) -> None:
     """The two shared neighbour passes (each candidate's closest synthetic row, and its
-    closest reference row, cross-fitted), and the synthetic table's cells, made before any
-    attack: every audit reads the passes (the distance attacks, the records' reasons, the
-    summaries), and made first the step after them has the cores they no longer need to
-    share (the EDPB attacks run beside the rest, ``run``)."""
+    closest reference row, cross-fitted), made before any attack: every audit reads them (the
+    distance attacks, the records' reasons, the summaries), and made first the steps after
+    them have the cores they no longer share (the EDPB attacks run beside the rest, ``run``).
+    The default attacks ask for them first anyway (dcr, dcr-ratio): nothing else moves."""
     inputs = plan.inputs
-    inputs.prepared_synthetic()  # made once, here, before two steps read it
     inputs.synthetic_neighbours()
     inputs.reference_neighbours()
 
