@@ -71,13 +71,37 @@ def test_the_main_sequences_error_wins_and_the_side_step_is_waited_for():
     assert not side_threads()
 
 
+_BLAS_CHECK = """
+import json
+import numpy, scipy.linalg, sklearn.neighbors  # every BLAS the audit loads, loaded first
+from threadpoolctl import threadpool_info
+from synthcheck.auditing import lanes
+from synthcheck.support.progress import Progress
+
+def blas_threads():
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+before = blas_threads()
+with Progress(False) as meter:
+    with lanes.beside(blas_threads, meter, "side") as step:
+        during = step.result()
+print(json.dumps({"before": before, "during": during, "after": blas_threads()}))
+"""
+
+
 def test_blas_is_one_thread_while_a_side_step_runs_and_restored_after():
-    before = blas_threads()
-    with Progress(False) as meter:
-        with lanes.beside(blas_threads, meter, "side") as step:
-            during = step.result()
-    assert set(during) <= {1}
-    assert blas_threads() == before
+    """In a fresh interpreter: in the suite's shared worker processes another test's leftover
+    thread can reset a BLAS pool's count while this one runs (seen once in CI), which says
+    nothing about the lane itself."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _BLAS_CHECK], capture_output=True, text=True,
+                          check=True, timeout=120)
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["during"] and set(found["during"]) == {1}
+    assert found["after"] == found["before"]
 
 
 def test_disabled_runs_in_this_thread_when_asked_and_not_at_all_after_an_error():
