@@ -47,20 +47,20 @@ class SideStep(Generic[T]):
         self._limit = contextlib.ExitStack()
         self._limit.enter_context(threadpool_limits(limits=1, user_api="blas"))
         # daemon: an interrupted audit (Ctrl-C) exits without waiting; every other path joins
-        self._thread = threading.Thread(target=self._run, args=(step, meter, label, True),
+        self._thread = threading.Thread(target=self._run, args=(step, True),
                                         name=f"synthcheck-{label}", daemon=True)
         self._thread.start()
 
-    def _run(self, step: Callable[[], T], meter: Progress, label: str, lane: bool) -> None:
+    def _run(self, step: Callable[[], T], lane: bool) -> None:
         try:
             if lane:
-                meter.note(label)
+                self._meter.note(self._label)
             self._value = step()
         except BaseException as error:  # handed to the caller of result()
             self._error = error
         finally:
             if lane:
-                meter.end_lane()
+                self._meter.end_lane()
 
     def wait(self) -> None:
         """Until the step has ended; then BLAS gets back its thread count."""
@@ -75,7 +75,7 @@ class SideStep(Generic[T]):
         """The step's value, or its exception raised here."""
         if self._deferred is not None:
             step, self._deferred = self._deferred, None
-            self._run(step, self._meter, self._label, lane=False)
+            self._run(step, lane=False)
         elif self._thread is not None and self._thread.is_alive():
             self._meter.note(f"waiting for {self._label}")
         self.wait()

@@ -219,8 +219,8 @@ def _not_utf8(raw: bytes, compression: str | None, error: UnicodeDecodeError) ->
 def _check_last_line(raw: bytes, compression: str | None, fields: int, source: str
                      ) -> None:
     """pandas fills a short row with missing values; a last line cut short (an interrupted
-    export) would be audited as a record with gaps. Refused; only the file's end is read.
-    Short rows inside the file are not looked for here (a full pass would cost a third read)."""
+    export) would be audited as a record with gaps. Refused; only the end of the bytes read
+    is decoded. Short rows inside the file are not looked for here (a full pass over them)."""
     import csv
 
     with _open_bytes(raw, compression) as handles:
@@ -242,7 +242,8 @@ def _check_last_line(raw: bytes, compression: str | None, fields: int, source: s
 
 
 def _csv_header(raw: bytes, compression: str | None) -> list[str]:
-    header = pd.read_csv(io.BytesIO(raw), compression=compression, header=None, nrows=1, dtype=str, keep_default_na=False)
+    header = pd.read_csv(io.BytesIO(raw), compression=compression, header=None, nrows=1,
+                         dtype=str, keep_default_na=False)
     return [str(name) for name in header.iloc[0].tolist()] if len(header) else []
 
 
