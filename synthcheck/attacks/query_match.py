@@ -383,10 +383,25 @@ class QueryMatch(Attack):
                                for k in range(1, int(self.width) + 1)}}
         details |= copied_rarities(found, inputs.is_member, list(inputs.types.columns),
                                    len(inputs.types.of_kind(NUMERIC, DATETIME)))
-        copied = [", ".join(np.array(inputs.types.columns)[row]) for row in found.unique_columns]
         return AttackScores(found.score, details,
                             {"query_match_unique_found": found.unique_found,
-                             "query_match_unique_columns": np.array(copied, dtype=object)})
+                             "query_match_unique_columns": column_lists(
+                                 found.unique_columns, list(inputs.types.columns))})
+
+
+def column_lists(chosen: np.ndarray, columns: list[str]) -> np.ndarray:
+    """Per row of ``chosen`` ((rows, columns) bool), the names of its True columns joined by
+    ", " ("" for none), as an object array. Rows share few patterns (most have none), so each
+    distinct pattern is joined once: a join per row cost 0.3 CPU s at 100k candidates."""
+    if chosen.size == 0:
+        return np.full(chosen.shape[0], "", dtype=object)
+    packed = np.ascontiguousarray(np.packbits(chosen, axis=1))  # a row's pattern as bytes
+    as_bytes = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, row_pattern = np.unique(as_bytes, return_index=True, return_inverse=True)
+    names = np.array(columns)
+    joined = np.empty(len(first), dtype=object)
+    joined[:] = [", ".join(names[chosen[row]]) for row in first]
+    return joined[row_pattern.reshape(-1)]
 
 
 def _count(n: int, what: str) -> str:
