@@ -99,35 +99,60 @@ def choose_queries(columns: list[str], width: int, combinations: int, seed: int
     return tuple(queries)
 
 
-def _column_codes(mine: pd.Series, theirs: pd.Series) -> np.ndarray:
-    """Integer codes of one column's values, the candidates' then the release's, shared by
-    both; -1 = missing."""
+@dataclass(frozen=True)
+class _Codes:
+    """Integer codes of one column's (or one query's) values, the candidates' then the
+    release's, shared by both: ``0 .. size - 1`` a value, ``size`` missing (the last slot, so
+    counts per code are one ``bincount`` with no mask)."""
+
+    values: np.ndarray
+    size: int
+    missing: bool  # some row is missing
+
+
+def _column_codes(mine: pd.Series, theirs: pd.Series) -> _Codes:
+    """One column's codes (``_Codes``)."""
     values = pd.concat([mine, theirs], ignore_index=True)
     if pd.api.types.is_float_dtype(values):
         values = values + 0.0  # -0.0 and 0.0 are one value
-    codes, _ = pd.factorize(values, use_na_sentinel=True)
-    return codes.astype(np.int64)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes, size = codes.astype(np.int64), len(uniques)
+    absent = codes < 0
+    missing = bool(absent.any())
+    if missing:
+        codes[absent] = size
+    return _Codes(codes, size, missing)
 
 
-def _joint(parts: list[np.ndarray]) -> np.ndarray:
-    """Codes of value combinations (rows of ``parts``); -1 where any part is missing.
+def _joint(parts: list[_Codes]) -> _Codes:
+    """Codes of value combinations (rows of ``parts``); missing where any part is missing.
 
     Only which rows share a combination matters (counts per code), not the codes' values:
-    the parts are multiplied together while the product of their sizes fits in an int64
-    with room to spare, and factorised (made small again) before it would not and at the end."""
-    valid = np.logical_and.reduce([p >= 0 for p in parts])
-    key, span = np.zeros(len(parts[0]), dtype=np.int64), 1
-    for part in parts:
-        size = int(part.max()) + 1
-        if span * size >= _KEY_LIMIT:
+    the parts (each with its missing slot as one more digit) are multiplied together while
+    the product of their sizes fits in an int64 with room to spare, and factorised (made
+    small again) before it would not; at the end only when the codes would outnumber the rows
+    several times (the counts' arrays are that long), as factorising costs more than every
+    count made with the codes as they are."""
+    key, span = parts[0].values, parts[0].size + 1
+    for part in parts[1:]:
+        radix = part.size + 1
+        if span * radix >= _KEY_LIMIT:
             key = pd.factorize(key)[0].astype(np.int64)
             span = int(key.max()) + 1
-        key, span = key * size + np.maximum(part, 0), span * size
-    key = pd.factorize(key)[0].astype(np.int64)  # small codes: the counts' array length
-    return np.where(valid, key, -1)
+        key, span = key * radix + part.values, span * radix
+    if span > _DIRECT_SPAN * len(key):
+        codes, uniques = pd.factorize(key)
+        key, span = codes.astype(np.int64), len(uniques)
+    missing = any(part.missing for part in parts)
+    if missing:
+        valid = np.logical_and.reduce([part.values < part.size for part in parts
+                                       if part.missing])
+        key = np.where(valid, key, span)
+    return _Codes(key, span, missing)
 
 
 _KEY_LIMIT = 2 ** 62  # combined keys stay below this (int64 holds 2 ** 63 - 1)
+_DIRECT_SPAN = 2  # combined codes up to this many per row are counted as they are
 
 
 # rarity classes: how many other real records hold the value (bucket i: RARITY_EDGES[i] or
@@ -208,6 +233,31 @@ def surprise(found: np.ndarray, rarity: np.ndarray, group: np.ndarray, groups: i
     return np.where(valid & found, -np.log(rate.ravel()[cell]), 0.0)
 
 
+# a candidate's answer to one query as one small integer: 2 * rarity class + found, or
+# SKIPPED (no value to ask about); a group's slots are SLOTS consecutive integers
+CLASSES = EXTREME + 1
+SKIPPED = 2 * CLASSES
+SLOTS = SKIPPED + 1
+
+
+def surprise_of_slots(slot: np.ndarray, base: np.ndarray, groups: int,
+                      counted: np.ndarray) -> np.ndarray:
+    """``surprise`` of answers coded as slots (2 * rarity + found, SKIPPED): one count of the
+    reference records per group and slot, and each candidate's -log rate read from a table of
+    the groups' rates. ``base``: each candidate's group * SLOTS."""
+    cell = base + slot
+    counts = np.bincount(cell[counted], minlength=groups * SLOTS).reshape(groups, SLOTS)
+    hits = counts[:, 1:SKIPPED:2]
+    records = counts[:, 0:SKIPPED:2] + hits
+    if groups > 1:  # the reference of group g: the counted records of every other group
+        records = records.sum(axis=0) - records
+        hits = hits.sum(axis=0) - hits
+    rate = (hits + 0.5) / (records + 1.0)
+    table = np.zeros((groups, SLOTS))
+    table[:, 1:SKIPPED:2] = -np.log(rate)
+    return table.ravel()[cell]
+
+
 @dataclass(frozen=True)
 class QueryMatcher:
     """The queries and the candidates they are asked about; ``match(release)`` answers them
@@ -240,6 +290,7 @@ class QueryMatcher:
             groups = int(group.max()) + 1
         codes = dict(zip(columns, map_in_order(
             lambda c: _column_codes(self.candidates[c], release[c]), columns, threads)))
+        base = group.astype(np.int64) * SLOTS
         strongest, total = np.zeros(n), np.zeros(n)
         unique_found = np.zeros(n, dtype=np.int64)
         unique_columns = np.zeros((n, len(columns)), dtype=bool)
@@ -250,7 +301,7 @@ class QueryMatcher:
         kept, kept_columns = [], []
 
         def answer(query: tuple[str, ...]) -> _Answer:
-            return self._answer(query, codes, n, release, ordered, group, groups, reference)
+            return self._answer(query, codes, n, release, ordered, base, groups, reference)
 
         # the queries are answered concurrently (one per thread at most: at 1M rows a query's
         # arrays are ~200 MB); everything below runs in the queries' order
@@ -265,7 +316,8 @@ class QueryMatcher:
                     pooled_class.append(found.pooled_class)
                     pooled_columns.append(query)
             weight = found.weight
-            strongest, total = np.maximum(strongest, weight), total + weight
+            np.maximum(strongest, weight, out=strongest)
+            total += weight
             if keep is not None:
                 kept.append(weight[keep])
                 kept_columns.append(query)
@@ -285,32 +337,32 @@ class QueryMatcher:
         return QueryMatches(score, unique_found, unique_columns, extreme_columns,
                             None if keep is None else np.vstack(kept), tuple(kept_columns))
 
-    def _answer(self, query: tuple[str, ...], codes: dict[str, np.ndarray], n: int,
-                release: pd.DataFrame, ordered: set[str], group: np.ndarray, groups: int,
+    def _answer(self, query: tuple[str, ...], codes: dict[str, _Codes], n: int,
+                release: pd.DataFrame, ordered: set[str], base: np.ndarray, groups: int,
                 reference: np.ndarray) -> _Answer:
         """One query's answer for every candidate; reads only its arguments (runs in a pool
-        thread, concurrently with other queries)."""
+        thread, concurrently with other queries). Everything a candidate's answer reads
+        depends on its code alone (how many real records and release rows hold it), so it
+        is worked out once per code and read by each candidate: ``slot``."""
         key = codes[query[0]] if len(query) == 1 else _joint([codes[c] for c in query])
-        mine, theirs = key[:n], key[n:]
-        held = mine >= 0
-        size = int(key.max(initial=-1)) + 1
-        real_count = np.bincount(mine[held], minlength=size)
-        release_count = np.bincount(theirs[theirs >= 0], minlength=size)
-        safe = np.where(held, mine, 0)
-        others = np.where(held, real_count[safe] - 1, 0)
-        found = held & (release_count[safe] > 0)
-        rarity = np.where(held, np.searchsorted(np.asarray(RARITY_EDGES), others,
-                                                side="right") - 1, -1)
-        unique = found & (others == 0)
+        mine, theirs = key.values[:n], key.values[n:]
+        real_count = np.bincount(mine, minlength=key.size + 1)
+        release_count = np.bincount(theirs, minlength=key.size + 1)
+        # others: how many other real records hold the code (-1 for a code no candidate
+        # holds, never read); the missing slot is skipped
+        rarity = np.searchsorted(np.asarray(RARITY_EDGES), real_count - 1, side="right") - 1
+        by_code = rarity * 2 + (release_count > 0)
+        by_code[key.size] = SKIPPED
+        slot = by_code[mine]
+        unique = slot == 1  # found, and no other real record holds it (rarity class 0)
         extreme = pooled_found = pooled_class = None
         if len(query) == 1 and query[0] in ordered:
             extreme = unique & self._at_release_extreme(query[0], release)
-            beyond = self._real_extreme(query[0])
-            rarity = np.where(beyond & held, EXTREME, rarity)
-            pooled_found = found & (rarity == EXTREME)
-            pooled_class = np.where(rarity == EXTREME, EXTREME, -1)
-            rarity = np.where(rarity == EXTREME, -1, rarity)
-        return _Answer(surprise(found, rarity, group, groups, reference), unique, extreme,
+            beyond = self._real_extreme(query[0]) & (slot != SKIPPED)
+            pooled_found = beyond & (slot % 2 == 1)
+            pooled_class = np.where(beyond, EXTREME, -1)
+            slot = np.where(beyond, SKIPPED, slot)
+        return _Answer(surprise_of_slots(slot, base, groups, reference), unique, extreme,
                        pooled_found, pooled_class)
 
     def _real_extreme(self, column: str) -> np.ndarray:

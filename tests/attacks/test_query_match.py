@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthcheck.attacks import DEFAULT_ATTACKS, REGISTRY
+from synthcheck.attacks import DEFAULT_ATTACKS, REGISTRY, query_match
 from synthcheck.attacks.query_match import (
     EXTREME,
     QueryMatch,
@@ -286,17 +286,115 @@ def test_queries_answered_on_threads_give_the_serial_answer_bit_for_bit():
         assert threaded.kept_columns == serial.kept_columns
 
 
-def test_joint_codes_group_rows_alike_whether_or_not_the_key_is_compacted(monkeypatch):
-    from synthcheck.attacks import query_match
+def _codes(values: np.ndarray) -> query_match._Codes:
+    """``_Codes`` of integer values (-1 missing)."""
+    size = int(values.max()) + 1
+    return query_match._Codes(np.where(values < 0, size, values).astype(np.int64), size,
+                              bool((values < 0).any()))
 
+
+@pytest.mark.parametrize("compact", ["never", "at the end", "before every part"])
+def test_joint_codes_group_rows_alike_whether_or_not_the_key_is_compacted(monkeypatch, compact):
     rng = np.random.default_rng(1)
-    parts = [rng.integers(-1, 9, 500), rng.integers(-1, 200, 500), rng.integers(0, 3, 500)]
+    raw = [rng.integers(-1, 9, 5000), rng.integers(-1, 200, 5000), rng.integers(0, 3, 5000)]
+    parts = [_codes(values) for values in raw]
     plain = query_match._joint(parts)
-    monkeypatch.setattr(query_match, "_KEY_LIMIT", 50)  # compacts before every part
-    compacted = query_match._joint(parts)
-    assert np.array_equal(plain < 0, compacted < 0)
-    # the same partition of the rows: a code in one maps to one code in the other
-    pairs = {(a, b) for a, b in zip(plain, compacted)}
-    assert len(pairs) == len(set(plain)) == len(set(compacted))
+    assert plain.size == 10 * 201 * 4  # 8,040 codes for 5,000 rows: not compacted by default
+    if compact != "never":
+        monkeypatch.setattr(query_match, "_DIRECT_SPAN", 0)
+    if compact == "before every part":
+        monkeypatch.setattr(query_match, "_KEY_LIMIT", 50)
+    other = query_match._joint(parts)
+    assert (other.size < plain.size) == (compact != "never")
+    assert other.values.max() <= other.size and plain.missing and other.missing
     # missing where any part is missing
-    assert np.array_equal(plain < 0, np.logical_or.reduce([p < 0 for p in parts]))
+    for joint in (plain, other):
+        assert np.array_equal(joint.values == joint.size,
+                              np.logical_or.reduce([values < 0 for values in raw]))
+    # the same partition of the rows: a code in one maps to one code in the other
+    pairs = {(a, b) for a, b in zip(plain.values, other.values)}
+    assert len(pairs) == len(set(plain.values)) == len(set(other.values))
+
+
+class _PerRowMatcher(QueryMatcher):
+    """The answers worked out row by row, as before they were worked out once per code
+    (``_answer``'s ``slot``): a reference the attack must equal bit for bit."""
+
+    def _answer(self, query, codes, n, release, ordered, base, groups, reference):
+        group = base // query_match.SLOTS
+        parts = [np.where(codes[c].values == codes[c].size, -1, codes[c].values) for c in query]
+        if len(parts) == 1:
+            key = parts[0]
+        else:
+            valid = np.logical_and.reduce([p >= 0 for p in parts])
+            key = np.zeros(len(parts[0]), dtype=np.int64)
+            for part in parts:
+                key = pd.factorize(key * (int(part.max()) + 1) + np.maximum(part, 0))[0]
+            key = np.where(valid, key, -1)
+        mine, theirs = key[:n], key[n:]
+        held = mine >= 0
+        size = int(key.max(initial=-1)) + 1
+        real_count = np.bincount(mine[held], minlength=size)
+        release_count = np.bincount(theirs[theirs >= 0], minlength=size)
+        safe = np.where(held, mine, 0)
+        others = np.where(held, real_count[safe] - 1, 0)
+        found = held & (release_count[safe] > 0)
+        rarity = np.where(held, np.searchsorted(np.asarray(query_match.RARITY_EDGES), others,
+                                                side="right") - 1, -1)
+        unique = found & (others == 0)
+        extreme = pooled_found = pooled_class = None
+        if len(query) == 1 and query[0] in ordered:
+            extreme = unique & self._at_release_extreme(query[0], release)
+            beyond = self._real_extreme(query[0])
+            rarity = np.where(beyond & held, EXTREME, rarity)
+            pooled_found = found & (rarity == EXTREME)
+            pooled_class = np.where(rarity == EXTREME, EXTREME, -1)
+            rarity = np.where(rarity == EXTREME, -1, rarity)
+        return query_match._Answer(surprise(found, rarity, group, groups, reference), unique,
+                                   extreme, pooled_found, pooled_class)
+
+
+def _copied_into(tables: dict[str, pd.DataFrame], share: float) -> pd.DataFrame:
+    """A release of population rows with a slice of train copied in (query matches to find)."""
+    train, population = tables["train"], tables["population"]
+    copied = train.sample(frac=share, random_state=0)
+    return pd.concat([population.head(len(train) - len(copied)), copied], ignore_index=True)
+
+
+@pytest.mark.parametrize("table", ["loans", "randhie", "seattlepets", "doctorcontacts", "tied"])
+def test_answers_per_code_equal_the_answers_row_by_row_bit_for_bit(table):
+    """Real tables (numbers, dates, categories, blanks) and the tied table: every figure the
+    attack gives (scores, counts, kept surprises) is the row-by-row reference's, bit for bit,
+    with folds and pooled (no labels)."""
+    if table == "tied":
+        candidates, release, types = _tied_table(3000, 5)
+    else:
+        tables = corpus(table, 600)
+        types = decide_types(load_table(tables["train"], "train"), None, None)
+        typed = [coerce_table(load_table(frame, role), types) for frame, role in
+                 ((tables["train"], "train"), (tables["holdout"], "holdout"),
+                  (_copied_into(tables, 0.2), "synthetic"))]
+        candidates, release = pd.concat(typed[:2], ignore_index=True), typed[2]
+    half = len(candidates) // 2
+    is_member = np.r_[np.ones(half, bool), np.zeros(len(candidates) - half, bool)]
+    folds = make_folds(is_member, 5, 0)
+    keep = np.arange(0, len(candidates), 3)
+    fast = QueryMatcher.build(candidates, types, 0)
+    reference = _PerRowMatcher(fast.candidates, fast.types, fast.queries)
+    for args in ((folds.candidate_fold, ~is_member), ()):
+        got, want = fast.match(release, *args, keep=keep), reference.match(release, *args,
+                                                                           keep=keep)
+        for field in ("score", "unique_found", "unique_columns", "extreme_columns",
+                      "kept_weights"):
+            assert getattr(got, field).tobytes() == getattr(want, field).tobytes(), field
+        assert got.kept_columns == want.kept_columns
+        assert got.unique_found.any()  # something to find
+
+
+def test_copied_column_lists_are_joined_per_row():
+    chosen = np.array([[True, False, True], [False, False, False], [True, False, True],
+                       [False, True, False]])
+    listed = query_match.column_lists(chosen, ["a", "b", "c"])
+    assert listed.dtype == object and listed.tolist() == ["a, c", "", "a, c", "b"]
+    assert query_match.column_lists(np.zeros((0, 3), bool), ["a", "b", "c"]).shape == (0,)
+    assert query_match.column_lists(np.zeros((2, 0), bool), []).tolist() == ["", ""]
