@@ -45,9 +45,11 @@ counting it over train and holdout without the candidate makes a value that a si
 in the whole audit holds read as such. The one break of symmetry is the audit's own: when
 holdout rows equal to a train row are dropped (``drop_overlap``), those members lose a twin.
 
-Cost: one factorisation of the candidates and the release per query and column, vectorised;
-``combinations`` bounds the pairs and triples (all of them when there are fewer, else a seeded
-random subset), so memory stays a few integer arrays per query and time linear in rows.
+Cost: one factorisation of the candidates and the release per column (and per query whose
+combined codes would outnumber the rows), vectorised; a query's answer is worked out once per
+code and read by every candidate. ``combinations`` bounds the pairs and triples (all of them
+when there are fewer, else a seeded random subset), so memory stays a few integer arrays per
+query and time linear in rows.
 """
 from __future__ import annotations
 
