@@ -141,7 +141,8 @@ def _joint(parts: list[_Codes]) -> _Codes:
         if span * radix >= _KEY_LIMIT:
             key = pd.factorize(key)[0].astype(np.int64)
             span = int(key.max()) + 1
-        key, span = key * radix + part.values, span * radix
+        key, span = key * radix, span * radix
+        key += part.values
     if span > _DIRECT_SPAN * len(key):
         codes, uniques = pd.factorize(key)
         key, span = codes.astype(np.int64), len(uniques)
@@ -162,6 +163,10 @@ _DIRECT_SPAN = 2  # combined codes up to this many per row are counted as they a
 # holds a value beyond it on that side), pooled over the numeric and date columns
 RARITY_EDGES = (0, 1, 2, 3, 5, 9, 17, 33, 65)
 EXTREME = len(RARITY_EDGES)
+# the rarity class of a code held by c real records (c - 1 others; c = 0: held by none, -1),
+# c up to the last edge + 1 (more is the last class)
+_RARITY_OF_COUNT = np.searchsorted(np.asarray(RARITY_EDGES), np.arange(RARITY_EDGES[-1] + 2) - 1,
+                                   side="right").astype(np.int64) - 1
 TIE_BREAK = 0.01  # weight of the mean surprise beside the largest
 
 
@@ -352,7 +357,7 @@ class QueryMatcher:
         release_count = np.bincount(theirs, minlength=key.size + 1)
         # others: how many other real records hold the code (-1 for a code no candidate
         # holds, never read); the missing slot is skipped
-        rarity = np.searchsorted(np.asarray(RARITY_EDGES), real_count - 1, side="right") - 1
+        rarity = _RARITY_OF_COUNT[np.minimum(real_count, len(_RARITY_OF_COUNT) - 1)]
         by_code = rarity * 2 + (release_count > 0)
         by_code[key.size] = SKIPPED
         slot = by_code[mine]
