@@ -288,6 +288,11 @@ class _Cells:
     scaled_residuals: np.ndarray
     residual_norms: np.ndarray  # (n,) |base[order] - centre|^2
     radius: np.ndarray  # (cells,) float64, largest residual norm
+    # (n,) float32, |r|^2 + 2 c.r (c: the row's cell centre), rounded from float64: with it
+    # |q - c|^2 - 2 (q - c).r + |r|^2 = |q - c|^2 + q.(-2 r) + offset, so a scan multiplies the
+    # query as it is (no copy re-centred on each cell) and adds |q - c|^2, one value per
+    # (query, cell) the cell bounds already gave, to the row's chosen value only
+    offsets: np.ndarray
 
     @property
     def radius_f32(self) -> np.ndarray:
@@ -348,7 +353,21 @@ def _cells(base_c: np.ndarray) -> _Cells:
     residual_norms = np.einsum("ij,ij->i", residuals, residuals)
     radius = _cell_radius(starts, residual_norms)
     residuals *= np.float32(-2.0)
-    return _Cells(centres, centre_norms, order, starts, residuals, residual_norms, radius)
+    return _Cells(centres, centre_norms, order, starts, residuals, residual_norms, radius,
+                  _offsets(centres, starts, residuals, residual_norms))
+
+
+def _offsets(centres: np.ndarray, starts: np.ndarray, scaled: np.ndarray,
+             residual_norms: np.ndarray) -> np.ndarray:
+    """Each row's |r|^2 - c.(-2 r) (``_Cells.offsets``), in float64 by chunks of rows."""
+    cell_of_row = np.repeat(np.arange(len(centres)), np.diff(starts))
+    out = np.empty(len(scaled), dtype=np.float32)
+    for start in range(0, len(scaled), 65536):
+        stop = start + 65536
+        across = np.einsum("ij,ij->i", centres[cell_of_row[start:stop]].astype(np.float64),
+                           scaled[start:stop].astype(np.float64))
+        out[start:stop] = residual_norms[start:stop] - across
+    return out
 
 
 def _scaled_norms(scaled: np.ndarray) -> np.ndarray:
@@ -359,14 +378,17 @@ def _scaled_norms(scaled: np.ndarray) -> np.ndarray:
 
 
 def _scan(cells: _Cells, block: np.ndarray, rows_in_block: np.ndarray, cell_of_row: np.ndarray,
-          best_d2: np.ndarray, best_i: np.ndarray, query_groups, cell_groups) -> None:
+          centre_d2: np.ndarray, best_d2: np.ndarray, best_i: np.ndarray, query_groups,
+          cell_groups) -> None:
     """Scan pairs (query row, cell), given sorted by cell, into the running best.
 
+    ``centre_d2``: each pair's |q - c|^2 (the cell bounds' float32 value).
     ``cell_groups``: the base rows' group labels in the cells' order (``_sorted_groups``).
-    Each block of squared distances is |q - c|^2 - 2 (q - c).r + |r|^2 in float32, as it
-    always was, with fewer passes: the products come scaled by -2 (``scaled_residuals``), and
-    for k = 1 neither the clamp at 0 nor the group mask touches the whole block
-    (``_merge_one``), as they change the answer only for the few rows where they apply."""
+    Each block of squared distances is q.(-2 r) + offset (``_Cells.offsets``), to which each
+    row's |q - c|^2 is added: for k = 1 only to the value it chooses, as a value added to a
+    whole row does not change which is smallest (up to float32 rounding, which the float64
+    distances of ``_finish`` and the exactness tests against a float64 brute force cover);
+    neither the clamp at 0 nor the group mask touches the whole block (``_merge_one``)."""
     if not len(rows_in_block):
         return
     k = best_d2.shape[1]
@@ -377,17 +399,15 @@ def _scan(cells: _Cells, block: np.ndarray, rows_in_block: np.ndarray, cell_of_r
         if s0 == s1:
             continue
         local = rows_in_block[part]
-        relative = block[local]  # a copy; centred in place (one allocation, not two)
-        relative -= cells.centres[cell]
-        d2 = relative @ cells.scaled_residuals[s0:s1].T
-        d2 += np.einsum("ij,ij->i", relative, relative)[:, None]
-        d2 += cells.residual_norms[None, s0:s1]
+        d2 = block[local] @ cells.scaled_residuals[s0:s1].T
+        d2 += cells.offsets[None, s0:s1]
         ids = cells.order[s0:s1]
         if k == 1:
             _merge_one(best_d2, best_i, local, d2, ids,
                        None if query_groups is None else query_groups[local],
-                       None if cell_groups is None else cell_groups[s0:s1])
+                       None if cell_groups is None else cell_groups[s0:s1], centre_d2[part])
             continue
+        d2 += centre_d2[part, None]
         # only rows with a value below their k-th can change (a superset of those the clamp
         # and the mask leave below it): the clamp, the mask and the merge on those alone
         changing = (d2 < best_d2[local, -1][:, None]).any(axis=1)
@@ -402,22 +422,28 @@ def _scan(cells: _Cells, block: np.ndarray, rows_in_block: np.ndarray, cell_of_r
 
 
 def _merge_one(best_d2: np.ndarray, best_i: np.ndarray, rows: np.ndarray, d2: np.ndarray,
-               ids: np.ndarray, row_groups: np.ndarray | None, id_groups: np.ndarray | None
-               ) -> None:
+               ids: np.ndarray, row_groups: np.ndarray | None, id_groups: np.ndarray | None,
+               row_offsets: np.ndarray | None = None) -> None:
     """``_merge`` for k = 1 of a block not yet clamped at 0 nor masked by groups, with the
     same answer as clamping and masking first. A row's first smallest value is the masked,
     clamped block's too when it is >= 0 (then nothing was clamped) and its row is allowed
     (an equal value before it would have come first); only the other rows are clamped and
-    masked, in a copy of their part."""
+    masked, in a copy of their part. ``row_offsets``: a value to add to each row of ``d2``
+    (to its chosen value, and to the rows done again)."""
     j = np.argmin(d2, axis=1)
     local = np.arange(len(rows))
     candidate = d2[local, j]
+    if row_offsets is not None:
+        candidate += row_offsets
     redo = candidate < 0
     if row_groups is not None:
         redo |= row_groups == id_groups[j]
     if redo.any():
         again = np.flatnonzero(redo)
-        part = np.maximum(d2[again], np.float32(0.0))
+        part = d2[again]
+        if row_offsets is not None:
+            part += row_offsets[again, None]
+        np.maximum(part, np.float32(0.0), out=part)
         if row_groups is not None:
             np.putmask(part, row_groups[again, None] == id_groups[None, :], np.inf)
         j[again] = np.argmin(part, axis=1)
@@ -490,7 +516,8 @@ def restricted(prepared: PreparedBase, keep: np.ndarray) -> PreparedBase:
     return PreparedBase(np.ascontiguousarray(prepared.centre[keep]),
                         _Cells(centres, np.einsum("ij,ij->i", centres, centres), cells.order,
                                cells.starts, scaled, residual_norms,
-                               _cell_radius(cells.starts, residual_norms)))
+                               _cell_radius(cells.starts, residual_norms),
+                               _offsets(centres, cells.starts, scaled, residual_norms)))
 
 
 def masked(prepared: PreparedBase, keep: np.ndarray) -> PreparedBase:
@@ -510,7 +537,9 @@ def masked(prepared: PreparedBase, keep: np.ndarray) -> PreparedBase:
     return PreparedBase(centre, _Cells(centres, np.einsum("ij,ij->i", centres, centres),
                                        cells.order, cells.starts, cells.scaled_residuals,
                                        residual_norms,
-                                       _cell_radius(cells.starts, residual_norms)),
+                                       _cell_radius(cells.starts, residual_norms),
+                                       _offsets(centres, cells.starts, cells.scaled_residuals,
+                                                residual_norms)),
                         np.asarray(keep))
 
 
@@ -562,7 +591,7 @@ def _pruned_block(query: _QueryBlock, shared: _PrunedBase):
     to_centre2[:, cells.starts[1:] == cells.starts[:-1]] = np.inf
     if query.seeds is not None:
         best_i[:, 0] = query.seeds
-        best_d2[:, 0] = _seed_distances(cells, block, query.seeds)
+        best_d2[:, 0] = _seed_distances(cells, block, query.seeds, to_centre2)
         closest = np.empty((n, 0), dtype=np.int64)
     else:
         first = min(FIRST_CELLS, len(cells.centres) - 1)
@@ -570,31 +599,35 @@ def _pruned_block(query: _QueryBlock, shared: _PrunedBase):
                    else np.argmin(to_centre2, axis=1)[:, None])
         pair_rows, pair_cells = np.repeat(np.arange(n), closest.shape[1]), closest.ravel()
         by_cell = np.argsort(pair_cells, kind="stable")
-        _scan(cells, block, pair_rows[by_cell], pair_cells[by_cell], best_d2, best_i,
-              query.groups, shared.cell_groups)
-    # 2. every other cell whose ball reaches inside that bound
-    to_centre = np.sqrt(to_centre2, out=to_centre2)
+        pair_rows, pair_cells = pair_rows[by_cell], pair_cells[by_cell]
+        _scan(cells, block, pair_rows, pair_cells, to_centre2[pair_rows, pair_cells], best_d2,
+              best_i, query.groups, shared.cell_groups)
+    # 2. every other cell whose ball reaches inside that bound (|q - c|^2 kept for the scan:
+    # the distances to the centres are taken by chunks of rows)
     bound = np.sqrt(best_d2[:, -1]) * np.float32(1 + _SLACK_RELATIVE) + _SLACK_ABSOLUTE
-    to_centre -= cells.radius_f32[None, :]
-    need = to_centre <= bound[:, None]
+    radius = cells.radius_f32[None, :]
+    need = np.empty(to_centre2.shape, dtype=bool)
+    for start in range(0, n, 2048):
+        to_centre = np.sqrt(to_centre2[start:start + 2048])
+        to_centre -= radius
+        np.less_equal(to_centre, bound[start:start + 2048, None], out=need[start:start + 2048])
     need[np.arange(n)[:, None], closest] = False
     cell_of_pair, row_of_pair = np.nonzero(need.T)
-    _scan(cells, block, row_of_pair, cell_of_pair, best_d2, best_i, query.groups,
-          shared.cell_groups)
+    _scan(cells, block, row_of_pair, cell_of_pair, to_centre2[row_of_pair, cell_of_pair],
+          best_d2, best_i, query.groups, shared.cell_groups)
     return best_d2, best_i, None
 
 
-def _seed_distances(cells: _Cells, block: np.ndarray, seeds: np.ndarray) -> np.ndarray:
-    """Squared distances (float32, as ``_scan`` computes them) from the centred queries
-    ``block`` to their seed base rows."""
+def _seed_distances(cells: _Cells, block: np.ndarray, seeds: np.ndarray,
+                    to_centre2: np.ndarray) -> np.ndarray:
+    """Squared distances (float32, in ``_scan``'s form) from the centred queries ``block``
+    to their seed base rows."""
     position = np.empty(len(cells.order), dtype=np.int64)
     position[cells.order] = np.arange(len(cells.order))
     at = position[seeds]
     cell = np.searchsorted(cells.starts, at, side="right") - 1
-    relative = block - cells.centres[cell]
-    # + (q - c).(-2 r): bit for bit the - 2 (q - c).r it was
-    d2 = (np.einsum("ij,ij->i", relative, relative) + cells.residual_norms[at]
-          + np.einsum("ij,ij->i", relative, cells.scaled_residuals[at]))
+    d2 = (np.einsum("ij,ij->i", block, cells.scaled_residuals[at]) + cells.offsets[at]
+          + to_centre2[np.arange(len(block)), cell])
     return np.maximum(d2, 0.0).astype(np.float32)
 
 
