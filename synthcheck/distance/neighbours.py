@@ -431,29 +431,35 @@ def _merge_one(best_d2: np.ndarray, best_i: np.ndarray, rows: np.ndarray, d2: np
                ids: np.ndarray, row_groups: np.ndarray | None, id_groups: np.ndarray | None,
                row_offsets: np.ndarray | None = None) -> None:
     """``_merge`` for k = 1 of a block not yet clamped at 0 nor masked by groups, with the
-    same answer as clamping and masking first. A row's first smallest value is the masked,
-    clamped block's too when it is >= 0 (then nothing was clamped) and its row is allowed
-    (an equal value before it would have come first); only the other rows are clamped and
-    masked, in a copy of their part. ``row_offsets``: a value to add to each row of ``d2``
-    (to its chosen value, and to the rows done again)."""
+    same answer as clamping and masking first. Clamping and masking only raise values, so a
+    row whose smallest value does not beat its best cannot change; of the others, a row's
+    first smallest value is the masked, clamped block's too when it is >= 0 (then nothing was
+    clamped) and its row is allowed (an equal value before it would have come first); only
+    the rest are clamped and masked, in a copy of their part. ``row_offsets``: a value to
+    add to each row of ``d2`` (to its chosen value, and to the rows done again)."""
     j = np.argmin(d2, axis=1)
-    local = np.arange(len(rows))
-    candidate = d2[local, j]
+    candidate = d2[np.arange(len(rows)), j]
     if row_offsets is not None:
         candidate += row_offsets
+    improving = np.flatnonzero(candidate < best_d2[rows, 0])
+    if not len(improving):
+        return
+    j, candidate = j[improving], candidate[improving]
     redo = candidate < 0
     if row_groups is not None:
-        redo |= row_groups == id_groups[j]
+        redo |= row_groups[improving] == id_groups[j]
     if redo.any():
-        again = np.flatnonzero(redo)
+        again = improving[redo]
         part = d2[again]
         if row_offsets is not None:
             part += row_offsets[again, None]
         np.maximum(part, np.float32(0.0), out=part)
         if row_groups is not None:
             np.putmask(part, row_groups[again, None] == id_groups[None, :], np.inf)
-        j[again] = np.argmin(part, axis=1)
-        candidate[again] = part[np.arange(len(again)), j[again]]
+        chosen = np.argmin(part, axis=1)
+        j[redo] = chosen
+        candidate[redo] = part[np.arange(len(again)), chosen]
+    rows = rows[improving]
     better = candidate < best_d2[rows, 0]
     best_d2[rows[better], 0] = candidate[better]
     best_i[rows[better], 0] = ids[j[better]]
