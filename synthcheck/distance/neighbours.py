@@ -551,12 +551,18 @@ def masked(prepared: PreparedBase, keep: np.ndarray) -> PreparedBase:
     centres[:, removed] = 0.0
     centre = prepared.centre.copy()
     centre[removed] = 0.0
+    # the offsets |r|^2 - c.(-2 r) on the kept coordinates, from the full ones and the few
+    # removed coordinates (in float64, as ``_offsets``; not a pass over every coordinate)
+    cell_of_row = np.repeat(np.arange(len(centres)), np.diff(cells.starts))
+    removed_dots = np.einsum("ij,ij->i",
+                             cells.centres[:, removed].astype(np.float64)[cell_of_row],
+                             cells.scaled_residuals[:, removed].astype(np.float64))
+    offsets = (cells.offsets.astype(np.float64) - cells.residual_norms + residual_norms
+               + removed_dots).astype(np.float32)
     return PreparedBase(centre, _Cells(centres, np.einsum("ij,ij->i", centres, centres),
                                        cells.order, cells.starts, cells.scaled_residuals,
                                        residual_norms,
-                                       _cell_radius(cells.starts, residual_norms),
-                                       _offsets(centres, cells.starts, cells.scaled_residuals,
-                                                residual_norms)),
+                                       _cell_radius(cells.starts, residual_norms), offsets),
                         np.asarray(keep))
 
 
