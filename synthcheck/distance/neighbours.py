@@ -410,7 +410,7 @@ def _scan(cells: _Cells, block: np.ndarray, rows_in_block: np.ndarray, cell_of_r
         if s0 == s1:
             continue
         local = rows_in_block[part]
-        d2 = block[local] @ cells.scaled_residuals[s0:s1].T
+        d2 = block.take(local, axis=0) @ cells.scaled_residuals[s0:s1].T  # take: faster than []
         d2 += cells.offsets[None, s0:s1]
         ids = cells.order[s0:s1]
         if k == 1:
@@ -617,10 +617,10 @@ def _pruned_block(query: _QueryBlock, shared: _PrunedBase):
         best_d2[:, 0] = _seed_distances(cells, block, query.seeds, to_centre2)
         closest = np.empty((n, 0), dtype=np.int64)
     else:
-        first = min(FIRST_CELLS, len(cells.centres) - 1)
-        closest = (np.argpartition(to_centre2, first, axis=1)[:, :first] if first
-                   else np.argmin(to_centre2, axis=1)[:, None])
-        pair_rows, pair_cells = np.repeat(np.arange(n), closest.shape[1]), closest.ravel()
+        closest, finite = _closest_cells(to_centre2,
+                                         max(1, min(FIRST_CELLS, len(cells.centres) - 1)))
+        pair_rows = np.repeat(np.arange(n), closest.shape[1])[finite.ravel()]
+        pair_cells = closest[finite]
         by_cell = np.argsort(pair_cells, kind="stable")
         pair_rows, pair_cells = pair_rows[by_cell], pair_cells[by_cell]
         _scan(cells, block, pair_rows, pair_cells, to_centre2[pair_rows, pair_cells], best_d2,
@@ -639,6 +639,23 @@ def _pruned_block(query: _QueryBlock, shared: _PrunedBase):
     _scan(cells, block, row_of_pair, cell_of_pair, to_centre2[row_of_pair, cell_of_pair],
           best_d2, best_i, query.groups, shared.cell_groups)
     return best_d2, best_i, None
+
+
+def _closest_cells(to_centre2: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's ``count`` smallest columns, by ``count`` argmins (each hidden from the next
+    and put back): for a few, cheaper than a partition of every row. And which of them are
+    finite (an infinite one is an empty cell, or one already taken: a row with fewer finite
+    columns than ``count``)."""
+    rows = np.arange(len(to_centre2))
+    closest = np.empty((len(to_centre2), count), dtype=np.int64)
+    hidden = np.empty((len(to_centre2), count), dtype=to_centre2.dtype)
+    for step in range(count):
+        closest[:, step] = np.argmin(to_centre2, axis=1)
+        hidden[:, step] = to_centre2[rows, closest[:, step]]
+        to_centre2[rows, closest[:, step]] = np.inf
+    for step in range(count - 1, -1, -1):  # the last hidden first: a column taken twice
+        to_centre2[rows, closest[:, step]] = hidden[:, step]  # ends with its first value
+    return closest, np.isfinite(hidden)
 
 
 def _seed_distances(cells: _Cells, block: np.ndarray, seeds: np.ndarray,
