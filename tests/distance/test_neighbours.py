@@ -161,3 +161,26 @@ def test_cell_sums_add_exactly_as_add_at():
     found = _cell_sums(rows, assigned, 310)
     np.testing.assert_array_equal(found, expected)
     assert np.array_equal(np.signbit(found), np.signbit(expected))
+
+
+def test_closest_cells_are_the_smallest_distinct_finite_columns_and_the_input_is_restored():
+    """The first cells a query scans: its few nearest, each once; an empty cell (inf) is never
+    scanned, even for a row with fewer non-empty cells than asked for."""
+    from synthcheck.distance.neighbours import _closest_cells
+
+    rng = np.random.default_rng(4)
+    to_centre2 = rng.random((300, 9)).astype(np.float32)
+    to_centre2[:, 2] = np.inf  # an empty cell
+    to_centre2[:50, 3:] = np.inf  # rows with only two non-empty cells
+    to_centre2[60:70, 1] = to_centre2[60:70, 0]  # ties
+    before = to_centre2.copy()
+    closest, finite = _closest_cells(to_centre2, 4)
+    np.testing.assert_array_equal(to_centre2, before)
+    expected = np.sort(np.argpartition(before, 4, axis=1)[:, :4], axis=1)
+    for row in range(len(before)):
+        chosen = closest[row][finite[row]]
+        assert len(set(chosen.tolist())) == len(chosen)
+        assert np.isfinite(before[row, chosen]).all()
+        wanted = expected[row][np.isfinite(before[row, expected[row]])]
+        np.testing.assert_array_equal(np.sort(before[row, chosen]), np.sort(before[row, wanted]))
+    assert finite[:50].sum(axis=1).max() == 2
