@@ -635,9 +635,14 @@ def _pruned_block(query: _QueryBlock, shared: _PrunedBase):
         to_centre -= radius
         np.less_equal(to_centre, bound[start:start + 2048, None], out=need[start:start + 2048])
     need[np.arange(n)[:, None], closest] = False
-    cell_of_pair, row_of_pair = np.nonzero(np.ascontiguousarray(need.T))  # faster than a view
-    _scan(cells, block, row_of_pair, cell_of_pair, to_centre2[row_of_pair, cell_of_pair],
-          best_d2, best_i, query.groups, shared.cell_groups)
+    # the pairs sorted by cell, then row: positions in the transposed need, split (a flat
+    # nonzero and flat take are 2.5x faster than np.nonzero's two arrays and a 2-d gather)
+    flat = np.flatnonzero(np.ascontiguousarray(need.T))
+    cell_of_pair = flat // n
+    row_of_pair = flat - cell_of_pair * n
+    centre_d2 = to_centre2.ravel().take(row_of_pair * to_centre2.shape[1] + cell_of_pair)
+    _scan(cells, block, row_of_pair, cell_of_pair, centre_d2, best_d2, best_i, query.groups,
+          shared.cell_groups)
     return best_d2, best_i, None
 
 
