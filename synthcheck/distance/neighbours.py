@@ -44,7 +44,7 @@ CELL_ROWS = 64  # mean rows per cell (32 -> 64 in session 4: fewer, larger produ
 MAX_CELLS = 2048
 FIRST_STEP_ROWS = 64  # rows per cell the k-means' steps read, at most
 # k-means steps before the final assignment: 1 -> 3 in session 9 (Adult 50k: the pairs a
-# search scans 21.6 % -> 17.4 % of all, for 0.35 CPU s more per base table)
+# search scans 21.6 % -> 17.4 % of all, for about 0.2 CPU s more per base table)
 K_MEANS_STEPS = 3
 # Cells scanned before the bound is taken: with 4 instead of 1 the bound is tighter and 23 %
 # fewer pairs are scanned in all (Adult, 200k queries x 100k rows: 8.1 % instead of 10.6 %).
