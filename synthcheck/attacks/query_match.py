@@ -218,28 +218,6 @@ class QueryMatches:
             for column in columns}
 
 
-def surprise(found: np.ndarray, rarity: np.ndarray, group: np.ndarray, groups: int,
-             counted: np.ndarray) -> np.ndarray:
-    """Per candidate, -log of the rate at which the *reference* records of its group find a
-    value of its rarity class in the release: (found + 1/2) / (records + 1).
-
-    ``group``: each candidate's group (its cross-fitting fold; 0 for all when pooled);
-    ``counted``: the reference records (bool). A group's reference is every counted record
-    outside the group when there are several groups, all counted records when there is one.
-    ``rarity``: class per candidate, -1 where the candidate has no value (skipped)."""
-    classes = EXTREME + 1
-    valid = rarity >= 0
-    cell = group * classes + np.where(valid, rarity, 0)
-    use = counted & valid
-    records = np.bincount(cell[use], minlength=groups * classes).reshape(groups, classes)
-    hits = np.bincount(cell[use & found], minlength=groups * classes).reshape(groups, classes)
-    if groups > 1:  # the reference of group g: the counted records of every other group
-        records = records.sum(axis=0) - records
-        hits = hits.sum(axis=0) - hits
-    rate = (hits + 0.5) / (records + 1.0)
-    return np.where(valid & found, -np.log(rate.ravel()[cell]), 0.0)
-
-
 # a candidate's answer to one query as one small integer: 2 * rarity class + found, or
 # SKIPPED (no value to ask about); a group's slots are SLOTS consecutive integers
 CLASSES = EXTREME + 1
@@ -249,9 +227,16 @@ SLOTS = SKIPPED + 1
 
 def surprise_of_slots(slot: np.ndarray, base: np.ndarray, groups: int,
                       counted: np.ndarray) -> np.ndarray:
-    """``surprise`` of answers coded as slots (2 * rarity + found, SKIPPED): one count of the
-    reference records per group and slot, and each candidate's -log rate read from a table of
-    the groups' rates. ``base``: each candidate's group * SLOTS."""
+    """Per candidate, -log of the rate at which the *reference* records of its group find a
+    value of its rarity class in the release: (found + 1/2) / (records + 1); 0 where the
+    candidate's value is not found (no evidence) or it has none (SKIPPED).
+
+    ``slot``: each candidate's answer, 2 * rarity class + found, or SKIPPED; ``base``: its
+    group (cross-fitting fold; 0 for all when pooled) * SLOTS; ``counted``: the reference
+    records (bool). A group's reference is every counted record outside the group when there
+    are several groups, all counted records when there is one. One count of the reference
+    records per group and slot; each candidate's -log rate is read from a table of the
+    groups' rates."""
     cell = base + slot
     counts = np.bincount(cell[counted], minlength=groups * SLOTS).reshape(groups, SLOTS)
     hits = counts[:, 1:SKIPPED:2]
@@ -284,8 +269,8 @@ class QueryMatcher:
               reference: np.ndarray | None = None,
               keep: np.ndarray | None = None, threads: int = 1) -> QueryMatches:
         """Score every candidate against ``release``. A found value weighs -log of the rate at
-        which reference records of its rarity class are found (``surprise``): with ``group``
-        (cross-fitting folds) and ``reference`` (the holdout), each candidate's rate comes from
+        which reference records of its rarity class are found (``surprise_of_slots``): with
+        ``group`` (cross-fitting folds) and ``reference`` (the holdout), each candidate's rate comes from
         the holdout outside its fold; without, from every candidate (no labels used).
         ``keep``: candidate rows whose every query's surprise is kept (column attribution).
         ``threads``: queries answered at once (``parallel.map_in_order``); their answers are
@@ -330,9 +315,11 @@ class QueryMatcher:
                 kept_columns.append(query)
         if pooled_found:
             found = np.concatenate(pooled_found)
-            weights = surprise(found, np.concatenate(pooled_class),
-                               np.tile(group, len(pooled_found)), groups,
-                               np.tile(reference, len(pooled_found))).reshape(len(pooled_found), n)
+            pooled = np.concatenate(pooled_class)
+            slot = np.where(pooled >= 0, 2 * pooled + found, SKIPPED)
+            weights = surprise_of_slots(slot, np.tile(base, len(pooled_found)), groups,
+                                        np.tile(reference, len(pooled_found))
+                                        ).reshape(len(pooled_found), n)
             strongest = np.maximum(strongest, weights.max(axis=0))
             total += weights.sum(axis=0)
             if keep is not None:

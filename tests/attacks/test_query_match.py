@@ -20,7 +20,6 @@ from synthcheck.attacks.query_match import (
     QueryMatch,
     QueryMatcher,
     choose_queries,
-    surprise,
 )
 from synthcheck.distance.crossfit import make_folds
 from synthcheck.errors import InputError
@@ -85,13 +84,38 @@ def test_queries_every_column_then_all_or_a_seeded_bounded_share_of_pairs_and_tr
     assert choose_queries(columns, 3, 0, seed=1) == tuple((c,) for c in columns)
 
 
+def surprise(found: np.ndarray, rarity: np.ndarray, group: np.ndarray, groups: int,
+             counted: np.ndarray) -> np.ndarray:
+    """The surprise as it was computed row by row before answers were coded as slots: a
+    reference ``surprise_of_slots`` must equal (rarity -1: no value, skipped)."""
+    classes = EXTREME + 1
+    valid = rarity >= 0
+    cell = group * classes + np.where(valid, rarity, 0)
+    use = counted & valid
+    records = np.bincount(cell[use], minlength=groups * classes).reshape(groups, classes)
+    hits = np.bincount(cell[use & found], minlength=groups * classes).reshape(groups, classes)
+    if groups > 1:
+        records = records.sum(axis=0) - records
+        hits = hits.sum(axis=0) - hits
+    rate = (hits + 0.5) / (records + 1.0)
+    return np.where(valid & found, -np.log(rate.ravel()[cell]), 0.0)
+
+
+def slot_surprise(found, rarity, group, groups, counted) -> np.ndarray:
+    """``query_match.surprise_of_slots`` on answers given as (found, rarity class)."""
+    slot = np.where(rarity >= 0, 2 * rarity + found, query_match.SKIPPED)
+    weights = query_match.surprise_of_slots(slot, group * query_match.SLOTS, groups, counted)
+    assert weights.tobytes() == surprise(found, rarity, group, groups, counted).tobytes()
+    return weights
+
+
 def test_surprise_is_minus_log_of_the_reference_rate_outside_the_fold():
     # two folds; reference = counted records of the other fold; class 0 and class 1
     found = np.array([True, True, False, True, False, True])
     rarity = np.array([0, 0, 0, 1, 0, -1])
     group = np.array([0, 0, 0, 1, 1, 1])
     counted = np.array([False, True, True, True, True, True])
-    weights = surprise(found, rarity, group, 2, counted)
+    weights = slot_surprise(found, rarity, group, 2, counted)
     # candidate 0 (fold 0, class 0): fold 1's counted class-0 records: row 4, not found
     assert weights[0] == pytest.approx(-np.log(0.5 / 2.0))
     # candidate 3 (fold 1, class 1): fold 0 has no class-1 reference record
@@ -99,7 +123,7 @@ def test_surprise_is_minus_log_of_the_reference_rate_outside_the_fold():
     assert weights[2] == 0.0 and weights[4] == 0.0  # not found: no evidence
     assert weights[5] == 0.0  # no value: skipped
     # pooled (one group): every counted record is the reference; class 0: rows 1, 2, 4
-    pooled = surprise(found, rarity, np.zeros(6, dtype=np.int64), 1, counted)
+    pooled = slot_surprise(found, rarity, np.zeros(6, dtype=np.int64), 1, counted)
     assert pooled[1] == pytest.approx(-np.log(1.5 / 4.0))
     assert EXTREME > 0
 
