@@ -302,6 +302,17 @@ class _Cells:
     # (query, cell) the cell bounds already gave, to the row's chosen value only
     offsets: np.ndarray
 
+    @classmethod
+    def made(cls, centres: np.ndarray, order: np.ndarray, starts: np.ndarray,
+             scaled: np.ndarray, residual_norms: np.ndarray,
+             offsets: np.ndarray | None = None) -> _Cells:
+        """Cells with their derived arrays computed: the centres' norms, the radius, and the
+        offsets unless given (``masked`` derives its own from the full ones)."""
+        return cls(centres, np.einsum("ij,ij->i", centres, centres), order, starts, scaled,
+                   residual_norms, _cell_radius(starts, residual_norms),
+                   _offsets(centres, starts, scaled, residual_norms) if offsets is None
+                   else offsets)
+
     @property
     def radius_f32(self) -> np.ndarray:
         """The radius rounded up to float32, so bounds stay conservative."""
@@ -362,10 +373,8 @@ def _cells(base_c: np.ndarray) -> _Cells:
     starts = np.searchsorted(assigned[order], np.arange(count + 1))
     residuals = (base_c[order].astype(np.float64) - centres[assigned[order]]).astype(np.float32)
     residual_norms = np.einsum("ij,ij->i", residuals, residuals)
-    radius = _cell_radius(starts, residual_norms)
     residuals *= np.float32(-2.0)
-    return _Cells(centres, centre_norms, order, starts, residuals, residual_norms, radius,
-                  _offsets(centres, starts, residuals, residual_norms))
+    return _Cells.made(centres, order, starts, residuals, residual_norms)
 
 
 def _offsets(centres: np.ndarray, starts: np.ndarray, scaled: np.ndarray,
@@ -531,10 +540,7 @@ def restricted(prepared: PreparedBase, keep: np.ndarray) -> PreparedBase:
     residual_norms = _scaled_norms(scaled)
     centres = np.ascontiguousarray(cells.centres[:, keep])
     return PreparedBase(np.ascontiguousarray(prepared.centre[keep]),
-                        _Cells(centres, np.einsum("ij,ij->i", centres, centres), cells.order,
-                               cells.starts, scaled, residual_norms,
-                               _cell_radius(cells.starts, residual_norms),
-                               _offsets(centres, cells.starts, scaled, residual_norms)))
+                        _Cells.made(centres, cells.order, cells.starts, scaled, residual_norms))
 
 
 def masked(prepared: PreparedBase, keep: np.ndarray) -> PreparedBase:
@@ -559,10 +565,8 @@ def masked(prepared: PreparedBase, keep: np.ndarray) -> PreparedBase:
                              cells.scaled_residuals[:, removed].astype(np.float64))
     offsets = (cells.offsets.astype(np.float64) - cells.residual_norms + residual_norms
                + removed_dots).astype(np.float32)
-    return PreparedBase(centre, _Cells(centres, np.einsum("ij,ij->i", centres, centres),
-                                       cells.order, cells.starts, cells.scaled_residuals,
-                                       residual_norms,
-                                       _cell_radius(cells.starts, residual_norms), offsets),
+    return PreparedBase(centre, _Cells.made(centres, cells.order, cells.starts,
+                                            cells.scaled_residuals, residual_norms, offsets),
                         np.asarray(keep))
 
 
