@@ -284,34 +284,41 @@ def _blocked_block(query: _QueryBlock, shared: _BlockedBase):
 
 @dataclass
 class _Cells:
-    """The base table cut into cells: rows sorted by cell, stored relative to their centre."""
+    """The base table cut into cells: rows sorted by cell, stored relative to their centre by
+    coordinate (what the compiled scan reads, ``scan.scan_block``)."""
 
-    centres: np.ndarray  # (cells, d) float32
+    centres: np.ndarray  # (cells, d) float32, in the centred frame (base - global centre)
     centre_norms: np.ndarray  # (cells,)
     order: np.ndarray  # base row of each sorted position
     starts: np.ndarray  # (cells + 1,) sorted positions of each cell
-    # (n, d) float32, -2 (base[order] - centre): a scan's product then gives -2 q.r directly
-    # (bit for bit, scaling by a power of 2 is exact), saving a pass over every block of
-    # squared distances; stored scaled only, so the cells take no more memory than before
-    scaled_residuals: np.ndarray
+    # (d, n) float32, -2 (base[order] - centre) by coordinate: a query's product with a row is
+    # then -2 q.r directly (bit for bit, scaling by a power of 2 is exact), and each non-zero
+    # of a query adds one contiguous run of a cell's rows
+    columns: np.ndarray
     residual_norms: np.ndarray  # (n,) |base[order] - centre|^2
     radius: np.ndarray  # (cells,) float64, largest residual norm
-    # (n,) float32, |r|^2 + 2 c.r (c: the row's cell centre), rounded from float64: with it
-    # |q - c|^2 - 2 (q - c).r + |r|^2 = |q - c|^2 + q.(-2 r) + offset, so a scan multiplies the
-    # query as it is (no copy re-centred on each cell) and adds |q - c|^2, one value per
-    # (query, cell) the cell bounds already gave, to the row's chosen value only
+    # (n,) float32, |r|^2 + 2 (c + g).r (c: the row's cell centre, g: the global centre),
+    # rounded from float64: with it |q - c - g|^2 - 2 (q - c - g).r + |r|^2 = |q - c - g|^2 +
+    # q.(-2 r) + offset, so a scan multiplies the query as it is (sparse: no centring) and
+    # adds |q - c - g|^2, the value the cell bounds already hold, to each row
     offsets: np.ndarray
+    # (n,) float32, each row's distance to its cell's centre; with ``by_norm`` the rows of a
+    # cell are sorted by it, so a scan reads only the run of rows whose annulus can hold a
+    # nearer row (``masked`` cells keep the full table's order: no annulus)
+    norms: np.ndarray
+    by_norm: bool
 
     @classmethod
     def made(cls, centres: np.ndarray, order: np.ndarray, starts: np.ndarray,
-             scaled: np.ndarray, residual_norms: np.ndarray,
-             offsets: np.ndarray | None = None) -> _Cells:
-        """Cells with their derived arrays computed: the centres' norms, the radius, and the
-        offsets unless given (``masked`` derives its own from the full ones)."""
-        return cls(centres, np.einsum("ij,ij->i", centres, centres), order, starts, scaled,
+             columns: np.ndarray, residual_norms: np.ndarray, centre: np.ndarray,
+             offsets: np.ndarray | None = None, by_norm: bool = True) -> _Cells:
+        """Cells with their derived arrays computed: the centres' norms, the radius, the rows'
+        norms, and the offsets unless given (``masked`` derives its own from the full ones)."""
+        return cls(centres, np.einsum("ij,ij->i", centres, centres), order, starts, columns,
                    residual_norms, _cell_radius(starts, residual_norms),
-                   _offsets(centres, starts, scaled, residual_norms) if offsets is None
-                   else offsets)
+                   _offsets(centres, starts, columns, residual_norms, centre) if offsets is None
+                   else offsets,
+                   np.sqrt(residual_norms.astype(np.float64)).astype(np.float32), by_norm)
 
     @property
     def radius_f32(self) -> np.ndarray:
@@ -346,10 +353,11 @@ def _cell_sums(rows: np.ndarray, assigned: np.ndarray, count: int) -> np.ndarray
     return sums
 
 
-def _cells(base_c: np.ndarray) -> _Cells:
+def _cells(base_c: np.ndarray, centre: np.ndarray) -> _Cells:
     """A few steps of k-means: random rows as centres, then ``K_MEANS_STEPS`` times assign
     and move the centres to the means, then assign every row. The search is exact whatever
-    the cells; better cells only make it faster."""
+    the cells; better cells only make it faster. ``centre``: the global centre taken out of
+    ``base_c`` (the offsets are for queries as they are)."""
     n = len(base_c)
     count = int(np.clip(n // CELL_ROWS, 1, MAX_CELLS))
     rng = fixed_rng("neighbour-order")
@@ -369,114 +377,35 @@ def _cells(base_c: np.ndarray) -> _Cells:
         centres[filled] = (sums[filled] / sizes[filled, None]).astype(np.float32)
         centre_norms = np.einsum("ij,ij->i", centres, centres)
     assigned = _closest_centre(base_c, centres, centre_norms)
-    order = np.argsort(assigned, kind="stable")
-    starts = np.searchsorted(assigned[order], np.arange(count + 1))
-    residuals = (base_c[order].astype(np.float64) - centres[assigned[order]]).astype(np.float32)
+    residuals = (base_c.astype(np.float64) - centres[assigned]).astype(np.float32)
     residual_norms = np.einsum("ij,ij->i", residuals, residuals)
-    residuals *= np.float32(-2.0)
-    return _Cells.made(centres, order, starts, residuals, residual_norms)
+    # by cell, then by distance to the centre within a cell (ties in row order)
+    order = np.lexsort((residual_norms, assigned))
+    starts = np.searchsorted(assigned[order], np.arange(count + 1))
+    columns = np.ascontiguousarray(residuals[order].T)
+    columns *= np.float32(-2.0)
+    return _Cells.made(centres, order, starts, columns, residual_norms[order], centre)
 
 
-def _offsets(centres: np.ndarray, starts: np.ndarray, scaled: np.ndarray,
-             residual_norms: np.ndarray) -> np.ndarray:
-    """Each row's |r|^2 - c.(-2 r) (``_Cells.offsets``), in float64 by chunks of rows."""
+def _offsets(centres: np.ndarray, starts: np.ndarray, columns: np.ndarray,
+             residual_norms: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """Each row's |r|^2 - (c + g).(-2 r) (``_Cells.offsets``), in float64 by chunks of rows."""
     cell_of_row = np.repeat(np.arange(len(centres)), np.diff(starts))
-    out = np.empty(len(scaled), dtype=np.float32)
-    for start in range(0, len(scaled), 65536):
+    out = np.empty(columns.shape[1], dtype=np.float32)
+    for start in range(0, columns.shape[1], 65536):
         stop = start + 65536
-        across = np.einsum("ij,ij->i", centres[cell_of_row[start:stop]].astype(np.float64),
-                           scaled[start:stop].astype(np.float64))
+        raw_centres = centres[cell_of_row[start:stop]].astype(np.float64) + centre
+        across = np.einsum("ij,ji->i", raw_centres, columns[:, start:stop].astype(np.float64))
         out[start:stop] = residual_norms[start:stop] - across
     return out
 
 
-def _scaled_norms(scaled: np.ndarray) -> np.ndarray:
-    """|r|^2 of rows stored as -2 r: a quarter of theirs, bit for bit the norms of r."""
-    norms = np.einsum("ij,ij->i", scaled, scaled)
+def _scaled_norms(columns: np.ndarray) -> np.ndarray:
+    """|r|^2 of rows stored as -2 r by coordinate: a quarter of theirs, bit for bit the norms
+    of r."""
+    norms = np.einsum("ji,ji->i", columns, columns)
     norms *= np.float32(0.25)
     return norms
-
-
-def _scan(cells: _Cells, block: np.ndarray, rows_in_block: np.ndarray, cell_of_row: np.ndarray,
-          centre_d2: np.ndarray, best_d2: np.ndarray, best_i: np.ndarray, query_groups,
-          cell_groups) -> None:
-    """Scan pairs (query row, cell), given sorted by cell, into the running best.
-
-    ``centre_d2``: each pair's |q - c|^2 (the cell bounds' float32 value).
-    ``cell_groups``: the base rows' group labels in the cells' order (``_sorted_groups``).
-    Each block of squared distances is q.(-2 r) + offset (``_Cells.offsets``), to which each
-    row's |q - c|^2 is added: for k = 1 only to the value it chooses, as a value added to a
-    whole row does not change which is smallest (up to float32 rounding, which the float64
-    distances of ``_finish`` and the exactness tests against a float64 brute force cover);
-    neither the clamp at 0 nor the group mask touches the whole block (``_merge_one``)."""
-    if not len(rows_in_block):
-        return
-    k = best_d2.shape[1]
-    bounds = np.flatnonzero(np.diff(cell_of_row)) + 1
-    for part in np.split(np.arange(len(cell_of_row)), bounds):
-        cell = int(cell_of_row[part[0]])
-        s0, s1 = cells.starts[cell], cells.starts[cell + 1]
-        if s0 == s1:
-            continue
-        local = rows_in_block[part]
-        d2 = block.take(local, axis=0) @ cells.scaled_residuals[s0:s1].T  # take: faster than []
-        d2 += cells.offsets[None, s0:s1]
-        ids = cells.order[s0:s1]
-        if k == 1:
-            _merge_one(best_d2, best_i, local, d2, ids,
-                       None if query_groups is None else query_groups[local],
-                       None if cell_groups is None else cell_groups[s0:s1], centre_d2[part])
-            continue
-        d2 += centre_d2[part, None]
-        # only rows with a value below their k-th can change (a superset of those the clamp
-        # and the mask leave below it): the clamp, the mask and the merge on those alone
-        changing = (d2 < best_d2[local, -1][:, None]).any(axis=1)
-        if not changing.all():
-            if not changing.any():
-                continue
-            local, d2 = local[changing], d2[changing]
-        np.maximum(d2, 0.0, out=d2)
-        if query_groups is not None:
-            np.putmask(d2, query_groups[local, None] == cell_groups[None, s0:s1], np.inf)
-        _merge(best_d2, best_i, local, d2, ids)
-
-
-def _merge_one(best_d2: np.ndarray, best_i: np.ndarray, rows: np.ndarray, d2: np.ndarray,
-               ids: np.ndarray, row_groups: np.ndarray | None, id_groups: np.ndarray | None,
-               row_offsets: np.ndarray | None = None) -> None:
-    """``_merge`` for k = 1 of a block not yet clamped at 0 nor masked by groups, with the
-    same answer as clamping and masking first. Clamping and masking only raise values, so a
-    row whose smallest value does not beat its best cannot change; of the others, a row's
-    first smallest value is the masked, clamped block's too when it is >= 0 (then nothing was
-    clamped) and its row is allowed (an equal value before it would have come first); only
-    the rest are clamped and masked, in a copy of their part. ``row_offsets``: a value to
-    add to each row of ``d2`` (to its chosen value, and to the rows done again)."""
-    j = np.argmin(d2, axis=1)
-    candidate = d2[np.arange(len(rows)), j]
-    if row_offsets is not None:
-        candidate += row_offsets
-    improving = np.flatnonzero(candidate < best_d2[rows, 0])
-    if not len(improving):
-        return
-    j, candidate = j[improving], candidate[improving]
-    redo = candidate < 0
-    if row_groups is not None:
-        redo |= row_groups[improving] == id_groups[j]
-    if redo.any():
-        again = improving[redo]
-        part = d2[again]
-        if row_offsets is not None:
-            part += row_offsets[again, None]
-        np.maximum(part, np.float32(0.0), out=part)
-        if row_groups is not None:
-            np.putmask(part, row_groups[again, None] == id_groups[None, :], np.inf)
-        chosen = np.argmin(part, axis=1)
-        j[redo] = chosen
-        candidate[redo] = part[np.arange(len(again)), chosen]
-    rows = rows[improving]
-    better = candidate < best_d2[rows, 0]
-    best_d2[rows[better], 0] = candidate[better]
-    best_i[rows[better], 0] = ids[j[better]]
 
 
 def _sorted_groups(groups: np.ndarray | None, order: np.ndarray) -> np.ndarray | None:
@@ -522,7 +451,8 @@ class PreparedBase:
 def prepare(base: np.ndarray) -> PreparedBase:
     """``base`` centred and cut into cells, as the pruned search would on its own."""
     centre = base.mean(axis=0, dtype=np.float64).astype(np.float32)
-    return PreparedBase(centre, _cells(np.ascontiguousarray(base - centre, dtype=np.float32)))
+    return PreparedBase(centre, _cells(np.ascontiguousarray(base - centre, dtype=np.float32),
+                                       centre))
 
 
 def restricted(prepared: PreparedBase, keep: np.ndarray) -> PreparedBase:
@@ -536,11 +466,16 @@ def restricted(prepared: PreparedBase, keep: np.ndarray) -> PreparedBase:
     if np.array_equal(keep, np.arange(len(prepared.centre))):
         return prepared
     cells = prepared.cells
-    scaled = np.ascontiguousarray(cells.scaled_residuals[:, keep])
-    residual_norms = _scaled_norms(scaled)
-    centres = np.ascontiguousarray(cells.centres[:, keep])
-    return PreparedBase(np.ascontiguousarray(prepared.centre[keep]),
-                        _Cells.made(centres, cells.order, cells.starts, scaled, residual_norms))
+    columns = cells.columns[keep]
+    residual_norms = _scaled_norms(columns)
+    # the rows of each cell sorted again, by their distance to the centre in the projection
+    cell_of_row = np.repeat(np.arange(len(cells.centres)), np.diff(cells.starts))
+    resorted = np.lexsort((residual_norms, cell_of_row))
+    centre = np.ascontiguousarray(prepared.centre[keep])
+    return PreparedBase(centre, _Cells.made(np.ascontiguousarray(cells.centres[:, keep]),
+                                            cells.order[resorted], cells.starts,
+                                            np.ascontiguousarray(columns[:, resorted]),
+                                            residual_norms[resorted], centre))
 
 
 def masked(prepared: PreparedBase, keep: np.ndarray) -> PreparedBase:
@@ -550,23 +485,24 @@ def masked(prepared: PreparedBase, keep: np.ndarray) -> PreparedBase:
     For many searches of one large base, each without a different column."""
     cells = prepared.cells
     removed = np.setdiff1d(np.arange(len(prepared.centre)), keep)
-    residual_norms = np.maximum(
-        cells.residual_norms - _scaled_norms(cells.scaled_residuals[:, removed]),
-        np.float32(0.0))
+    residual_norms = np.maximum(cells.residual_norms - _scaled_norms(cells.columns[removed]),
+                                np.float32(0.0))
     centres = cells.centres.copy()
     centres[:, removed] = 0.0
     centre = prepared.centre.copy()
     centre[removed] = 0.0
-    # the offsets |r|^2 - c.(-2 r) on the kept coordinates, from the full ones and the few
-    # removed coordinates (in float64, as ``_offsets``; not a pass over every coordinate)
+    # the offsets |r|^2 - (c + g).(-2 r) on the kept coordinates, from the full ones and the
+    # few removed coordinates (in float64, as ``_offsets``; not a pass over every coordinate)
     cell_of_row = np.repeat(np.arange(len(centres)), np.diff(cells.starts))
-    removed_dots = np.einsum("ij,ij->i",
-                             cells.centres[:, removed].astype(np.float64)[cell_of_row],
-                             cells.scaled_residuals[:, removed].astype(np.float64))
+    raw_removed = (cells.centres[:, removed].astype(np.float64)
+                   + prepared.centre[removed].astype(np.float64))
+    removed_dots = np.einsum("ij,ji->i", raw_removed[cell_of_row],
+                             cells.columns[removed].astype(np.float64))
     offsets = (cells.offsets.astype(np.float64) - cells.residual_norms + residual_norms
                + removed_dots).astype(np.float32)
-    return PreparedBase(centre, _Cells.made(centres, cells.order, cells.starts,
-                                            cells.scaled_residuals, residual_norms, offsets),
+    # the rows stay in the full table's order, not sorted by their masked norms: no annulus
+    return PreparedBase(centre, _Cells.made(centres, cells.order, cells.starts, cells.columns,
+                                            residual_norms, centre, offsets, by_norm=False),
                         np.asarray(keep))
 
 
@@ -601,83 +537,45 @@ def _pruned(query, base, k, query_groups, base_groups, on_block, scheduler=None,
 
 
 def _pruned_block(query: _QueryBlock, shared: _PrunedBase):
-    """One query block: its ``FIRST_CELLS`` closest cells first, then every cell whose ball
-    reaches inside the k-th distance found so far."""
+    """One query block: its ``FIRST_CELLS`` closest cells (or its seeds) first, then every cell
+    whose ball reaches inside the k-th distance found so far (``scan.scan_block``)."""
+    from synthcheck.distance.scan import closest_cells, scan_block
+
     cells, k = shared.cells, shared.k
     n = len(query.rows)
-    best_d2 = np.full((n, k), np.inf, dtype=np.float32)
-    best_i = np.full((n, k), -1, dtype=np.int64)
     block = np.ascontiguousarray(query.rows - shared.centre, dtype=np.float32)
-    to_centre2 = block @ cells.centres.T
+    # (cells, queries) |q - c|^2: each cell's column of queries is contiguous for the scan
+    to_centre2 = cells.centres @ block.T
     to_centre2 *= -2.0
-    to_centre2 += np.einsum("ij,ij->i", block, block)[:, None]
-    to_centre2 += cells.centre_norms[None, :]
+    to_centre2 += cells.centre_norms[:, None]
+    to_centre2 += np.einsum("ij,ij->i", block, block)[None, :]
     np.maximum(to_centre2, 0.0, out=to_centre2)
-    # 1. the closest non-empty cells give every query an upper bound on its k-th distance
-    # (or its seed does: a row known to be near)
-    to_centre2[:, cells.starts[1:] == cells.starts[:-1]] = np.inf
+    to_centre2[cells.starts[1:] == cells.starts[:-1]] = np.inf
+    no_cells = np.empty((n, 0), dtype=np.int64)
     if query.seeds is not None:
-        best_i[:, 0] = query.seeds
-        best_d2[:, 0] = _seed_distances(cells, block, query.seeds, to_centre2)
-        closest = np.empty((n, 0), dtype=np.int64)
+        position = np.empty(len(cells.order), dtype=np.int64)
+        position[cells.order] = np.arange(len(cells.order))
+        seed_positions = position[query.seeds]
+        seed_cells = np.searchsorted(cells.starts, seed_positions, side="right") - 1
+        first = no_cells
     else:
-        closest, finite = _closest_cells(to_centre2,
-                                         max(1, min(FIRST_CELLS, len(cells.centres) - 1)))
-        pair_rows = np.repeat(np.arange(n), closest.shape[1])[finite.ravel()]
-        pair_cells = closest[finite]
-        by_cell = np.argsort(pair_cells, kind="stable")
-        pair_rows, pair_cells = pair_rows[by_cell], pair_cells[by_cell]
-        _scan(cells, block, pair_rows, pair_cells, to_centre2[pair_rows, pair_cells], best_d2,
-              best_i, query.groups, shared.cell_groups)
-    # 2. every other cell whose ball reaches inside that bound (|q - c|^2 kept for the scan:
-    # the distances to the centres are taken by chunks of rows)
-    bound = np.sqrt(best_d2[:, -1]) * np.float32(1 + _SLACK_RELATIVE) + _SLACK_ABSOLUTE
-    radius = cells.radius_f32[None, :]
-    need = np.empty(to_centre2.shape, dtype=bool)
-    for start in range(0, n, 2048):
-        to_centre = np.sqrt(to_centre2[start:start + 2048])
-        to_centre -= radius
-        np.less_equal(to_centre, bound[start:start + 2048, None], out=need[start:start + 2048])
-    need[np.arange(n)[:, None], closest] = False
-    # the pairs sorted by cell, then row: positions in the transposed need, split (a flat
-    # nonzero and flat take are 2.5x faster than np.nonzero's two arrays and a 2-d gather)
-    flat = np.flatnonzero(np.ascontiguousarray(need.T))
-    cell_of_pair = flat // n
-    row_of_pair = flat - cell_of_pair * n
-    centre_d2 = to_centre2.ravel().take(row_of_pair * to_centre2.shape[1] + cell_of_pair)
-    _scan(cells, block, row_of_pair, cell_of_pair, centre_d2, best_d2, best_i, query.groups,
-          shared.cell_groups)
+        seed_positions = seed_cells = np.empty(0, dtype=np.int64)
+        first = closest_cells(to_centre2, max(1, min(FIRST_CELLS, len(cells.centres) - 1)))
+    # the queries as they are, in compressed sparse rows (a category is one non-zero)
+    rows, coordinates = np.nonzero(query.rows)
+    indptr = np.searchsorted(rows, np.arange(n + 1))
+    weights = np.ascontiguousarray(query.rows[rows, coordinates], dtype=np.float32)
+    grouped = query.groups is not None
+    query_groups = query.groups if grouped else np.empty(0, dtype=np.int8)
+    row_groups = shared.cell_groups if grouped else np.empty(0, dtype=np.int8)
+    best_d2 = np.full((n, k), np.inf, dtype=np.float32)
+    best_pos = np.full((n, k), -1, dtype=np.int64)
+    scan_block(indptr, coordinates.astype(np.int64), weights, to_centre2, first, seed_positions,
+               seed_cells, cells.columns, cells.offsets, cells.norms, cells.starts,
+               cells.radius_f32, query_groups, row_groups, grouped, cells.by_norm, best_d2,
+               best_pos, np.float32(_SLACK_RELATIVE), np.float32(_SLACK_ABSOLUTE))
+    best_i = np.where(best_pos >= 0, cells.order[np.maximum(best_pos, 0)], -1)
     return best_d2, best_i, None
-
-
-def _closest_cells(to_centre2: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's ``count`` smallest columns, by ``count`` argmins (each hidden from the next
-    and put back): for a few, cheaper than a partition of every row. And which of them are
-    finite (an infinite one is an empty cell, or one already taken: a row with fewer finite
-    columns than ``count``)."""
-    rows = np.arange(len(to_centre2))
-    closest = np.empty((len(to_centre2), count), dtype=np.int64)
-    hidden = np.empty((len(to_centre2), count), dtype=to_centre2.dtype)
-    for step in range(count):
-        closest[:, step] = np.argmin(to_centre2, axis=1)
-        hidden[:, step] = to_centre2[rows, closest[:, step]]
-        to_centre2[rows, closest[:, step]] = np.inf
-    for step in range(count - 1, -1, -1):  # the last hidden first: a column taken twice
-        to_centre2[rows, closest[:, step]] = hidden[:, step]  # ends with its first value
-    return closest, np.isfinite(hidden)
-
-
-def _seed_distances(cells: _Cells, block: np.ndarray, seeds: np.ndarray,
-                    to_centre2: np.ndarray) -> np.ndarray:
-    """Squared distances (float32, in ``_scan``'s form) from the centred queries ``block``
-    to their seed base rows."""
-    position = np.empty(len(cells.order), dtype=np.int64)
-    position[cells.order] = np.arange(len(cells.order))
-    at = position[seeds]
-    cell = np.searchsorted(cells.starts, at, side="right") - 1
-    d2 = (np.einsum("ij,ij->i", block, cells.scaled_residuals[at]) + cells.offsets[at]
-          + to_centre2[np.arange(len(block)), cell])
-    return np.maximum(d2, 0.0).astype(np.float32)
 
 
 def typical_spacing(table: np.ndarray, seed: int, sample: int = 2000) -> float:

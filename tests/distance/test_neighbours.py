@@ -93,55 +93,49 @@ def test_pruned_search_refuses_kernel_sums(encoded):
         nearest(encoded["train"][:10], encoded["population"], bandwidth=0.5, method="pruned")
 
 
-def _merge_one_as_before(best_d2, best_i, rows, d2, ids, row_groups, id_groups):
-    """The k = 1 merge as the scan did it until session 6: clamp, mask, then ``_merge``."""
-    from synthcheck.distance.neighbours import _merge
-
-    d2 = np.maximum(d2, np.float32(0.0))
-    if row_groups is not None:
-        d2[row_groups[:, None] == id_groups[None, :]] = np.inf
-    _merge(best_d2, best_i, rows, d2, ids)
-
-
-@pytest.mark.parametrize("grouped", [False, True])
-def test_merge_one_equals_clamping_and_masking_first(grouped):
-    """``_merge_one`` clamps and masks only the rows where that can matter; on blocks full of
-    ties, negative values (near-copies under float32 rounding), excluded winners and rows
-    with every column excluded it must choose exactly as clamping and masking everything."""
-    from synthcheck.distance.neighbours import _merge_one
-
-    rng = np.random.default_rng(5)
-    for _ in range(200):
-        n, m = rng.integers(1, 12), rng.integers(1, 9)
-        d2 = rng.choice(np.array([-2e-6, -1e-7, -0.0, 0.0, 1e-7, 0.5, 0.5, 2.0], np.float32),
-                        (n, m))
-        rows = np.sort(rng.choice(20, n, replace=False))
-        ids = rng.choice(100, m, replace=False)
-        row_groups = rng.integers(0, 3, n).astype(np.int8) if grouped else None
-        id_groups = rng.integers(-1, 3, m).astype(np.int8) if grouped else None
-        start = rng.choice(np.array([np.inf, 0.5, 0.0], np.float32), (20, 1))
-        expected = (start.copy(), np.full((20, 1), -1, np.int64))
-        found = (start.copy(), np.full((20, 1), -1, np.int64))
-        _merge_one_as_before(*expected, rows, d2.copy(), ids, row_groups, id_groups)
-        _merge_one(*found, rows, d2.copy(), ids, row_groups, id_groups)
-        np.testing.assert_array_equal(found[1], expected[1])
-        np.testing.assert_array_equal(found[0], expected[0])
+@pytest.mark.parametrize("k", [1, 3])
+def test_scan_never_returns_a_row_of_the_same_group_even_a_copy(k):
+    """Exact copies give squared distances a hair below 0 in float32 (clamped at 0 by the
+    scan): a copy of a query in the query's own group must still be skipped, and the rows
+    returned must be distinct, allowed, and as near as any allowed row."""
+    rng = np.random.default_rng(4)
+    base = rng.normal(size=(30_000, 6)).astype(np.float32)
+    base[:200] = base[0]  # one row 200 times, in every group
+    groups = rng.integers(0, 5, len(base))
+    query = np.repeat(base[:1], 50, axis=0) + np.float32(1e-4) * rng.normal(size=(50, 6)).astype(np.float32)
+    query[:25] = base[0]
+    query_groups = rng.integers(0, 5, len(query))
+    found = nearest(query, base, k, groups=(query_groups, groups), method="pruned")
+    assert (groups[found.indices] != query_groups[:, None]).all()
+    assert (found.indices[:, :, None] != found.indices[:, None, :]).sum() == len(query) * k * (k - 1)
+    for i in range(len(query)):
+        allowed = groups != query_groups[i]
+        exact = np.sort(np.sqrt(((base[allowed].astype(np.float64) - query[i]) ** 2).sum(1)))[:k]
+        np.testing.assert_allclose(found.distances[i], exact, atol=1e-6)
 
 
-def test_scaled_residuals_give_the_same_bits_as_scaling_the_product(encoded):
-    """The cells keep -2 r instead of r: each product, its norms (restricted, masked) and the
-    seeds' distances must be bit for bit what they were."""
-    from synthcheck.distance.neighbours import _scaled_norms, prepare
+def test_cells_store_rows_by_coordinate_sorted_by_their_distance_to_the_centre(encoded):
+    """The cells keep -2 r by coordinate, each cell's rows in ascending distance to its
+    centre (what the scan's annulus needs); their norms (restricted, masked) must be the
+    residuals' own (to float32 rounding: summed in another order), and a restricted base sorts
+    its cells again in the projection."""
+    from synthcheck.distance.neighbours import _scaled_norms, prepare, restricted
 
     base = np.vstack([encoded["holdout"], encoded["population"]])
-    cells = prepare(base).cells
-    residuals = cells.scaled_residuals * np.float32(-0.5)
-    query = encoded["train"][:300] - cells.centres[0]
-    np.testing.assert_array_equal(query @ cells.scaled_residuals[:64].T,
-                                  -2.0 * (query @ residuals[:64].T))
-    np.testing.assert_array_equal(_scaled_norms(cells.scaled_residuals), cells.residual_norms)
-    np.testing.assert_array_equal(_scaled_norms(cells.scaled_residuals[:, 5:40]),
-                                  np.einsum("ij,ij->i", residuals[:, 5:40], residuals[:, 5:40]))
+    prepared = prepare(base)
+    cells = prepared.cells
+    residuals = cells.columns.T * np.float32(-0.5)
+    np.testing.assert_allclose(_scaled_norms(cells.columns), cells.residual_norms, rtol=1e-6)
+    np.testing.assert_allclose(_scaled_norms(cells.columns[5:40]),
+                               np.einsum("ij,ij->i", residuals[:, 5:40], residuals[:, 5:40]),
+                               rtol=1e-6)
+    cell_of_row = np.repeat(np.arange(len(cells.centres)), np.diff(cells.starts))
+    np.testing.assert_allclose(residuals, base[cells.order] - prepared.centre
+                               - cells.centres[cell_of_row], atol=1e-5)
+    for made in (cells, restricted(prepared, np.arange(5, 40)).cells):
+        assert made.by_norm
+        for lo, hi in zip(made.starts[:-1], made.starts[1:]):
+            assert (np.diff(made.norms[lo:hi]) >= 0).all()
 
 
 def test_cell_sums_add_exactly_as_add_at():
@@ -163,24 +157,20 @@ def test_cell_sums_add_exactly_as_add_at():
     assert np.array_equal(np.signbit(found), np.signbit(expected))
 
 
-def test_closest_cells_are_the_smallest_distinct_finite_columns_and_the_input_is_restored():
-    """The first cells a query scans: its few nearest, each once; an empty cell (inf) is never
-    scanned, even for a row with fewer non-empty cells than asked for."""
-    from synthcheck.distance.neighbours import _closest_cells
+def test_closest_cells_are_the_nearest_distinct_finite_cells_in_order():
+    """The first cells a query scans: its few nearest, each once, nearest first and the lower
+    cell first among equals; an empty cell (inf) is never scanned, even for a query with fewer
+    non-empty cells than asked for (-1 then)."""
+    from synthcheck.distance.scan import closest_cells
 
     rng = np.random.default_rng(4)
     to_centre2 = rng.random((300, 9)).astype(np.float32)
     to_centre2[:, 2] = np.inf  # an empty cell
-    to_centre2[:50, 3:] = np.inf  # rows with only two non-empty cells
+    to_centre2[:50, 3:] = np.inf  # queries with only two non-empty cells
     to_centre2[60:70, 1] = to_centre2[60:70, 0]  # ties
-    before = to_centre2.copy()
-    closest, finite = _closest_cells(to_centre2, 4)
-    np.testing.assert_array_equal(to_centre2, before)
-    expected = np.sort(np.argpartition(before, 4, axis=1)[:, :4], axis=1)
-    for row in range(len(before)):
-        chosen = closest[row][finite[row]]
-        assert len(set(chosen.tolist())) == len(chosen)
-        assert np.isfinite(before[row, chosen]).all()
-        wanted = expected[row][np.isfinite(before[row, expected[row]])]
-        np.testing.assert_array_equal(np.sort(before[row, chosen]), np.sort(before[row, wanted]))
-    assert finite[:50].sum(axis=1).max() == 2
+    closest = closest_cells(np.ascontiguousarray(to_centre2.T), 4)
+    for row in range(len(to_centre2)):
+        finite = np.flatnonzero(np.isfinite(to_centre2[row]))
+        expected = finite[np.argsort(to_centre2[row, finite], kind="stable")][:4]
+        np.testing.assert_array_equal(closest[row][closest[row] >= 0], expected)
+    assert (closest[:50, 2:] == -1).all() and (closest[50:] >= 0).all()

@@ -1,0 +1,183 @@
+"""The pruned search's inner loop, compiled: one query block against the cells it must visit.
+
+Why compiled: in numpy the scan of a (query, cell) pair was a handful of whole-array calls (a
+gather of the queries, a matrix product over every encoded coordinate, an argmin, a merge),
+and their fixed cost per pair set the pace (SCALE.md, session 9). Here each pair costs only
+what it reads:
+
+* the query is sparse in the encoding as it is (not centred): a category is one non-zero in
+  its block, so a product reads as many coordinates as the query has non-zeros (about one per
+  column), not the encoding's width;
+* a cell's rows are stored by coordinate (``columns``: (width, rows)), so each non-zero adds a
+  contiguous run of the cell's rows at once, in vector instructions;
+* a cell's rows are sorted by their distance to its centre, so only the run of rows whose
+  annulus can hold a closer row is read: |q - r| >= | |q - c| - |r - c| | (triangle
+  inequality), the bound the cells' balls use, per row.
+
+The value of a row is ``offset[r] + sum_k q_k columns[k, r] + |q - c|^2``, clamped at 0, in
+float32, the sum in a fixed order (no fast-math reassociation), so a row has the same value
+whichever run it is read in and on every machine. Which of several equally near rows is kept:
+the first found (cells in the order given, rows in the cell's order); a row replaces a kept
+one only when strictly nearer. Exact distances of the rows chosen are recomputed in float64 by
+the caller.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(nogil=True, inline="always")
+def _copy(values, source):
+    for t in range(len(values)):
+        values[t] = source[t]
+
+
+@njit(nogil=True, inline="always")
+def _add_scaled(values, row, weight):
+    for t in range(len(values)):
+        values[t] += weight * row[t]
+
+
+@njit(nogil=True, inline="always", fastmath=True)
+def _smallest(values):
+    """The smallest value (a minimum is exact in any order: fast math only lets it vectorise)."""
+    least = np.float32(np.inf)
+    for t in range(len(values)):
+        least = min(least, values[t])
+    return least
+
+
+@njit(nogil=True, inline="always")
+def _first_not_below(sorted_values, lo, hi, limit):
+    """The first position in [lo, hi) whose value is >= ``limit`` (hi when none is)."""
+    while lo < hi:
+        middle = (lo + hi) >> 1
+        if sorted_values[middle] < limit:
+            lo = middle + 1
+        else:
+            hi = middle
+    return lo
+
+
+@njit(nogil=True, inline="always")
+def _bound(kth, slack_relative, slack_absolute):
+    return np.sqrt(max(kth, np.float32(0.0))) * (np.float32(1.0) + slack_relative) \
+        + slack_absolute
+
+
+@njit(nogil=True, inline="always")
+def _scan_run(i, lo, hi, to_centre2, indptr, coordinates, weights, columns, offsets,
+              query_groups, row_groups, grouped, best_d2, best_pos, scratch):
+    """Rows [lo, hi) of one cell into query i's running k best (kept sorted, ties in the
+    order found)."""
+    k = best_d2.shape[1]
+    values = scratch[:hi - lo]
+    _copy(values, offsets[lo:hi])
+    for n in range(indptr[i], indptr[i + 1]):
+        _add_scaled(values, columns[coordinates[n], lo:hi], weights[n])
+    if _smallest(values) + to_centre2 >= best_d2[i, k - 1]:
+        return False
+    changed = False
+    for t in range(hi - lo):
+        value = max(values[t] + to_centre2, np.float32(0.0))
+        if value < best_d2[i, k - 1]:
+            if grouped and row_groups[lo + t] == query_groups[i]:
+                continue
+            at = k - 1
+            while at > 0 and best_d2[i, at - 1] > value:
+                best_d2[i, at] = best_d2[i, at - 1]
+                best_pos[i, at] = best_pos[i, at - 1]
+                at -= 1
+            best_d2[i, at] = value
+            best_pos[i, at] = lo + t
+            changed = True
+    return changed
+
+
+@njit(nogil=True, cache=True)
+def scan_block(indptr, coordinates, weights, to_centre2, first, seed_positions, seed_cells,
+               columns, offsets, norms, starts, radius, query_groups, row_groups, grouped,
+               annulus, best_d2, best_pos, slack_relative, slack_absolute):
+    """Every query of a block against every cell it must visit; returns the pairs scanned.
+
+    ``indptr, coordinates, weights``: the queries (as they are, masked coordinates zeroed) in
+    compressed sparse rows. ``to_centre2``: (cells, queries) |q - c|^2, inf for an empty cell.
+    ``first``: (queries, f) cells scanned first to get a bound (-1: none), or ``seed_positions``
+    / ``seed_cells`` (queries,): a row known to be near each query, its value the first bound.
+    ``columns, offsets, norms, starts, radius``: the cells (``neighbours._Cells``); ``norms``
+    (each row's distance to its centre, ascending within a cell) serve only with ``annulus``.
+    ``best_d2, best_pos``: (queries, k), filled with inf / -1 (or the seeds): the k best
+    squared distances and the rows' sorted positions, updated in place."""
+    queries = len(indptr) - 1
+    cells = len(starts) - 1
+    scratch = np.empty(max(1, np.max(starts[1:] - starts[:-1])), dtype=np.float32)
+    k = best_d2.shape[1]
+    for i in range(len(seed_positions)):
+        _scan_run(i, seed_positions[i], seed_positions[i] + 1, to_centre2[seed_cells[i], i],
+                  indptr, coordinates, weights, columns, offsets, query_groups, row_groups,
+                  grouped, best_d2, best_pos, scratch)
+    for i in range(first.shape[0]):
+        for f in range(first.shape[1]):
+            cell = first[i, f]
+            if cell >= 0:
+                _scan_run(i, starts[cell], starts[cell + 1], to_centre2[cell, i], indptr,
+                          coordinates, weights, columns, offsets, query_groups, row_groups,
+                          grouped, best_d2, best_pos, scratch)
+    bounds = np.empty(queries, dtype=np.float32)
+    for i in range(queries):
+        bounds[i] = _bound(best_d2[i, k - 1], slack_relative, slack_absolute)
+    pairs = 0
+    for cell in range(cells):
+        lo, hi = starts[cell], starts[cell + 1]
+        if lo == hi:
+            continue
+        for i in range(queries):
+            reach = bounds[i] + radius[cell]
+            centre2 = to_centre2[cell, i]
+            if centre2 > reach * reach:  # the cell's ball is beyond the bound
+                continue
+            done = False
+            for f in range(first.shape[1]):
+                done |= first[i, f] == cell
+            if done:
+                continue
+            pairs += 1
+            run_lo, run_hi = lo, hi
+            if annulus:
+                to_centre = np.sqrt(centre2)
+                run_lo = _first_not_below(norms, lo, hi, to_centre - bounds[i])
+                run_hi = _first_not_below(norms, run_lo, hi, to_centre + bounds[i])
+                # a row exactly at the upper limit is kept too
+                while run_hi < hi and norms[run_hi] <= to_centre + bounds[i]:
+                    run_hi += 1
+                if run_lo == run_hi:
+                    continue
+            if _scan_run(i, run_lo, run_hi, centre2, indptr, coordinates, weights, columns,
+                         offsets, query_groups, row_groups, grouped, best_d2, best_pos,
+                         scratch):
+                bounds[i] = _bound(best_d2[i, k - 1], slack_relative, slack_absolute)
+    return pairs
+
+
+@njit(nogil=True, cache=True)
+def closest_cells(to_centre2, count):
+    """(queries, ``count``): each query's ``count`` closest cells (rows of the (cells,
+    queries) ``to_centre2``), nearest first, the lower cell first among equals; -1 where no
+    finite one is left (an empty cell is infinitely far). Cells in the outer loop: each
+    cell's queries are contiguous."""
+    queries = to_centre2.shape[1]
+    closest = np.full((queries, count), -1, dtype=np.int64)
+    near = np.full((queries, count), np.inf, dtype=np.float32)
+    for cell in range(to_centre2.shape[0]):
+        for i in range(queries):
+            value = to_centre2[cell, i]
+            if value < near[i, count - 1]:
+                at = count - 1
+                while at > 0 and near[i, at - 1] > value:
+                    near[i, at] = near[i, at - 1]
+                    closest[i, at] = closest[i, at - 1]
+                    at -= 1
+                near[i, at] = value
+                closest[i, at] = cell
+    return closest
