@@ -408,24 +408,6 @@ def _scaled_norms(columns: np.ndarray) -> np.ndarray:
     return norms
 
 
-def _sorted_groups(groups: np.ndarray | None, order: np.ndarray) -> np.ndarray | None:
-    """Group labels of the base rows in the cells' order, in the narrowest integer type that
-    holds them (folds fit in int8: the comparisons with the queries' labels read less)."""
-    if groups is None:
-        return None
-    return _narrow(groups)[order]
-
-
-def _narrow(labels: np.ndarray) -> np.ndarray:
-    if not len(labels):
-        return labels
-    low, high = int(labels.min()), int(labels.max())
-    for kind in (np.int8, np.int16, np.int32):
-        if np.iinfo(kind).min <= low and high <= np.iinfo(kind).max:
-            return labels.astype(kind)
-    return labels
-
-
 @dataclass(frozen=True)
 class _PrunedBase:
     """What every block of the pruned search reads: the cells and the base's group labels."""
@@ -524,10 +506,9 @@ def _pruned(query, base, k, query_groups, base_groups, on_block, scheduler=None,
         kept = np.zeros(query.shape[1], dtype=bool)
         kept[prepared.coordinates] = True
         query = np.where(kept, query, np.float32(0.0)).astype(np.float32)
+    # group labels as int64 whatever their range: one compiled scan for every search
     shared = _PrunedBase(prepared.centre, prepared.cells,
-                         _sorted_groups(base_groups, prepared.cells.order), k)
-    if query_groups is not None:
-        query_groups = _narrow(query_groups)
+                         None if base_groups is None else base_groups[prepared.cells.order], k)
     # at least one block per core: few queries (the extras' samples) would run on one thread
     size = min(PRUNED_QUERY_BLOCK, max(1024, -(-len(query) // cores())))
     blocks = _query_blocks(query, query_groups, size,
@@ -566,8 +547,8 @@ def _pruned_block(query: _QueryBlock, shared: _PrunedBase):
     indptr = np.searchsorted(rows, np.arange(n + 1))
     weights = np.ascontiguousarray(query.rows[rows, coordinates], dtype=np.float32)
     grouped = query.groups is not None
-    query_groups = query.groups if grouped else np.empty(0, dtype=np.int8)
-    row_groups = shared.cell_groups if grouped else np.empty(0, dtype=np.int8)
+    query_groups = query.groups if grouped else np.empty(0, dtype=np.int64)
+    row_groups = shared.cell_groups if grouped else np.empty(0, dtype=np.int64)
     best_d2 = np.full((n, k), np.inf, dtype=np.float32)
     best_pos = np.full((n, k), -1, dtype=np.int64)
     scan_block(indptr, coordinates.astype(np.int64), weights, to_centre2, first, seed_positions,
