@@ -118,7 +118,7 @@ def anonymeter_risks(train, holdout, release, link_columns, secrets, attacks: in
             "link_columns": link_columns, "secrets": secrets, "attacks": attacks,
             "singling_out": singling_out}))
         try:
-            # -P: not benchmarks/ first on the path (its coverage.py would shadow the package)
+            # -P: not benchmarks/ first on the path (a module there could shadow a package)
             subprocess.run([ANON_PYTHON, "-P", __file__, "anon-child", "--folder", str(folder)],
                            check=True, timeout=CAP)
         except subprocess.TimeoutExpired:

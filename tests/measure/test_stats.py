@@ -316,7 +316,7 @@ def draw_members(kind, rng, size):
 def test_tpr_interval_coverage_by_simulation(non_members):
     # 95 % intervals, 150 data sets per case: misses are Binomial(150, <= 0.05), so more than
     # 16 misses (P < 0.5 % at exactly 95 % coverage) would be evidence of undercoverage. The
-    # full table (1,000 data sets) is benchmarks/coverage.py, in docs/statistics.md.
+    # full table (1,000 data sets) is benchmarks/interval_coverage.py, in docs/statistics.md.
     for kind in ("null", "shift", "mixture"):
         rng = np.random.default_rng([non_members, len(kind)])
         misses = {fpr: 0 for fpr in (0.001, 0.01, 0.1)}

@@ -7,7 +7,7 @@ bounds at 97.5 % each) is computed on many data sets, with as many members as no
 the share of data sets whose interval contains the truth is reported with its misses on each
 side and the mean width.
 
-    python benchmarks/coverage.py [--datasets 1000]
+    python benchmarks/interval_coverage.py [--datasets 1000]
 """
 from __future__ import annotations
 
