@@ -115,8 +115,8 @@ def nearest_without_each(query: np.ndarray, base: np.ndarray, starts: np.ndarray
     nearest base row on every block but c: (queries, len(columns)) base rows, and counts of
     how the answers were found (``proven``: from the k; ``searched``: searched again).
 
-    Among rows equally near, the lowest base row is taken where the proof holds (then every
-    equally near row is among the k); a row searched again is whichever the search finds.
+    Among rows equally near, the lowest base row is taken: where the proof holds every equally
+    near row is among the k; a row searched again is searched with ``lowest_of_ties``.
     ``prepared``: ``neighbours.prepare(base)``, shared with other searches of ``base``."""
     n, width = len(query), query.shape[1]
     found = nearest(query, base, min(k, len(base)), prepared=prepared)
@@ -143,11 +143,12 @@ def nearest_without_each(query: np.ndarray, base: np.ndarray, starts: np.ndarray
             keep = np.r_[0:starts[c], ends[c]:width]
             if prepared is None:
                 out[again, position] = nearest(np.ascontiguousarray(query[again][:, keep]),
-                                               np.ascontiguousarray(base[:, keep]),
-                                               1).indices[:, 0]
+                                               np.ascontiguousarray(base[:, keep]), 1,
+                                               lowest_of_ties=True).indices[:, 0]
             else:  # the base's cells with the column masked (no copy); the closest of the k
                 # is near, so its distance bounds the search from the start
                 out[again, position] = nearest(
                     np.ascontiguousarray(query[again]), base, 1,
-                    prepared=masked(prepared, keep), seeds=out[again, position]).indices[:, 0]
+                    prepared=masked(prepared, keep), seeds=out[again, position],
+                    lowest_of_ties=True).indices[:, 0]
     return out, counts

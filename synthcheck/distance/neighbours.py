@@ -9,18 +9,19 @@ Every distance-based attack needs, for many query rows, the closest rows of some
   pair, so they always take this path.
 * ``pruned``: the base table is cut into small cells (a cheap k-means); a query first scans its
   closest few cells, which bound its k-th neighbour distance by some ``r``, then only the cells whose
-  ball (centre, radius) comes within ``r`` of it. By the triangle inequality no skipped cell can
-  hold a closer row, so the result is exact; on tabular encodings (clustered by their
-  categories) it scans a few percent of the base table. A cell's rows are stored relative to
-  its centre, and a scan adds |q - c|^2 (known from the bounds) only to the value it chooses.
+  ball (centre, radius) comes within ``r`` of it, and in them only the rows whose annulus
+  (distance to the centre) does. By the triangle inequality no skipped row can be closer, so
+  the result is exact; on tabular encodings (clustered by their categories) it reads a few
+  percent of the base table. The scan is compiled (``scan``).
 
 Either way the distances of the neighbours finally chosen are recomputed exactly in float64, so
-near-copies are not blurred by float32 rounding. Which rows are chosen is decided in float32: of
-two rows whose squared distances differ by less than its rounding (about 1e-7 of the squared
-norms), either may be chosen, and its own exact distance is the one reported
-(``tests/distance/test_exact_on_corpus.py`` holds every distance to a float64 brute force's
-within 1e-6 on several real tables). Among rows exactly as near, which is chosen depends on the
-order of the scan.
+near-copies are not blurred by float32 rounding (``tests/distance/test_exact_on_corpus.py``
+holds every distance to a float64 brute force's within 1e-6 on several real tables). Which
+rows are chosen is decided in float32: of rows whose squared distances differ by less than its
+rounding (about 1e-7 of the squared norms) either may be chosen, and among rows exactly as
+near the first in the scan's order is; ``lowest_of_ties`` asks instead, for one neighbour, for
+the lowest base row among those at the smallest exact distance, whatever the search's
+internals (``scan``: near-ties settled in float64).
 
 ``groups=(query_groups, base_groups)`` forbids neighbours of the same group: with cross-fitting
 folds as groups, one search gives every candidate its nearest reference row outside its fold.
@@ -137,7 +138,7 @@ def nearest(query: np.ndarray, base: np.ndarray, k: int = 1, *, bandwidth: float
             skip_same_row: bool = False, on_block: Callable[[int], None] | None = None,
             groups: tuple[np.ndarray, np.ndarray] | None = None, method: str = "auto",
             scheduler: Any = None, prepared: PreparedBase | None = None,
-            seeds: np.ndarray | None = None) -> Neighbours:
+            seeds: np.ndarray | None = None, lowest_of_ties: bool = False) -> Neighbours:
     """The ``k`` nearest base rows of every query row (and the kernel sum if ``bandwidth``).
 
     ``skip_same_row``: query and base are the same table and a row is not its own neighbour.
@@ -153,12 +154,22 @@ def nearest(query: np.ndarray, base: np.ndarray, k: int = 1, *, bandwidth: float
     few queries too.
     ``seeds``: (queries,) a base row already known to be near each query (k = 1, pruned
     search, no groups): its distance is the first bound, so only cells within it are scanned
-    (the answer is the same exact nearest distance; among equally near rows the seed stays).
+    (the answer is the same exact nearest distance; among equally near rows the seed stays,
+    unless ``lowest_of_ties``).
+    ``lowest_of_ties`` (k = 1; the pruned search, whatever ``method`` says): among the rows at
+    the smallest exact distance, the lowest base row, whatever the cells, the order of the scan
+    or float32 rounding (near-ties settled in float64: ``scan``). For attacks that read the row
+    found (EDPB linkability and inference), so that their counts do not move with the search's
+    internals; it costs a float64 check per near-tie (a third more on a table full of copies).
     """
     if len(base) == 0:
         raise ValueError("empty base table")
     k = max(1, min(k, len(base) - int(skip_same_row)))
     query_groups, base_groups = _group_arrays(groups, skip_same_row, len(query), len(base))
+    if lowest_of_ties:
+        if k != 1 or bandwidth:
+            raise ValueError("lowest_of_ties serves a search for one neighbour")
+        method = "pruned"
     if method == "auto":
         # building the cells costs about as much as scanning 2 x MAX_CELLS queries
         few_queries = prepared is None and len(query) < 2 * min(MAX_CELLS, len(base) // CELL_ROWS)
@@ -173,7 +184,7 @@ def nearest(query: np.ndarray, base: np.ndarray, k: int = 1, *, bandwidth: float
         if seeds is not None and (k != 1 or query_groups is not None):
             raise ValueError("seeds serve a search for one neighbour without groups")
         return _pruned(query, base, k, query_groups, base_groups, on_block, scheduler, prepared,
-                       seeds)
+                       seeds, lowest_of_ties)
     if seeds is not None:
         raise ValueError("seeds serve the pruned search")
     if method != "blocked":
@@ -416,6 +427,9 @@ class _PrunedBase:
     cells: _Cells
     cell_groups: np.ndarray | None  # the base rows' group labels in the cells' order
     k: int
+    base: np.ndarray  # (n, d) float32, C order: the rows, for float64 checks of near-ties
+    exact_coordinates: np.ndarray  # the coordinates those checks sum over (masked: the kept)
+    lowest_of_ties: bool  # k = 1: ties to the lowest base row (``nearest``)
 
 
 @dataclass(frozen=True)
@@ -499,16 +513,20 @@ def _cell_radius(starts: np.ndarray, residual_norms: np.ndarray) -> np.ndarray:
 
 
 def _pruned(query, base, k, query_groups, base_groups, on_block, scheduler=None,
-            prepared: PreparedBase | None = None, seeds: np.ndarray | None = None
-            ) -> Neighbours:
+            prepared: PreparedBase | None = None, seeds: np.ndarray | None = None,
+            lowest_of_ties: bool = False) -> Neighbours:
     prepared = prepared or prepare(base)
     if prepared.coordinates is not None:  # masked: the other coordinates count for nothing
         kept = np.zeros(query.shape[1], dtype=bool)
         kept[prepared.coordinates] = True
         query = np.where(kept, query, np.float32(0.0)).astype(np.float32)
     # group labels as int64 whatever their range: one compiled scan for every search
+    coordinates = (np.arange(base.shape[1]) if prepared.coordinates is None
+                   else np.asarray(prepared.coordinates))
     shared = _PrunedBase(prepared.centre, prepared.cells,
-                         None if base_groups is None else base_groups[prepared.cells.order], k)
+                         None if base_groups is None else base_groups[prepared.cells.order], k,
+                         np.ascontiguousarray(base, dtype=np.float32),
+                         coordinates.astype(np.int64), lowest_of_ties and k == 1)
     # at least one block per core: few queries (the extras' samples) would run on one thread
     size = min(PRUNED_QUERY_BLOCK, max(1024, -(-len(query) // cores())))
     blocks = _query_blocks(query, query_groups, size,
@@ -554,7 +572,10 @@ def _pruned_block(query: _QueryBlock, shared: _PrunedBase):
     scan_block(indptr, coordinates.astype(np.int64), weights, to_centre2, first, seed_positions,
                seed_cells, cells.columns, cells.offsets, cells.norms, cells.starts,
                cells.radius_f32, query_groups, row_groups, grouped, cells.by_norm, best_d2,
-               best_pos, np.float32(_SLACK_RELATIVE), np.float32(_SLACK_ABSOLUTE))
+               best_pos, np.float32(_SLACK_RELATIVE), np.float32(_SLACK_ABSOLUTE),
+               shared.lowest_of_ties,
+               (shared.exact_coordinates, np.ascontiguousarray(query.rows, dtype=np.float32),
+                shared.base, cells.order))
     best_i = np.where(best_pos >= 0, cells.order[np.maximum(best_pos, 0)], -1)
     return best_d2, best_i, None
 

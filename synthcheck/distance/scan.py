@@ -16,15 +16,26 @@ what it reads:
 
 The value of a row is ``offset[r] + sum_k q_k columns[k, r] + |q - c|^2``, clamped at 0, in
 float32, the sum in a fixed order (no fast-math reassociation), so a row has the same value
-whichever run it is read in and on every machine. Which of several equally near rows is kept:
-the first found (cells in the order given, rows in the cell's order); a row replaces a kept
-one only when strictly nearer. Exact distances of the rows chosen are recomputed in float64 by
-the caller.
+whichever run it is read in and on every machine.
+
+Which of several equally near rows is kept: by default the first found (cells in the order
+given, rows in a cell's order); a row replaces a kept one only when its float32 value is
+strictly smaller. With ``canonical`` (k = 1; for attacks that read the row itself, EDPB's
+linkability and inference, whose counts must not move with how the search is built) it is
+the lowest base row among the rows at the smallest exact distance: a row whose float32 value
+comes within ``TIE_ABSOLUTE + TIE_RELATIVE x value`` of the kept one's (far more than float32
+rounding) is compared with it on float64 squared distances from the rows themselves, equal
+when within ``EXACT_RELATIVE`` (the same squares summed in another order), and then by base
+row. Every row at the exact distance is visited: the pruning bounds' slack is wider still.
 """
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+TIE_ABSOLUTE = 1e-4  # squared encoded units
+TIE_RELATIVE = 1e-4
+EXACT_RELATIVE = 1e-12
 
 
 @njit(nogil=True, inline="always")
@@ -67,20 +78,66 @@ def _bound(kth, slack_relative, slack_absolute):
 
 
 @njit(nogil=True, inline="always")
+def _exact2(exact, query_rows, i, base, row):
+    """float64 squared distance from query i to base ``row`` on the ``exact`` coordinates."""
+    total = 0.0
+    for j in exact:
+        gap = np.float64(query_rows[i, j]) - np.float64(base[row, j])
+        total += gap * gap
+    return total
+
+
+@njit(nogil=True, inline="always")
+def _replaces(value, position, i, ties, best_d2, best_pos, best_exact):
+    """For k = 1: whether the row at sorted ``position`` (float32 ``value``) replaces query i's
+    kept row: strictly nearer beyond the tie margin, or, within it, nearer in float64 or as
+    near and a lower base row (``ties``: exact coordinates, query rows, base, order)."""
+    exact, query_rows, base, order = ties
+    kept = best_d2[i, 0]
+    margin = np.float32(TIE_ABSOLUTE) + np.float32(TIE_RELATIVE) * kept
+    if value < kept - margin or best_pos[i, 0] < 0:
+        best_exact[i] = np.nan
+        return True
+    if value > kept + margin:
+        return False
+    if np.isnan(best_exact[i]):
+        best_exact[i] = _exact2(exact, query_rows, i, base, order[best_pos[i, 0]])
+    candidate = _exact2(exact, query_rows, i, base, order[position])
+    limit = EXACT_RELATIVE * max(candidate, best_exact[i])
+    if candidate < best_exact[i] - limit or (
+            candidate <= best_exact[i] + limit and order[position] < order[best_pos[i, 0]]):
+        best_exact[i] = candidate
+        return True
+    return False
+
+
+@njit(nogil=True, inline="always")
 def _scan_run(i, lo, hi, to_centre2, indptr, coordinates, weights, columns, offsets,
-              query_groups, row_groups, grouped, best_d2, best_pos, scratch):
-    """Rows [lo, hi) of one cell into query i's running k best (kept sorted, ties in the
-    order found)."""
+              query_groups, row_groups, grouped, best_d2, best_pos, scratch, canonical, ties,
+              best_exact):
+    """Rows [lo, hi) of one cell into query i's running k best (kept sorted; ties as the
+    module says)."""
     k = best_d2.shape[1]
     values = scratch[:hi - lo]
     _copy(values, offsets[lo:hi])
     for n in range(indptr[i], indptr[i + 1]):
         _add_scaled(values, columns[coordinates[n], lo:hi], weights[n])
-    if _smallest(values) + to_centre2 >= best_d2[i, k - 1]:
+    reach = best_d2[i, k - 1]
+    if canonical:  # a row as near as the kept one may still win on its base row
+        reach += np.float32(TIE_ABSOLUTE) + np.float32(TIE_RELATIVE) * reach
+    if _smallest(values) + to_centre2 > reach:
         return False
     changed = False
     for t in range(hi - lo):
         value = max(values[t] + to_centre2, np.float32(0.0))
+        if canonical:
+            if grouped and row_groups[lo + t] == query_groups[i]:
+                continue
+            if _replaces(value, lo + t, i, ties, best_d2, best_pos, best_exact):
+                best_d2[i, 0] = value
+                best_pos[i, 0] = lo + t
+                changed = True
+            continue
         if value < best_d2[i, k - 1]:
             if grouped and row_groups[lo + t] == query_groups[i]:
                 continue
@@ -98,7 +155,7 @@ def _scan_run(i, lo, hi, to_centre2, indptr, coordinates, weights, columns, offs
 @njit(nogil=True, cache=True)
 def scan_block(indptr, coordinates, weights, to_centre2, first, seed_positions, seed_cells,
                columns, offsets, norms, starts, radius, query_groups, row_groups, grouped,
-               annulus, best_d2, best_pos, slack_relative, slack_absolute):
+               annulus, best_d2, best_pos, slack_relative, slack_absolute, canonical, ties):
     """Every query of a block against every cell it must visit; returns the pairs scanned.
 
     ``indptr, coordinates, weights``: the queries (as they are, masked coordinates zeroed) in
@@ -108,22 +165,25 @@ def scan_block(indptr, coordinates, weights, to_centre2, first, seed_positions, 
     ``columns, offsets, norms, starts, radius``: the cells (``neighbours._Cells``); ``norms``
     (each row's distance to its centre, ascending within a cell) serve only with ``annulus``.
     ``best_d2, best_pos``: (queries, k), filled with inf / -1 (or the seeds): the k best
-    squared distances and the rows' sorted positions, updated in place."""
+    squared distances and the rows' sorted positions, updated in place. ``canonical`` (k = 1):
+    ties go to the lowest base row, ``ties`` = (exact coordinates, the queries as dense rows,
+    the base table, the base row of each sorted position)."""
     queries = len(indptr) - 1
     cells = len(starts) - 1
     scratch = np.empty(max(1, np.max(starts[1:] - starts[:-1])), dtype=np.float32)
     k = best_d2.shape[1]
+    best_exact = np.full(queries, np.nan)
     for i in range(len(seed_positions)):
         _scan_run(i, seed_positions[i], seed_positions[i] + 1, to_centre2[seed_cells[i], i],
                   indptr, coordinates, weights, columns, offsets, query_groups, row_groups,
-                  grouped, best_d2, best_pos, scratch)
+                  grouped, best_d2, best_pos, scratch, canonical, ties, best_exact)
     for i in range(first.shape[0]):
         for f in range(first.shape[1]):
             cell = first[i, f]
             if cell >= 0:
                 _scan_run(i, starts[cell], starts[cell + 1], to_centre2[cell, i], indptr,
                           coordinates, weights, columns, offsets, query_groups, row_groups,
-                          grouped, best_d2, best_pos, scratch)
+                          grouped, best_d2, best_pos, scratch, canonical, ties, best_exact)
     bounds = np.empty(queries, dtype=np.float32)
     for i in range(queries):
         bounds[i] = _bound(best_d2[i, k - 1], slack_relative, slack_absolute)
@@ -155,7 +215,7 @@ def scan_block(indptr, coordinates, weights, to_centre2, first, seed_positions, 
                     continue
             if _scan_run(i, run_lo, run_hi, centre2, indptr, coordinates, weights, columns,
                          offsets, query_groups, row_groups, grouped, best_d2, best_pos,
-                         scratch):
+                         scratch, canonical, ties, best_exact):
                 bounds[i] = _bound(best_d2[i, k - 1], slack_relative, slack_absolute)
     return pairs
 

@@ -71,7 +71,7 @@ def guesses(tables: Tables, rows: dict[str, np.ndarray], secrets, known
                                               prepared=prepared)
         found = {s: chosen[:, i] for i, s in enumerate(left_out)}
     if any(s not in known for s in secrets):  # the secret is not known: nearest on every known
-        whole = nearest(query, base, 1, prepared=prepared).indices[:, 0]
+        whole = nearest(query, base, 1, prepared=prepared, lowest_of_ties=True).indices[:, 0]
         found |= {s: whole for s in secrets if s not in known}
     cuts = np.cumsum([len(rows[role]) for role in roles])[:-1]
     return ({s: dict(zip(roles, np.split(chosen, cuts))) for s, chosen in found.items()},

@@ -36,8 +36,10 @@ def nearest_rows_of(tables: Tables, rows: dict[str, np.ndarray], columns, k: int
     block = tables.block_of(columns)
     query = np.vstack([tables.encoded[role][chosen][:, block] for role, chosen in rows.items()])
     base, prepared = tables.synthetic_on(columns)
+    # one neighbour: the lowest of equally near rows, so a link never hangs on the search's
+    # internals (two pieces tied between the same copies meet on the same row)
     found = nearest(np.ascontiguousarray(query, dtype=np.float32), base, k,
-                    prepared=prepared).indices
+                    prepared=prepared, lowest_of_ties=k == 1).indices
     cuts = np.cumsum([len(chosen) for chosen in rows.values()])[:-1]
     return dict(zip(rows, np.split(found, cuts)))
 

@@ -5,7 +5,10 @@ its kernel uses; every change to that kernel may move which of two nearly equall
 found. These tests pin what must never move: on real encodings (ties, duplicates, missing
 values, one-hot blocks), for one neighbour and for 32, with cross-fitting groups, without the
 row itself, and on restricted and masked bases with seeds, every distance found is the float64
-brute force's to within 1e-6, and every index is allowed and at that distance.
+brute force's to within 1e-6, and every index is allowed and at that distance. With
+``lowest_of_ties`` (one neighbour) the index is also the lowest base row among the rows at the
+smallest exact distance (the rule that keeps EDPB's linkability and inference independent of
+the search's internals).
 """
 from __future__ import annotations
 
@@ -47,7 +50,7 @@ def squared(query: np.ndarray, base: np.ndarray) -> np.ndarray:
     return np.maximum((q * q).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2 * q @ b.T, 0.0)
 
 
-def check(found, query, base, k, query_groups=None, base_groups=None) -> None:
+def check(found, query, base, k, query_groups=None, base_groups=None, lowest=False) -> None:
     """Distances are the brute force's k smallest; indices are allowed and at those distances."""
     d2 = squared(query, base)
     if query_groups is not None:
@@ -59,6 +62,21 @@ def check(found, query, base, k, query_groups=None, base_groups=None) -> None:
     np.testing.assert_allclose(found.distances, at_index, rtol=0, atol=TOLERANCE)
     assert (np.diff(found.distances, axis=1) >= 0).all()
     assert all(len(set(row)) == k for row in found.indices.tolist())
+    if lowest:
+        _check_lowest_of_ties(found.indices[:, 0], query, base, d2)
+
+
+def _check_lowest_of_ties(found: np.ndarray, query, base, d2) -> None:
+    """Each index is the lowest base row among those at the smallest exact distance (the
+    squared differences summed in float64, equal within 1e-12 of each other)."""
+    tied_rows = 0
+    for i in range(len(query)):
+        near = np.flatnonzero(d2[i] <= d2[i].min() + 1e-6)
+        exact = ((base[near].astype(np.float64) - query[i].astype(np.float64)) ** 2).sum(1)
+        lowest = near[exact <= exact.min() * (1 + 1e-12)].min()
+        assert found[i] == lowest, (i, found[i], lowest)
+        tied_rows += (exact <= exact.min() * (1 + 1e-12)).sum() > 1
+    assert tied_rows > 0  # the tables hold ties: the rule was exercised
 
 
 @pytest.mark.parametrize("k", [1, 32])
@@ -99,3 +117,31 @@ def test_restricted_and_masked_bases_with_seeds(encoded):
         seeds = found.indices[:, 0]
         found = nearest(query, base, 1, prepared=masked(prepared, keep), seeds=seeds)
         check(found, narrow_query, narrow_base, 1)
+
+
+def test_lowest_of_ties(encoded):
+    """EDPB's searches: the lowest base row among the exactly nearest, plain, with groups, and
+    on restricted and masked bases with seeds (a seed that is not the lowest must give way)."""
+    query, base, blocks = encoded
+    check(nearest(query, base, 1, lowest_of_ties=True), query, base, 1, lowest=True)
+    rng = np.random.default_rng(3)
+    query_groups, base_groups = rng.integers(0, 5, len(query)), rng.integers(-1, 5, len(base))
+    check(nearest(query, base, 1, groups=(query_groups, base_groups), lowest_of_ties=True),
+          query, base, 1, query_groups, base_groups, lowest=True)
+    prepared = prepare(base)
+    for _, block in blocks[:3]:
+        keep = np.setdiff1d(np.arange(base.shape[1]), np.arange(block.start, block.stop))
+        narrow_query, narrow_base = np.ascontiguousarray(query[:, keep]), base[:, keep]
+        found = nearest(narrow_query, narrow_base, 1, prepared=restricted(prepared, keep),
+                        lowest_of_ties=True)
+        check(found, narrow_query, narrow_base, 1, lowest=True)
+        highest = _highest_of_ties(narrow_query, narrow_base)
+        found = nearest(query, base, 1, prepared=masked(prepared, keep), seeds=highest,
+                        lowest_of_ties=True)
+        check(found, narrow_query, narrow_base, 1, lowest=True)
+
+
+def _highest_of_ties(query, base) -> np.ndarray:
+    """Each query's highest base row among the exactly nearest: seeds the rule must overrule."""
+    d2 = squared(query, base)
+    return np.array([np.flatnonzero(row <= row.min() + 1e-9).max() for row in d2])
