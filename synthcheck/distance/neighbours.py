@@ -388,14 +388,32 @@ def _cells(base_c: np.ndarray, centre: np.ndarray) -> _Cells:
         centres[filled] = (sums[filled] / sizes[filled, None]).astype(np.float32)
         centre_norms = np.einsum("ij,ij->i", centres, centres)
     assigned = _closest_centre(base_c, centres, centre_norms)
-    residuals = (base_c.astype(np.float64) - centres[assigned]).astype(np.float32)
-    residual_norms = np.einsum("ij,ij->i", residuals, residuals)
+    # the residuals by chunks of rows, twice (their norms, then stored in the sorted order):
+    # never a float64 copy of the table (at 1M rows, 0.9 GB each)
+    residual_norms = np.empty(n, dtype=np.float32)
+    for start in range(0, n, _RESIDUAL_ROWS):
+        rows = np.arange(start, min(n, start + _RESIDUAL_ROWS))
+        part = _residuals(base_c, centres, assigned, rows)
+        residual_norms[rows] = np.einsum("ij,ij->i", part, part)
     # by cell, then by distance to the centre within a cell (ties in row order)
     order = np.lexsort((residual_norms, assigned))
     starts = np.searchsorted(assigned[order], np.arange(count + 1))
-    columns = np.ascontiguousarray(residuals[order].T)
-    columns *= np.float32(-2.0)
+    columns = np.empty((base_c.shape[1], n), dtype=np.float32)
+    for start in range(0, n, _RESIDUAL_ROWS):
+        rows = order[start:start + _RESIDUAL_ROWS]
+        part = _residuals(base_c, centres, assigned, rows)
+        part *= np.float32(-2.0)
+        columns[:, start:start + len(rows)] = part.T
     return _Cells.made(centres, order, starts, columns, residual_norms[order], centre)
+
+
+_RESIDUAL_ROWS = 65536
+
+
+def _residuals(base_c: np.ndarray, centres: np.ndarray, assigned: np.ndarray,
+               rows: np.ndarray) -> np.ndarray:
+    """float32 rows minus their cell's centre, the difference taken in float64."""
+    return (base_c[rows].astype(np.float64) - centres[assigned[rows]]).astype(np.float32)
 
 
 def _offsets(centres: np.ndarray, starts: np.ndarray, columns: np.ndarray,
