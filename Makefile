@@ -26,6 +26,8 @@ $(VENV_PYTHON):
 $(VENV)/.installed: pyproject.toml | $(VENV_PYTHON)
 	$(VENV_PYTHON) -m pip install -q "torch==2.13.0"
 	$(VENV_PYTHON) -m pip install -q -e ".[sdv,dask,approx,dev]"
+	@echo "compiling the exact search's scan (numba; once per machine)"
+	$(VENV_PYTHON) -c "from synthcheck.distance.scan import warm; warm()"
 	@touch $@
 
 install: system-deps $(VENV)/.installed

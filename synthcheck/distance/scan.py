@@ -241,3 +241,23 @@ def closest_cells(to_centre2, count):
                 near[i, at] = value
                 closest[i, at] = cell
     return closest
+
+
+def warm() -> None:
+    """Compile the scan now (a few seconds, once per machine: numba caches it beside this
+    file, or in its user cache where this file is read-only), so the first audit does not
+    pay for it. ``make install`` calls it."""
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(8, 3)).astype(np.float32)
+    to_centre2 = np.ones((2, len(rows)), dtype=np.float32)
+    first = closest_cells(to_centre2, 1)
+    nonzero_rows, coordinates = np.nonzero(rows)
+    indptr = np.searchsorted(nonzero_rows, np.arange(len(rows) + 1))
+    starts = np.array([0, 4, 8])
+    empty = np.empty(0, dtype=np.int64)
+    scan_block(indptr, coordinates.astype(np.int64), rows[nonzero_rows, coordinates], to_centre2,
+               first, empty, empty, np.ascontiguousarray(rows.T), np.zeros(8, np.float32),
+               np.zeros(8, np.float32), starts, np.ones(2, np.float32), empty, empty, False,
+               True, np.full((8, 1), np.inf, np.float32), np.full((8, 1), -1, np.int64),
+               np.float32(1e-3), np.float32(5e-3), True,
+               (np.arange(3), rows, rows, np.arange(8)))
