@@ -337,6 +337,31 @@ class _Cells:
         return np.nextafter(self.radius.astype(np.float32), np.float32(np.inf))
 
 
+def _first_copies(base: np.ndarray, prepared: PreparedBase) -> np.ndarray:
+    """Per sorted position of the cells: whether its row is the lowest of the base rows equal
+    to it (every coordinate's bytes). A canonical scan skips the others: as near as that one
+    and higher, they could never be chosen (on a table full of copies, most of its float64
+    checks). A masked base searches fewer coordinates than its rows hold: all True there."""
+    if prepared.coordinates is not None or not len(base):
+        return np.ones(len(base), dtype=bool)
+    import pandas as pd
+
+    rows = np.ascontiguousarray(base, dtype=np.float32)
+    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+    codes = pd.factorize(keys)[0]  # codes in order of first appearance
+    first = np.zeros(len(base), dtype=bool)
+    first[np.unique(codes, return_index=True)[1]] = True
+    return first[prepared.cells.order]
+
+
+def _cell_scale(cells: _Cells, centre: np.ndarray) -> np.ndarray:
+    """(cells,) float32 |c| + |c + g| + radius: with the query's |q| + |g|, the scale of the
+    terms a scan sums (``scan.TIE_RELATIVE``)."""
+    raw = cells.centres.astype(np.float64) + centre
+    return (np.sqrt(cells.centre_norms.astype(np.float64)) + np.sqrt((raw * raw).sum(axis=1))
+            + cells.radius).astype(np.float32)
+
+
 def _closest_centre(rows: np.ndarray, centres: np.ndarray, centre_norms: np.ndarray) -> np.ndarray:
     assigned = np.empty(len(rows), dtype=np.int64)
     scaled = centres * np.float32(-2.0)  # the product is then -2 r.c, bit for bit, in one pass
@@ -448,6 +473,10 @@ class _PrunedBase:
     base: np.ndarray  # (n, d) float32, C order: the rows, for float64 checks of near-ties
     exact_coordinates: np.ndarray  # the coordinates those checks sum over (masked: the kept)
     lowest_of_ties: bool  # k = 1: ties to the lowest base row (``nearest``)
+    # per sorted position: the lowest base row of those equal to it on the exact coordinates
+    # (with ``lowest_of_ties`` and no groups; all True for a masked base, where finding them
+    # needs a copy)
+    first_copies: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -544,7 +573,11 @@ def _pruned(query, base, k, query_groups, base_groups, on_block, scheduler=None,
     shared = _PrunedBase(prepared.centre, prepared.cells,
                          None if base_groups is None else base_groups[prepared.cells.order], k,
                          np.ascontiguousarray(base, dtype=np.float32),
-                         coordinates.astype(np.int64), lowest_of_ties and k == 1)
+                         coordinates.astype(np.int64), lowest_of_ties and k == 1,
+                         # with groups a copy may be allowed where the lowest is not
+                         _first_copies(base, prepared)
+                         if lowest_of_ties and k == 1 and base_groups is None
+                         else np.ones(len(base), dtype=bool))
     # at least one block per core: few queries (the extras' samples) would run on one thread
     size = min(PRUNED_QUERY_BLOCK, max(1024, -(-len(query) // cores())))
     blocks = _query_blocks(query, query_groups, size,
@@ -593,7 +626,9 @@ def _pruned_block(query: _QueryBlock, shared: _PrunedBase):
                best_pos, np.float32(_SLACK_RELATIVE), np.float32(_SLACK_ABSOLUTE),
                shared.lowest_of_ties,
                (shared.exact_coordinates, np.ascontiguousarray(query.rows, dtype=np.float32),
-                shared.base, cells.order))
+                shared.base, cells.order, shared.first_copies),
+               _cell_scale(cells, shared.centre),
+               np.float32(np.sqrt(np.dot(shared.centre, shared.centre))))
     best_i = np.where(best_pos >= 0, cells.order[np.maximum(best_pos, 0)], -1)
     return best_d2, best_i, None
 

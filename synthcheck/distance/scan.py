@@ -33,8 +33,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-TIE_ABSOLUTE = 1e-4  # squared encoded units
-TIE_RELATIVE = 1e-4
+# how far a float32 value may be from its exact one: TIE_RELATIVE x (|q| + |g| + |c| + |c + g|
+# + radius)^2, the scale of every term summed (query, global centre, the cell's centre in both
+# frames, its radius), about 128 float32 roundings of it, plus TIE_ABSOLUTE
+TIE_RELATIVE = 2.0 ** -17
+TIE_ABSOLUTE = 1e-12
 EXACT_RELATIVE = 1e-12
 
 
@@ -78,6 +81,12 @@ def _bound(kth, slack_relative, slack_absolute):
 
 
 @njit(nogil=True, inline="always")
+def _error(query_scale, cell_scale):
+    scale = query_scale + cell_scale
+    return np.float32(TIE_RELATIVE) * scale * scale + np.float32(TIE_ABSOLUTE)
+
+
+@njit(nogil=True, inline="always")
 def _exact2(exact, query_rows, i, base, row):
     """float64 squared distance from query i to base ``row`` on the ``exact`` coordinates."""
     total = 0.0
@@ -88,18 +97,16 @@ def _exact2(exact, query_rows, i, base, row):
 
 
 @njit(nogil=True, inline="always")
-def _replaces(value, position, i, ties, best_d2, best_pos, best_exact):
-    """For k = 1: whether the row at sorted ``position`` (float32 ``value``) replaces query i's
-    kept row: strictly nearer beyond the tie margin, or, within it, nearer in float64 or as
-    near and a lower base row (``ties``: exact coordinates, query rows, base, order)."""
-    exact, query_rows, base, order = ties
+def _settles(value, error, position, i, ties, best_d2, best_pos, best_error, best_exact):
+    """For k = 1 (``canonical``): whether the row at sorted ``position`` (float32 ``value``,
+    rounding at most ``error``) replaces query i's kept row: nearer beyond both values'
+    rounding, or, within it, nearer in float64 or as near and a lower base row (``ties``:
+    exact coordinates, query rows, base, order)."""
+    exact, query_rows, base, order, _ = ties
     kept = best_d2[i, 0]
-    margin = np.float32(TIE_ABSOLUTE) + np.float32(TIE_RELATIVE) * kept
-    if value < kept - margin or best_pos[i, 0] < 0:
+    if best_pos[i, 0] < 0 or value < kept - error - best_error[i]:
         best_exact[i] = np.nan
         return True
-    if value > kept + margin:
-        return False
     if np.isnan(best_exact[i]):
         best_exact[i] = _exact2(exact, query_rows, i, base, order[best_pos[i, 0]])
     candidate = _exact2(exact, query_rows, i, base, order[position])
@@ -112,32 +119,38 @@ def _replaces(value, position, i, ties, best_d2, best_pos, best_exact):
 
 
 @njit(nogil=True, inline="always")
-def _scan_run(i, lo, hi, to_centre2, indptr, coordinates, weights, columns, offsets,
+def _scan_run(i, lo, hi, to_centre2, error, indptr, coordinates, weights, columns, offsets,
               query_groups, row_groups, grouped, best_d2, best_pos, scratch, canonical, ties,
-              best_exact):
+              best_error, best_exact):
     """Rows [lo, hi) of one cell into query i's running k best (kept sorted; ties as the
-    module says)."""
+    module says). ``error``: how far a value of this cell may be from its exact one."""
     k = best_d2.shape[1]
     values = scratch[:hi - lo]
     _copy(values, offsets[lo:hi])
     for n in range(indptr[i], indptr[i + 1]):
         _add_scaled(values, columns[coordinates[n], lo:hi], weights[n])
-    reach = best_d2[i, k - 1]
-    if canonical:  # a row as near as the kept one may still win on its base row
-        reach += np.float32(TIE_ABSOLUTE) + np.float32(TIE_RELATIVE) * reach
-    if _smallest(values) + to_centre2 > reach:
-        return False
     changed = False
-    for t in range(hi - lo):
-        value = max(values[t] + to_centre2, np.float32(0.0))
-        if canonical:
-            if grouped and row_groups[lo + t] == query_groups[i]:
+    if canonical:  # a row as near as the kept one, within rounding, is settled in float64
+        reach = best_d2[i, 0] + error + best_error[i]
+        if _smallest(values) + to_centre2 > reach:
+            return False
+        for t in range(hi - lo):
+            value = max(values[t] + to_centre2, np.float32(0.0))
+            if value > reach or not ties[4][lo + t] or (
+                    grouped and row_groups[lo + t] == query_groups[i]):
                 continue
-            if _replaces(value, lo + t, i, ties, best_d2, best_pos, best_exact):
+            if _settles(value, error, lo + t, i, ties, best_d2, best_pos, best_error,
+                        best_exact):
                 best_d2[i, 0] = value
                 best_pos[i, 0] = lo + t
+                best_error[i] = error
+                reach = value + error + error
                 changed = True
-            continue
+        return changed
+    if _smallest(values) + to_centre2 >= best_d2[i, k - 1]:
+        return False
+    for t in range(hi - lo):
+        value = max(values[t] + to_centre2, np.float32(0.0))
         if value < best_d2[i, k - 1]:
             if grouped and row_groups[lo + t] == query_groups[i]:
                 continue
@@ -152,11 +165,15 @@ def _scan_run(i, lo, hi, to_centre2, indptr, coordinates, weights, columns, offs
     return changed
 
 
-@njit(nogil=True, cache=True)
-def scan_block(indptr, coordinates, weights, to_centre2, first, seed_positions, seed_cells,
+@njit(nogil=True, inline="always")
+def _drive(indptr, coordinates, weights, to_centre2, first, seed_positions, seed_cells,
                columns, offsets, norms, starts, radius, query_groups, row_groups, grouped,
-               annulus, best_d2, best_pos, slack_relative, slack_absolute, canonical, ties):
-    """Every query of a block against every cell it must visit; returns the pairs scanned.
+               annulus, best_d2, best_pos, slack_relative, slack_absolute, canonical, ties,
+               cell_scale, centre_norm):
+    """``scan_block``'s work, inlined into two compiled kernels where ``canonical`` is a
+    constant (a run-time flag kept the canonical code in the plain scan's loops: 30 % slower).
+
+    Every query of a block against every cell it must visit; returns the pairs scanned.
 
     ``indptr, coordinates, weights``: the queries (as they are, masked coordinates zeroed) in
     compressed sparse rows. ``to_centre2``: (cells, queries) |q - c|^2, inf for an empty cell.
@@ -166,24 +183,37 @@ def scan_block(indptr, coordinates, weights, to_centre2, first, seed_positions, 
     (each row's distance to its centre, ascending within a cell) serve only with ``annulus``.
     ``best_d2, best_pos``: (queries, k), filled with inf / -1 (or the seeds): the k best
     squared distances and the rows' sorted positions, updated in place. ``canonical`` (k = 1):
-    ties go to the lowest base row, ``ties`` = (exact coordinates, the queries as dense rows,
-    the base table, the base row of each sorted position)."""
+    the nearest row settled in float64, ties to the lowest base row; ``ties`` = (exact
+    coordinates, the queries as dense rows, the base table, the base row of each sorted
+    position, whether each sorted position is the lowest of the base rows equal to it on the
+    exact coordinates: the others, as near and higher, are skipped); ``cell_scale`` (cells,) |c| + |c + g| + radius and ``centre_norm`` |g| bound
+    the values' rounding (``TIE_RELATIVE``)."""
     queries = len(indptr) - 1
     cells = len(starts) - 1
     scratch = np.empty(max(1, np.max(starts[1:] - starts[:-1])), dtype=np.float32)
     k = best_d2.shape[1]
     best_exact = np.full(queries, np.nan)
+    best_error = np.zeros(queries, dtype=np.float32)
+    query_scale = np.empty(queries, dtype=np.float32)
+    for i in range(queries):
+        total = np.float32(0.0)
+        for n in range(indptr[i], indptr[i + 1]):
+            total += weights[n] * weights[n]
+        query_scale[i] = np.sqrt(total) + centre_norm
     for i in range(len(seed_positions)):
-        _scan_run(i, seed_positions[i], seed_positions[i] + 1, to_centre2[seed_cells[i], i],
-                  indptr, coordinates, weights, columns, offsets, query_groups, row_groups,
-                  grouped, best_d2, best_pos, scratch, canonical, ties, best_exact)
+        cell = seed_cells[i]
+        _scan_run(i, seed_positions[i], seed_positions[i] + 1, to_centre2[cell, i],
+                  _error(query_scale[i], cell_scale[cell]), indptr, coordinates, weights,
+                  columns, offsets, query_groups, row_groups, grouped, best_d2, best_pos,
+                  scratch, canonical, ties, best_error, best_exact)
     for i in range(first.shape[0]):
         for f in range(first.shape[1]):
             cell = first[i, f]
             if cell >= 0:
-                _scan_run(i, starts[cell], starts[cell + 1], to_centre2[cell, i], indptr,
-                          coordinates, weights, columns, offsets, query_groups, row_groups,
-                          grouped, best_d2, best_pos, scratch, canonical, ties, best_exact)
+                _scan_run(i, starts[cell], starts[cell + 1], to_centre2[cell, i],
+                          _error(query_scale[i], cell_scale[cell]), indptr, coordinates,
+                          weights, columns, offsets, query_groups, row_groups, grouped,
+                          best_d2, best_pos, scratch, canonical, ties, best_error, best_exact)
     bounds = np.empty(queries, dtype=np.float32)
     for i in range(queries):
         bounds[i] = _bound(best_d2[i, k - 1], slack_relative, slack_absolute)
@@ -213,11 +243,46 @@ def scan_block(indptr, coordinates, weights, to_centre2, first, seed_positions, 
                     run_hi += 1
                 if run_lo == run_hi:
                     continue
-            if _scan_run(i, run_lo, run_hi, centre2, indptr, coordinates, weights, columns,
-                         offsets, query_groups, row_groups, grouped, best_d2, best_pos,
-                         scratch, canonical, ties, best_exact):
+            if _scan_run(i, run_lo, run_hi, centre2, _error(query_scale[i], cell_scale[cell]),
+                         indptr, coordinates, weights, columns, offsets, query_groups,
+                         row_groups, grouped, best_d2, best_pos, scratch, canonical, ties,
+                         best_error, best_exact):
                 bounds[i] = _bound(best_d2[i, k - 1], slack_relative, slack_absolute)
     return pairs
+
+
+@njit(nogil=True, cache=True)
+def _plain(indptr, coordinates, weights, to_centre2, first, seed_positions, seed_cells, columns,
+           offsets, norms, starts, radius, query_groups, row_groups, grouped, annulus, best_d2,
+           best_pos, slack_relative, slack_absolute, ties, cell_scale, centre_norm):
+    return _drive(indptr, coordinates, weights, to_centre2, first, seed_positions, seed_cells,
+                  columns, offsets, norms, starts, radius, query_groups, row_groups, grouped,
+                  annulus, best_d2, best_pos, slack_relative, slack_absolute, False, ties,
+                  cell_scale, centre_norm)
+
+
+@njit(nogil=True, cache=True)
+def _canonical(indptr, coordinates, weights, to_centre2, first, seed_positions, seed_cells,
+               columns, offsets, norms, starts, radius, query_groups, row_groups, grouped,
+               annulus, best_d2, best_pos, slack_relative, slack_absolute, ties, cell_scale,
+               centre_norm):
+    return _drive(indptr, coordinates, weights, to_centre2, first, seed_positions, seed_cells,
+                  columns, offsets, norms, starts, radius, query_groups, row_groups, grouped,
+                  annulus, best_d2, best_pos, slack_relative, slack_absolute, True, ties,
+                  cell_scale, centre_norm)
+
+
+def scan_block(indptr, coordinates, weights, to_centre2, first, seed_positions, seed_cells,
+               columns, offsets, norms, starts, radius, query_groups, row_groups, grouped,
+               annulus, best_d2, best_pos, slack_relative, slack_absolute, canonical, ties,
+               cell_scale, centre_norm):
+    """Every query of a block against every cell it must visit (``_drive``); returns the
+    pairs scanned."""
+    kernel = _canonical if canonical else _plain
+    return kernel(indptr, coordinates, weights, to_centre2, first, seed_positions, seed_cells,
+                  columns, offsets, norms, starts, radius, query_groups, row_groups, grouped,
+                  annulus, best_d2, best_pos, slack_relative, slack_absolute, ties, cell_scale,
+                  centre_norm)
 
 
 @njit(nogil=True, cache=True)
@@ -255,9 +320,13 @@ def warm() -> None:
     indptr = np.searchsorted(nonzero_rows, np.arange(len(rows) + 1))
     starts = np.array([0, 4, 8])
     empty = np.empty(0, dtype=np.int64)
-    scan_block(indptr, coordinates.astype(np.int64), rows[nonzero_rows, coordinates], to_centre2,
-               first, empty, empty, np.ascontiguousarray(rows.T), np.zeros(8, np.float32),
-               np.zeros(8, np.float32), starts, np.ones(2, np.float32), empty, empty, False,
-               True, np.full((8, 1), np.inf, np.float32), np.full((8, 1), -1, np.int64),
-               np.float32(1e-3), np.float32(5e-3), True,
-               (np.arange(3), rows, rows, np.arange(8)))
+    for canonical in (False, True):
+        scan_block(indptr, coordinates.astype(np.int64), rows[nonzero_rows, coordinates],
+                   to_centre2, first, empty, empty, np.ascontiguousarray(rows.T),
+                   np.zeros(8, np.float32), np.zeros(8, np.float32), starts,
+                   np.ones(2, np.float32), empty, empty, False, True,
+                   np.full((8, 1), np.inf, np.float32), np.full((8, 1), -1, np.int64),
+                   np.float32(1e-3), np.float32(5e-3), canonical,
+                   (np.arange(3), rows, rows, np.arange(8), np.ones(8, np.bool_)),
+                   np.ones(2, np.float32),
+                   np.float32(1))
