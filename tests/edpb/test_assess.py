@@ -74,3 +74,21 @@ def test_known_and_secret_columns_are_honoured_and_resolved_in_table_order(real)
     assert found.records == 300 and np.isfinite(records.linked).sum() == 600
     columns = ["a", "b", "c"]
     assert resolve_columns(columns, EdpbSettings()) == (tuple(columns), tuple(columns))
+
+
+def test_figures_do_not_depend_on_how_the_search_is_built(real, monkeypatch):
+    """Linkability and inference read which synthetic row is nearest; on a release full of
+    equally near rows (every row twice, and copies of members) the answer must be the same
+    whatever the search's cells, first cells and k-means steps (``lowest_of_ties``)."""
+    import synthcheck.distance.neighbours as neighbours
+
+    population = pd.read_csv(FIXTURES / "adult_population.csv")
+    release = pd.concat([population, real[0].frame.sample(300, random_state=2),
+                         population.sample(frac=1.0, random_state=3)], ignore_index=True)
+    expected, expected_records = run(real, release)
+    for name, value in (("CELL_ROWS", 16), ("FIRST_CELLS", 1), ("K_MEANS_STEPS", 1)):
+        monkeypatch.setattr(neighbours, name, value)
+    found, records = run(real, release)
+    assert found == expected
+    for field in ("singled_out", "linked", "inferred"):
+        np.testing.assert_array_equal(getattr(records, field), getattr(expected_records, field))
