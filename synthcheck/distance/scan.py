@@ -33,6 +33,17 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+
+def _compiled(function):
+    """``njit(nogil=True, cache=True)``, or without the cache where numba finds nowhere to
+    write it (a read-only install with no writable user cache directory raises at import):
+    then each process compiles the scan once, at its first exact search (~10 s)."""
+    try:
+        return njit(nogil=True, cache=True)(function)
+    except RuntimeError:
+        return njit(nogil=True)(function)
+
+
 # how far a float32 value may be from its exact one: TIE_RELATIVE x (|q| + |g| + |c| + |c + g|
 # + radius)^2, the scale of every term summed (query, global centre, the cell's centre in both
 # frames, its radius), about 128 float32 roundings of it, plus TIE_ABSOLUTE
@@ -251,7 +262,7 @@ def _drive(indptr, coordinates, weights, to_centre2, first, seed_positions, seed
     return pairs
 
 
-@njit(nogil=True, cache=True)
+@_compiled
 def _plain(indptr, coordinates, weights, to_centre2, first, seed_positions, seed_cells, columns,
            offsets, norms, starts, radius, query_groups, row_groups, grouped, annulus, best_d2,
            best_pos, slack_relative, slack_absolute, ties, cell_scale, centre_norm):
@@ -261,7 +272,7 @@ def _plain(indptr, coordinates, weights, to_centre2, first, seed_positions, seed
                   cell_scale, centre_norm)
 
 
-@njit(nogil=True, cache=True)
+@_compiled
 def _canonical(indptr, coordinates, weights, to_centre2, first, seed_positions, seed_cells,
                columns, offsets, norms, starts, radius, query_groups, row_groups, grouped,
                annulus, best_d2, best_pos, slack_relative, slack_absolute, ties, cell_scale,
@@ -285,7 +296,7 @@ def scan_block(indptr, coordinates, weights, to_centre2, first, seed_positions, 
                   centre_norm)
 
 
-@njit(nogil=True, cache=True)
+@_compiled
 def closest_cells(to_centre2, count):
     """(queries, ``count``): each query's ``count`` closest cells (rows of the (cells,
     queries) ``to_centre2``), nearest first, the lower cell first among equals; -1 where no
