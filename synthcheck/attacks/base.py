@@ -26,6 +26,7 @@ from synthcheck.distance.neighbours import (
     PRUNED_MIN_BASE,
     Neighbours,
     PreparedBase,
+    copies_first,
     nearest,
     prepare,
     typical_spacing,
@@ -78,12 +79,16 @@ class AttackInputs:
         def compute() -> Neighbours:
             with self.progress.stage("distances to synthetic", len(self.encoded_candidates)) as tick:
                 if self.neighbour_search == "approx" and not self.kde_bandwidth:
-                    return self._approximate("synthetic", self.encoded_candidates,
-                                             self.encoded_synthetic, None, tick)
-                return nearest(self.encoded_candidates, self.encoded_synthetic, 1,
-                               bandwidth=self.kde_bandwidth, on_block=tick,
-                               scheduler=self.scheduler,
-                               prepared=None if self.kde_bandwidth else self.prepared_synthetic())
+                    found = self._approximate("synthetic", self.encoded_candidates,
+                                              self.encoded_synthetic, None, tick)
+                else:
+                    found = nearest(self.encoded_candidates, self.encoded_synthetic, 1,
+                                    bandwidth=self.kde_bandwidth, on_block=tick,
+                                    scheduler=self.scheduler,
+                                    prepared=None if self.kde_bandwidth
+                                    else self.prepared_synthetic())
+            # a copied record's nearest row is its copy, at 0, whatever float32 made of it
+            return copies_first(self.encoded_candidates, self.encoded_synthetic, found)
         return self._memo("synthetic", compute)
 
     def prepared_synthetic(self) -> PreparedBase | None:
@@ -148,6 +153,7 @@ class AttackInputs:
                                     scheduler=self.scheduler,
                                     prepared=None if self.kde_bandwidth
                                     else self.prepared_reference())
+            found = copies_first(self.encoded_candidates, pool, found, groups)
             log_sums = None
             if found.log_kernel_sum is not None:  # densities: divide by each reference's size
                 log_sums = found.log_kernel_sum - np.log(self.reference_sizes()[fold])

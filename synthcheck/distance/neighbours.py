@@ -633,6 +633,37 @@ def _pruned_block(query: _QueryBlock, shared: _PrunedBase):
     return best_d2, best_i, None
 
 
+def copies_first(query: np.ndarray, base: np.ndarray, found: Neighbours,
+                 groups: tuple[np.ndarray, np.ndarray] | None = None) -> Neighbours:
+    """``found`` (one neighbour) with every query that has a copy in the base (a row with the
+    same bytes, of another group under ``groups``) given the lowest such row, at distance 0.
+
+    Why: the searches decide in float32, where a copy and a row ~1e-3 away can tie (the
+    squared distances' rounding is ~1e-7 of the squared norms); a copied record reported at
+    1e-3 from its nearest synthetic row, its nearest row the other one, would misstate both
+    in the owner's records (wa_churn, blocked search: 0.00118 for a verbatim copy). Rows are
+    hashed (``scan.row_hashes``) and every match compared byte for byte."""
+    from synthcheck.distance.scan import copies_in, row_hashes
+
+    if found.indices.shape[1] != 1 or not len(query) or not len(base):
+        return found
+    query_words = np.ascontiguousarray(query, dtype=np.float32).view(np.uint32)
+    base_words = np.ascontiguousarray(base, dtype=np.float32).view(np.uint32)
+    base_hashes = row_hashes(base_words)
+    order = np.lexsort((np.arange(len(base)), base_hashes))
+    grouped = groups is not None
+    query_groups, base_groups = (np.asarray(g, dtype=np.int64) for g in groups) if grouped \
+        else (np.empty(0, dtype=np.int64),) * 2
+    copies = copies_in(query_words, row_hashes(query_words), base_words, order,
+                       base_hashes[order], query_groups, base_groups, grouped)
+    copied = copies >= 0
+    if not copied.any():
+        return found
+    distances, indices = found.distances.copy(), found.indices.copy()
+    distances[copied, 0], indices[copied, 0] = 0.0, copies[copied]
+    return Neighbours(distances, indices, found.log_kernel_sum)
+
+
 def typical_spacing(table: np.ndarray, seed: int, sample: int = 2000) -> float:
     """Median distance from a row to its nearest other row (on a sample): the natural length
     scale of a table, used as the kernel bandwidth so it adapts to any encoding width."""

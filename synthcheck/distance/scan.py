@@ -341,3 +341,41 @@ def warm() -> None:
                    (np.arange(3), rows, rows, np.arange(8), np.ones(8, np.bool_)),
                    np.ones(2, np.float32),
                    np.float32(1))
+
+
+@_compiled
+def row_hashes(words):
+    """(rows,) uint64: a hash of each row's bytes (``words``: the rows viewed as uint32), equal
+    for equal rows; unequal rows may collide (``copies_in``: every match is verified)."""
+    out = np.empty(words.shape[0], dtype=np.uint64)
+    for i in range(words.shape[0]):
+        value = np.uint64(14695981039346656037)
+        for j in range(words.shape[1]):
+            value = (value ^ np.uint64(words[i, j])) * np.uint64(1099511628211)
+        out[i] = value
+    return out
+
+
+@_compiled
+def copies_in(query_words, query_hashes, base_words, base_order, sorted_hashes, query_groups,
+              base_groups, grouped):
+    """(queries,) the lowest base row whose bytes equal each query row's (and, ``grouped``,
+    whose group differs from the query's), or -1. ``base_order``: the base rows sorted by
+    hash, then row; ``sorted_hashes``: their hashes in that order."""
+    out = np.full(query_words.shape[0], -1, dtype=np.int64)
+    for i in range(query_words.shape[0]):
+        at = np.searchsorted(sorted_hashes, query_hashes[i])
+        while at < len(sorted_hashes) and sorted_hashes[at] == query_hashes[i]:
+            row = base_order[at]
+            at += 1
+            if grouped and base_groups[row] == query_groups[i]:
+                continue
+            same = True
+            for j in range(query_words.shape[1]):
+                if query_words[i, j] != base_words[row, j]:
+                    same = False
+                    break
+            if same:
+                out[i] = row
+                break
+    return out

@@ -174,3 +174,27 @@ def test_closest_cells_are_the_nearest_distinct_finite_cells_in_order():
         expected = finite[np.argsort(to_centre2[row, finite], kind="stable")][:4]
         np.testing.assert_array_equal(closest[row][closest[row] >= 0], expected)
     assert (closest[:50, 2:] == -1).all() and (closest[50:] >= 0).all()
+
+
+@pytest.mark.parametrize("method", ["blocked", "pruned"])
+def test_a_copy_is_the_neighbour_found_at_zero_whatever_float32_made_of_it(method):
+    """A row 3e-5 from the query ties with the query's copy in float32 (rounding ~1e-7 of a
+    squared norm of ~50); placed first, a search may keep it. ``copies_first`` gives every
+    query with a copy the lowest copy at distance 0, and never a copy of the query's own
+    group."""
+    from synthcheck.distance.neighbours import copies_first
+
+    rng = np.random.default_rng(8)
+    base = rng.normal(size=(25_000, 8)).astype(np.float32) * np.float32(3.0)
+    query = base[5000:5100].copy()
+    base[:100] = query  # near twins first: 3e-5 away on one coordinate
+    base[:100, 3] += np.float32(3e-5)
+    found = nearest(query, base, 1, method=method)
+    assert (found.indices[:, 0] < 100).sum() > 10  # float32 took the twin for many
+    fixed = copies_first(query, base, found)
+    np.testing.assert_array_equal(fixed.indices[:, 0], np.arange(5000, 5100))
+    assert (fixed.distances[:, 0] == 0.0).all()
+    base_groups = np.zeros(len(base), dtype=np.int64)
+    base_groups[5000:5100] = 1  # the copies in the queries' own group: not allowed
+    grouped = copies_first(query, base, found, (np.ones(100, np.int64), base_groups))
+    np.testing.assert_array_equal(grouped.indices, found.indices)
