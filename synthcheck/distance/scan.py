@@ -341,6 +341,10 @@ def warm() -> None:
                    (np.arange(3), rows, rows, np.arange(8), np.ones(8, np.bool_)),
                    np.ones(2, np.float32),
                    np.float32(1))
+    words = rows.view(np.uint32)
+    hashes = row_hashes(words)
+    order = np.argsort(hashes, kind="stable")
+    copies_in(words, hashes, words, order, hashes[order], empty, empty, False)
 
 
 @_compiled

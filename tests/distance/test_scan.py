@@ -10,7 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synthcheck.distance.scan import _canonical, _plain, closest_cells, warm
+from synthcheck.distance.scan import (
+    _canonical,
+    _plain,
+    closest_cells,
+    copies_in,
+    row_hashes,
+    warm,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,20 +25,25 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_warm_compiles_the_scan_with_the_signature_searches_use():
     """``make install`` compiles once; a search must then find the kernels already compiled
     for its argument types (one signature each: the group labels always int64), the plain scan
-    and the canonical one."""
+    the canonical one,
+    and the copies' hashing and matching."""
     from synthcheck.distance.neighbours import nearest
 
     warm()
-    kernels = (_plain, _canonical, closest_cells)
+    from synthcheck.distance.neighbours import copies_first
+
+    kernels = (_plain, _canonical, closest_cells, row_hashes, copies_in)
     compiled = [set(kernel.signatures) for kernel in kernels]
     rng = np.random.default_rng(1)
     base = rng.normal(size=(3000, 5)).astype(np.float32)
     nearest(base[:300], base, 1, method="pruned")
     nearest(base[:300], base, 2, method="pruned",
             groups=(rng.integers(0, 3, 300), rng.integers(0, 3, 3000)))
-    nearest(base[:300], base, 1, method="pruned", lowest_of_ties=True)
+    found = nearest(base[:300], base, 1, method="pruned", lowest_of_ties=True)
+    copies_first(base[:300], base, found)
+    copies_first(base[:300], base, found, (rng.integers(0, 3, 300), rng.integers(0, 3, 3000)))
     assert [set(kernel.signatures) for kernel in kernels] == compiled
-    assert [len(signatures) for signatures in compiled] == [1, 1, 1]
+    assert [len(signatures) for signatures in compiled] == [1, 1, 1, 1, 1]
 
 
 @pytest.mark.slow
