@@ -28,6 +28,7 @@ from synthcheck.distance.neighbours import (
     PreparedBase,
     copies_first,
     nearest,
+    settle_near,
     prepare,
     typical_spacing,
 )
@@ -87,8 +88,13 @@ class AttackInputs:
                                     scheduler=self.scheduler,
                                     prepared=None if self.kde_bandwidth
                                     else self.prepared_synthetic())
-            # a copied record's nearest row is its copy, at 0, whatever float32 made of it
-            return copies_first(self.encoded_candidates, self.encoded_synthetic, found)
+            # a copied record's nearest row is its copy, at 0, whatever float32 made of it, and
+            # a near copy's is its float64 nearest
+            found = copies_first(self.encoded_candidates, self.encoded_synthetic, found)
+            if self.neighbour_search == "approx":  # its recall is measured; no cells made
+                return found
+            return settle_near(self.encoded_candidates, self.encoded_synthetic, found,
+                               prepared=self.prepared_synthetic())
         return self._memo("synthetic", compute)
 
     def prepared_synthetic(self) -> PreparedBase | None:
@@ -154,6 +160,9 @@ class AttackInputs:
                                     prepared=None if self.kde_bandwidth
                                     else self.prepared_reference())
             found = copies_first(self.encoded_candidates, pool, found, groups)
+            if self.neighbour_search != "approx":
+                found = settle_near(self.encoded_candidates, pool, found, groups,
+                                    self.prepared_reference())
             log_sums = None
             if found.log_kernel_sum is not None:  # densities: divide by each reference's size
                 log_sums = found.log_kernel_sum - np.log(self.reference_sizes()[fold])

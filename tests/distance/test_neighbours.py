@@ -198,3 +198,30 @@ def test_a_copy_is_the_neighbour_found_at_zero_whatever_float32_made_of_it(metho
     base_groups[5000:5100] = 1  # the copies in the queries' own group: not allowed
     grouped = copies_first(query, base, found, (np.ones(100, np.int64), base_groups))
     np.testing.assert_array_equal(grouped.indices, found.indices)
+
+
+@pytest.mark.parametrize("method", ["blocked", "pruned"])
+def test_a_near_copy_gets_its_float64_nearest_row(method):
+    """Two near twins of each query, 3e-5 and 2e-5 away: float32 cannot order them and often
+    keeps the first (the farther); ``settle_near`` must give the nearer, with groups too (a
+    twin of the query's own group is never the answer)."""
+    from synthcheck.distance.neighbours import settle_near
+
+    rng = np.random.default_rng(9)
+    base = rng.normal(size=(25_000, 8)).astype(np.float32) * np.float32(3.0)
+    query = rng.normal(size=(100, 8)).astype(np.float32) * np.float32(3.0)
+    base[:100], base[5000:5100] = query, query
+    base[:100, 5] += np.float32(3e-5)  # farther twins first
+    base[5000:5100, 3] += np.float32(2e-5)
+    found = nearest(query, base, 1, method=method)
+    assert (found.indices[:, 0] < 100).sum() > 10  # float32 kept the farther twin for many
+    settled = settle_near(query, base, found)
+    np.testing.assert_array_equal(settled.indices[:, 0], np.arange(5000, 5100))
+    exact = np.sqrt(((base[5000:5100].astype(np.float64) - query) ** 2).sum(axis=1))
+    np.testing.assert_array_equal(settled.distances[:, 0], exact)
+    base_groups = np.zeros(len(base), dtype=np.int64)
+    base_groups[5000:5100] = 1  # the nearer twins in the queries' own group
+    groups = (np.ones(100, dtype=np.int64), base_groups)
+    found = nearest(query, base, 1, method=method, groups=groups)
+    settled = settle_near(query, base, found, groups)
+    np.testing.assert_array_equal(settled.indices[:, 0], np.arange(100))
