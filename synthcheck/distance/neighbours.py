@@ -22,7 +22,8 @@ rounding (about 1e-7 of the squared norms) either may be chosen, and among rows 
 near the first in the scan's order is; ``lowest_of_ties`` asks instead, for one neighbour, for
 the lowest base row among those at the smallest exact distance, whatever the search's
 internals (``scan``: near-ties settled in float64). ``copies_first`` gives a query with a copy
-in the base (same bytes) that copy, at distance 0, which float32 alone cannot promise.
+in the base (same bytes) that copy, at distance 0, which float32 alone cannot promise, and
+``settle_near`` searches a query with a neighbour nearer than ``NEAR`` again that way.
 
 ``groups=(query_groups, base_groups)`` forbids neighbours of the same group: with cross-fitting
 folds as groups, one search gives every candidate its nearest reference row outside its fold.
