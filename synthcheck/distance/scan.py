@@ -74,6 +74,20 @@ def _smallest(values):
 
 
 @njit(nogil=True, inline="always")
+def _insert(values, labels, i, value, label):
+    """Row i of ``values`` (ascending) and ``labels`` with ``value`` / ``label`` put in its
+    place and the last dropped; after the values it equals (the first found stays first).
+    The caller has checked that it beats the last."""
+    at = values.shape[1] - 1
+    while at > 0 and values[i, at - 1] > value:
+        values[i, at] = values[i, at - 1]
+        labels[i, at] = labels[i, at - 1]
+        at -= 1
+    values[i, at] = value
+    labels[i, at] = label
+
+
+@njit(nogil=True, inline="always")
 def _first_not_below(sorted_values, lo, hi, limit):
     """The first position in [lo, hi) whose value is >= ``limit`` (hi when none is)."""
     while lo < hi:
@@ -165,22 +179,16 @@ def _scan_run(i, lo, hi, to_centre2, error, indptr, coordinates, weights, column
         if value < best_d2[i, k - 1]:
             if grouped and row_groups[lo + t] == query_groups[i]:
                 continue
-            at = k - 1
-            while at > 0 and best_d2[i, at - 1] > value:
-                best_d2[i, at] = best_d2[i, at - 1]
-                best_pos[i, at] = best_pos[i, at - 1]
-                at -= 1
-            best_d2[i, at] = value
-            best_pos[i, at] = lo + t
+            _insert(best_d2, best_pos, i, value, lo + t)
             changed = True
     return changed
 
 
 @njit(nogil=True, inline="always")
 def _drive(indptr, coordinates, weights, to_centre2, first, seed_positions, seed_cells,
-               columns, offsets, norms, starts, radius, query_groups, row_groups, grouped,
-               annulus, best_d2, best_pos, slack_relative, slack_absolute, canonical, ties,
-               cell_scale, centre_norm):
+           columns, offsets, norms, starts, radius, query_groups, row_groups, grouped,
+           annulus, best_d2, best_pos, slack_relative, slack_absolute, canonical, ties,
+           cell_scale, centre_norm):
     """``scan_block``'s work, inlined into two compiled kernels where ``canonical`` is a
     constant (a run-time flag kept the canonical code in the plain scan's loops: 30 % slower).
 
@@ -197,8 +205,9 @@ def _drive(indptr, coordinates, weights, to_centre2, first, seed_positions, seed
     the nearest row settled in float64, ties to the lowest base row; ``ties`` = (exact
     coordinates, the queries as dense rows, the base table, the base row of each sorted
     position, whether each sorted position is the lowest of the base rows equal to it on the
-    exact coordinates: the others, as near and higher, are skipped); ``cell_scale`` (cells,) |c| + |c + g| + radius and ``centre_norm`` |g| bound
-    the values' rounding (``TIE_RELATIVE``)."""
+    exact coordinates: the others, as near and higher, are skipped); ``cell_scale`` (cells,)
+    |c| + |c + g| + radius and ``centre_norm`` |g| bound the values' rounding
+    (``TIE_RELATIVE``)."""
     queries = len(indptr) - 1
     cells = len(starts) - 1
     scratch = np.empty(max(1, np.max(starts[1:] - starts[:-1])), dtype=np.float32)
@@ -309,13 +318,7 @@ def closest_cells(to_centre2, count):
         for i in range(queries):
             value = to_centre2[cell, i]
             if value < near[i, count - 1]:
-                at = count - 1
-                while at > 0 and near[i, at - 1] > value:
-                    near[i, at] = near[i, at - 1]
-                    closest[i, at] = closest[i, at - 1]
-                    at -= 1
-                near[i, at] = value
-                closest[i, at] = cell
+                _insert(near, closest, i, value, cell)
     return closest
 
 
