@@ -346,13 +346,7 @@ def _first_copies(base: np.ndarray, prepared: PreparedBase) -> np.ndarray:
     checks). A masked base searches fewer coordinates than its rows hold: all True there."""
     if prepared.coordinates is not None or not len(base):
         return np.ones(len(base), dtype=bool)
-    import pandas as pd
-
-    rows = np.ascontiguousarray(base, dtype=np.float32)
-    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
-    codes = pd.factorize(keys)[0]  # codes in order of first appearance
-    first = np.zeros(len(base), dtype=bool)
-    first[np.unique(codes, return_index=True)[1]] = True
+    first = _lowest_copies(base, base) == np.arange(len(base))  # its own lowest copy
     return first[prepared.cells.order]
 
 
@@ -479,6 +473,8 @@ class _PrunedBase:
     # (with ``lowest_of_ties`` and no groups; all True for a masked base, where finding them
     # needs a copy)
     first_copies: np.ndarray
+    cell_scale: np.ndarray  # (cells,) float32, ``_cell_scale``
+    centre_norm: np.float32  # |g|: with ``cell_scale``, bounds the scan's rounding
 
 
 @dataclass(frozen=True)
@@ -569,9 +565,9 @@ def _pruned(query, base, k, query_groups, base_groups, on_block, scheduler=None,
         kept = np.zeros(query.shape[1], dtype=bool)
         kept[prepared.coordinates] = True
         query = np.where(kept, query, np.float32(0.0)).astype(np.float32)
-    # group labels as int64 whatever their range: one compiled scan for every search
     coordinates = (np.arange(base.shape[1]) if prepared.coordinates is None
                    else np.asarray(prepared.coordinates))
+    # group labels as int64 whatever their range: one compiled scan for every search
     shared = _PrunedBase(prepared.centre, prepared.cells,
                          None if base_groups is None else base_groups[prepared.cells.order], k,
                          np.ascontiguousarray(base, dtype=np.float32),
@@ -579,7 +575,9 @@ def _pruned(query, base, k, query_groups, base_groups, on_block, scheduler=None,
                          # with groups a copy may be allowed where the lowest is not
                          _first_copies(base, prepared)
                          if lowest_of_ties and k == 1 and base_groups is None
-                         else np.ones(len(base), dtype=bool))
+                         else np.ones(len(base), dtype=bool),
+                         _cell_scale(prepared.cells, prepared.centre),
+                         np.float32(np.sqrt(np.dot(prepared.centre, prepared.centre))))
     # at least one block per core: few queries (the extras' samples) would run on one thread
     size = min(PRUNED_QUERY_BLOCK, max(1024, -(-len(query) // cores())))
     blocks = _query_blocks(query, query_groups, size,
@@ -628,9 +626,8 @@ def _pruned_block(query: _QueryBlock, shared: _PrunedBase):
                best_pos, np.float32(_SLACK_RELATIVE), np.float32(_SLACK_ABSOLUTE),
                shared.lowest_of_ties,
                (shared.exact_coordinates, np.ascontiguousarray(query.rows, dtype=np.float32),
-                shared.base, cells.order, shared.first_copies),
-               _cell_scale(cells, shared.centre),
-               np.float32(np.sqrt(np.dot(shared.centre, shared.centre))))
+                shared.base, cells.order, shared.first_copies), shared.cell_scale,
+               shared.centre_norm)
     best_i = np.where(best_pos >= 0, cells.order[np.maximum(best_pos, 0)], -1)
     return best_d2, best_i, None
 
@@ -645,10 +642,23 @@ def copies_first(query: np.ndarray, base: np.ndarray, found: Neighbours,
     1e-3 from its nearest synthetic row, its nearest row the other one, would misstate both
     in the owner's records (wa_churn, blocked search: 0.00118 for a verbatim copy). Rows are
     hashed (``scan.row_hashes``) and every match compared byte for byte."""
-    from synthcheck.distance.scan import copies_in, row_hashes
-
     if found.indices.shape[1] != 1 or not len(query) or not len(base):
         return found
+    copies = _lowest_copies(query, base, groups)
+    copied = copies >= 0
+    if not copied.any():
+        return found
+    distances, indices = found.distances.copy(), found.indices.copy()
+    distances[copied, 0], indices[copied, 0] = 0.0, copies[copied]
+    return Neighbours(distances, indices, found.log_kernel_sum)
+
+
+def _lowest_copies(query: np.ndarray, base: np.ndarray,
+                   groups: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """(queries,) the lowest base row with the same bytes as each query row (of another group
+    under ``groups``), or -1: rows hashed, every match compared byte for byte (``scan``)."""
+    from synthcheck.distance.scan import copies_in, row_hashes
+
     query_words = np.ascontiguousarray(query, dtype=np.float32).view(np.uint32)
     base_words = np.ascontiguousarray(base, dtype=np.float32).view(np.uint32)
     base_hashes = row_hashes(base_words)
@@ -656,14 +666,8 @@ def copies_first(query: np.ndarray, base: np.ndarray, found: Neighbours,
     grouped = groups is not None
     query_groups, base_groups = (np.asarray(g, dtype=np.int64) for g in groups) if grouped \
         else (np.empty(0, dtype=np.int64),) * 2
-    copies = copies_in(query_words, row_hashes(query_words), base_words, order,
-                       base_hashes[order], query_groups, base_groups, grouped)
-    copied = copies >= 0
-    if not copied.any():
-        return found
-    distances, indices = found.distances.copy(), found.indices.copy()
-    distances[copied, 0], indices[copied, 0] = 0.0, copies[copied]
-    return Neighbours(distances, indices, found.log_kernel_sum)
+    return copies_in(query_words, row_hashes(query_words), base_words, order,
+                     base_hashes[order], query_groups, base_groups, grouped)
 
 
 # a neighbour nearer than this (encoded units: a fifth of a standard deviation is 0.14, a
