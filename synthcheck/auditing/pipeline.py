@@ -82,7 +82,7 @@ from synthcheck.measure.attribution import RECORDS_PER_GROUP, ColumnAttribution,
 from synthcheck.measure.twins import TwinTest, twin_test
 from synthcheck.support.codec import decode, encode, plain
 from synthcheck.support.files import write_atomically
-from synthcheck.support.parallel import cores, map_in_order
+from synthcheck.support.parallel import cores, map_blocks, map_in_order
 from synthcheck.support.progress import Progress
 from synthcheck.support.randomness import rng as rng_for
 from synthcheck.verdict.policy import Verdict, copy_checks, evaluate, expected_cannot_fail
@@ -587,15 +587,9 @@ def find_neighbours(plan: Plan) -> None:
     each: a k-means is mostly one-threaded numpy, so in turn they left a core idle (~0.35 s
     at 50k). Same cells: each is made by the same steps, with one BLAS thread."""
     inputs = plan.inputs
-    if inputs.neighbour_search != "approx" and not inputs.kde_bandwidth and cores() > 1:
-        from concurrent.futures import ThreadPoolExecutor
-
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(2) as pool:
-            made = [pool.submit(inputs.prepared_synthetic), pool.submit(inputs.prepared_reference)]
-            for cells in made:
-                cells.result()
+    if inputs.neighbour_search != "approx" and not inputs.kde_bandwidth:
+        map_blocks(lambda make, _: make(), [inputs.prepared_synthetic,
+                                            inputs.prepared_reference], None, threads=cores())
     inputs.synthetic_neighbours()
     inputs.reference_neighbours()
 
